@@ -1,0 +1,3 @@
+from skbbench.cli import main
+
+main()

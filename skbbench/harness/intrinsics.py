@@ -1,0 +1,263 @@
+"""CPU primitives for jitted kernels: TSC reads, fences, compiler barrier, atomics.
+
+Numba has no API for any of these, so each is an ``@intrinsic`` that emits the LLVM
+instruction directly (see ../shared/design/measurement.md):
+
+* ``tsc_start()`` / ``tsc_stop()`` -- the time_bench window edges: ``lfence; rdtsc`` at
+  the start, ``rdtscp; lfence`` at the stop, each wrapped in a compiler barrier so no
+  measured work can move across them.
+* ``rdtsc()`` -- a bare TSC read (busy-wait calibration, progress).
+* ``rdtscp_aux()`` -- TSC_AUX (``(node << 12) | cpu`` on Linux): where a thread really ran.
+* ``barrier()`` -- ``asm volatile("" ::: "memory")``, time_bench's ``barrier()``: emits no
+  instruction, but the compiler may not delete or move memory work across it.
+* ``wall_ns()`` -- CLOCK_MONOTONIC in ns via libc ``clock_gettime`` (vDSO), callable from
+  jitted code so the wall window encloses the TSC window as in time_bench.
+* ``cmpxchg64(arr, i, old, new)`` -- locked 8-byte compare-and-exchange on ``arr[i]``,
+  returns the value found (success iff it equals ``old``).
+* ``cmpxchg128(arr, i, old_lo, old_hi, new_lo, new_hi)`` -- ``lock cmpxchg16b`` on
+  ``arr[i:i+2]`` (``i`` even, 16-byte aligned address), returns True on success. This is
+  what the kernel's ``cmpxchg_double`` / ``this_cpu_cmpxchg_double`` compile to; LLVM has
+  no unlocked form, which measurement.md found no cheaper anyway.
+* ``atomic_add64(arr, i, v)`` -- locked fetch-add, returns the old value.
+* ``atomic_load64(arr, i)`` / ``atomic_store64(arr, i, v)`` -- acquire load / release
+  store (plain ``mov`` on x86, but the compiler may not cache or reorder them).
+* ``cpu_relax()`` -- the x86 ``pause`` instruction.
+
+Only x86-64 is supported: the TSC, rdtscp and cmpxchg16b are x86 instructions.
+"""
+
+from __future__ import annotations
+
+import llvmlite.binding as llvm_binding
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+# Inline asm (the compiler barrier, pause) needs the native asm parser; without it LLVM
+# aborts the whole process. Idempotent and cheap.
+llvm_binding.initialize_native_asmparser()
+
+_I64 = ir.IntType(64)
+_I32 = ir.IntType(32)
+_I128 = ir.IntType(128)
+_VOID = ir.VoidType()
+
+
+def _call_x86(builder: ir.IRBuilder, name: str, ret: ir.Type) -> ir.Value:
+    module = builder.module
+    fn = cgutils.get_or_insert_function(module, ir.FunctionType(ret, []), name)
+    return builder.call(fn, [])
+
+
+def _emit_barrier(builder: ir.IRBuilder) -> None:
+    asm = ir.InlineAsm(ir.FunctionType(_VOID, []), "", "~{memory}", side_effect=True)
+    builder.call(asm, [])
+
+
+def _emit_lfence(builder: ir.IRBuilder) -> None:
+    _call_x86(builder, "llvm.x86.sse2.lfence", _VOID)
+
+
+@intrinsic
+def barrier(typingctx):  # type: ignore[no-untyped-def]
+    """Compiler barrier: asm volatile("" ::: "memory")."""
+    sig = types.void()
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        _emit_barrier(builder)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@intrinsic
+def cpu_relax(typingctx):  # type: ignore[no-untyped-def]
+    """x86 pause, the kernel's cpu_relax()."""
+    sig = types.void()
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        asm = ir.InlineAsm(ir.FunctionType(_VOID, []), "pause", "~{memory}", side_effect=True)
+        builder.call(asm, [])
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@intrinsic
+def rdtsc(typingctx):  # type: ignore[no-untyped-def]
+    """Bare rdtsc (not serialized)."""
+    sig = types.uint64()
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        _emit_barrier(builder)
+        value = _call_x86(builder, "llvm.readcyclecounter", _I64)
+        _emit_barrier(builder)
+        return value
+
+    return sig, codegen
+
+
+@intrinsic
+def tsc_start(typingctx):  # type: ignore[no-untyped-def]
+    """Window start: barrier; lfence; rdtsc; barrier (earlier work retires first)."""
+    sig = types.uint64()
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        _emit_barrier(builder)
+        _emit_lfence(builder)
+        value = _call_x86(builder, "llvm.readcyclecounter", _I64)
+        _emit_barrier(builder)
+        return value
+
+    return sig, codegen
+
+
+@intrinsic
+def tsc_stop(typingctx):  # type: ignore[no-untyped-def]
+    """Window stop: barrier; rdtscp; lfence; barrier (later work starts after the read)."""
+    sig = types.uint64()
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        _emit_barrier(builder)
+        pair = _call_x86(builder, "llvm.x86.rdtscp", ir.LiteralStructType([_I64, _I32]))
+        _emit_lfence(builder)
+        _emit_barrier(builder)
+        return builder.extract_value(pair, 0)
+
+    return sig, codegen
+
+
+@intrinsic
+def rdtscp_aux(typingctx):  # type: ignore[no-untyped-def]
+    """TSC_AUX from rdtscp: (node << 12) | cpu on Linux."""
+    sig = types.uint32()
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        pair = _call_x86(builder, "llvm.x86.rdtscp", ir.LiteralStructType([_I64, _I32]))
+        return builder.extract_value(pair, 1)
+
+    return sig, codegen
+
+
+@intrinsic
+def wall_ns(typingctx):  # type: ignore[no-untyped-def]
+    """clock_gettime(CLOCK_MONOTONIC) in ns, from jitted code."""
+    sig = types.uint64()
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        timespec = ir.LiteralStructType([_I64, _I64])
+        fnty = ir.FunctionType(_I32, [_I32, timespec.as_pointer()])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "clock_gettime")
+        ts = cgutils.alloca_once(builder, timespec)
+        _emit_barrier(builder)
+        builder.call(fn, [ir.Constant(_I32, 1), ts])  # CLOCK_MONOTONIC = 1
+        _emit_barrier(builder)
+        sec = builder.load(cgutils.gep_inbounds(builder, ts, 0, 0))
+        nsec = builder.load(cgutils.gep_inbounds(builder, ts, 0, 1))
+        return builder.add(builder.mul(sec, ir.Constant(_I64, 1_000_000_000)), nsec)
+
+    return sig, codegen
+
+
+def _elem_ptr(context, builder, arrty, arr, idx, idxty):  # type: ignore[no-untyped-def]
+    ary = context.make_array(arrty)(context, builder, arr)
+    return cgutils.get_item_pointer(context, builder, arrty, ary, [idx], wraparound=False)
+
+
+def _check_u64_array(arr) -> bool:  # type: ignore[no-untyped-def]
+    return (
+        isinstance(arr, types.Array)
+        and arr.ndim == 1
+        and arr.dtype in (types.uint64, types.int64)
+    )
+
+
+@intrinsic
+def cmpxchg64(typingctx, arr, idx, old, new):  # type: ignore[no-untyped-def]
+    """lock cmpxchg on arr[idx]; returns the value that was in memory."""
+    if not _check_u64_array(arr):
+        return None
+    dtype = arr.dtype
+    sig = dtype(arr, idx, dtype, dtype)
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        a, i, o, n = args
+        ptr = _elem_ptr(context, builder, signature.args[0], a, i, signature.args[1])
+        res = builder.cmpxchg(ptr, o, n, "seq_cst", "seq_cst")
+        return builder.extract_value(res, 0)
+
+    return sig, codegen
+
+
+@intrinsic
+def cmpxchg128(typingctx, arr, idx, old_lo, old_hi, new_lo, new_hi):  # type: ignore[no-untyped-def]
+    """lock cmpxchg16b on arr[idx], arr[idx+1] (16-byte aligned); True on success."""
+    if not _check_u64_array(arr):
+        return None
+    dtype = arr.dtype
+    sig = types.boolean(arr, idx, dtype, dtype, dtype, dtype)
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        a, i, olo, ohi, nlo, nhi = args
+        ptr = _elem_ptr(context, builder, signature.args[0], a, i, signature.args[1])
+        p128 = builder.bitcast(ptr, _I128.as_pointer())
+
+        def pack(lo, hi):  # type: ignore[no-untyped-def]
+            lo128 = builder.zext(lo, _I128)
+            hi128 = builder.shl(builder.zext(hi, _I128), ir.Constant(_I128, 64))
+            return builder.or_(lo128, hi128)
+
+        res = builder.cmpxchg(p128, pack(olo, ohi), pack(nlo, nhi), "seq_cst", "seq_cst")
+        return builder.extract_value(res, 1)
+
+    return sig, codegen
+
+
+@intrinsic
+def atomic_add64(typingctx, arr, idx, val):  # type: ignore[no-untyped-def]
+    """lock xadd on arr[idx]; returns the old value."""
+    if not _check_u64_array(arr):
+        return None
+    dtype = arr.dtype
+    sig = dtype(arr, idx, dtype)
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        a, i, v = args
+        ptr = _elem_ptr(context, builder, signature.args[0], a, i, signature.args[1])
+        return builder.atomic_rmw("add", ptr, v, "seq_cst")
+
+    return sig, codegen
+
+
+@intrinsic
+def atomic_load64(typingctx, arr, idx):  # type: ignore[no-untyped-def]
+    """Acquire load of arr[idx] (READ_ONCE / smp_load_acquire)."""
+    if not _check_u64_array(arr):
+        return None
+    dtype = arr.dtype
+    sig = dtype(arr, idx)
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        a, i = args
+        ptr = _elem_ptr(context, builder, signature.args[0], a, i, signature.args[1])
+        return builder.load_atomic(ptr, "acquire", 8)
+
+    return sig, codegen
+
+
+@intrinsic
+def atomic_store64(typingctx, arr, idx, val):  # type: ignore[no-untyped-def]
+    """Release store to arr[idx] (WRITE_ONCE / smp_store_release)."""
+    if not _check_u64_array(arr):
+        return None
+    dtype = arr.dtype
+    sig = types.void(arr, idx, dtype)
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        a, i, v = args
+        ptr = _elem_ptr(context, builder, signature.args[0], a, i, signature.args[1])
+        builder.store_atomic(v, ptr, "release", 8)
+        return context.get_dummy_value()
+
+    return sig, codegen

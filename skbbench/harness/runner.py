@@ -1,0 +1,231 @@
+"""Run cases the way time_bench_loop / time_bench_run_concurrent do, with repetitions.
+
+A :class:`Case` is one ``time_bench_loop`` call: its ``run`` does the setup, the timed
+window (inside a jitted kernel, see ``harness.window``) and the teardown, and returns the
+window's :class:`Record`. The runner adds what time_bench lacks: a warm-up run (compiles
+and faults in memory, not recorded), then ``repeat`` timed runs, all kept.
+
+A :class:`ParallelCase` is one ``time_bench_run_concurrent`` call: one thread per CPU,
+each pinned to its CPU, all released by a start barrier, each timing itself. The runner
+checks that every thread ran, ran where it was pinned (TSC_AUX), and that the timed
+windows overlapped; a failed check is reported with the result, never hidden.
+
+This module imports no numba: the kernels live with the benchmarks.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from skbbench.harness.cpus import current_affinity, pin_current_thread
+from skbbench.harness.record import Record
+
+Progress = Callable[[str], None]
+
+
+class BenchAbort(Exception):
+    """The function being timed failed (time_bench: `ABORT: function being timed failed`)."""
+
+
+@dataclass
+class Case:
+    """One single-CPU scenario (one time_bench_loop call)."""
+
+    name: str
+    loops: int
+    step: int
+    run: Callable[[], Record]
+    params: dict[str, Any] = field(default_factory=dict)
+    counters: Callable[[], dict[str, Any]] | None = None
+    key: str | None = None
+    group: str = ""
+
+    def case_key(self) -> str:
+        return self.key or make_key(self.name, self.step, self.params)
+
+
+@dataclass
+class ParallelCase:
+    """One concurrent scenario: ``run(data, index, cpu)`` is each pinned thread's body;
+    ``setup()`` builds the shared data before the threads start (outside all windows)."""
+
+    name: str
+    loops: int
+    step: int
+    cpus: list[int]
+    run: Callable[[Any, int, int], Record]
+    setup: Callable[[], Any] = lambda: None
+    check: Callable[[Any], None] | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    counters: Callable[[Any], dict[str, Any]] | None = None
+    key: str | None = None
+    group: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def case_key(self) -> str:
+        return self.key or make_key(self.name, self.step, self.params)
+
+
+def make_key(name: str, step: int, params: dict[str, Any]) -> str:
+    extra = "".join(f"|{k}={params[k]}" for k in sorted(params))
+    return f"{name}|step={step}{extra}"
+
+
+@dataclass
+class CaseResult:
+    """All runs of one case. ``runs[i]`` holds the records of repeat i: one record for a
+    single-CPU case, one per CPU (ascending) for a parallel case."""
+
+    key: str
+    name: str
+    kind: str  # "single" | "parallel"
+    loops: int
+    step: int
+    params: dict[str, Any]
+    group: str
+    runs: list[list[Record]] = field(default_factory=list)
+    counters: dict[str, Any] = field(default_factory=dict)
+    messages: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def run_case(case: Case, repeat: int, warmup: int = 1, progress: Progress | None = None) -> CaseResult:
+    """Warm-up then ``repeat`` timed runs on the calling (already pinned) thread."""
+    result = CaseResult(
+        key=case.case_key(), name=case.name, kind="single", loops=case.loops,
+        step=case.step, params=dict(case.params), group=case.group,
+    )
+    try:
+        for i in range(warmup + repeat):
+            if progress:
+                label = "warm-up" if i < warmup else f"run {i - warmup + 1}/{repeat}"
+                progress(f"{case.name} (step:{case.step}) {label}")
+            rec = case.run()
+            if i >= warmup:
+                result.runs.append([rec])
+        if case.counters is not None:
+            result.counters = dict(case.counters())
+    except BenchAbort as exc:
+        result.error = str(exc) or "ABORT: function being timed failed"
+    return result
+
+
+@dataclass
+class _ThreadOutcome:
+    record: Record | None = None
+    pinned_to: list[int] = field(default_factory=list)
+    error: str | None = None
+
+
+def run_parallel_once(case: ParallelCase, data: Any) -> tuple[list[Record], list[str]]:
+    """One concurrent run. Returns the per-CPU records and the problems found."""
+    n = len(case.cpus)
+    barrier = threading.Barrier(n)
+    outcomes = [_ThreadOutcome() for _ in range(n)]
+
+    def body(index: int, cpu: int) -> None:
+        out = outcomes[index]
+        try:
+            pin_current_thread(cpu)
+            out.pinned_to = current_affinity()
+            barrier.wait(timeout=60)
+            out.record = case.run(data, index, cpu)
+        except BenchAbort as exc:
+            out.error = str(exc) or "function being timed failed"
+            barrier.abort()
+        except threading.BrokenBarrierError:
+            out.error = "start barrier broken (another thread failed)"
+        except Exception as exc:  # report, never lose a thread silently
+            out.error = f"{type(exc).__name__}: {exc}"
+            barrier.abort()
+
+    threads = [
+        threading.Thread(target=body, args=(i, cpu), name=f"time_bench{cpu}", daemon=True)
+        for i, cpu in enumerate(case.cpus)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    problems = check_parallel(case.cpus, outcomes)
+    records = [o.record for o in outcomes if o.record is not None]
+    return records, problems
+
+
+def check_parallel(cpus: list[int], outcomes: list[_ThreadOutcome]) -> list[str]:
+    """All threads ran, ran where pinned, and their timed windows overlapped."""
+    problems = []
+    for cpu, out in zip(cpus, outcomes):
+        if out.error or out.record is None:
+            problems.append(f"ERROR: function being timed failed on CPU:{cpu}({out.error})")
+            continue
+        if out.pinned_to != [cpu]:
+            problems.append(f"ERROR: thread for CPU:{cpu} has affinity {out.pinned_to}")
+        if out.record.cpu not in (-1, cpu):
+            problems.append(f"ERROR: thread for CPU:{cpu} ran on CPU:{out.record.cpu}")
+    recs = [o.record for o in outcomes if o.record is not None]
+    if len(recs) > 1:
+        latest_start = max(r.tsc_start for r in recs)
+        earliest_stop = min(r.tsc_stop for r in recs)
+        if latest_start >= earliest_stop:
+            problems.append(
+                "WARN: the threads' timed windows did not overlap "
+                f"(latest start {latest_start} >= earliest stop {earliest_stop})"
+            )
+    return problems
+
+
+def overlap_fraction(records: list[Record]) -> float:
+    """Share of the shortest window during which all windows were open."""
+    if len(records) < 2:
+        return 1.0
+    common = min(r.tsc_stop for r in records) - max(r.tsc_start for r in records)
+    shortest = min(r.tsc_interval for r in records)
+    return max(0.0, common / shortest) if shortest > 0 else 0.0
+
+
+def run_parallel_case(
+    case: ParallelCase, repeat: int, warmup: int = 1, progress: Progress | None = None
+) -> CaseResult:
+    """Warm-up then ``repeat`` concurrent runs, each with fresh shared data."""
+    result = CaseResult(
+        key=case.case_key(), name=case.name, kind="parallel", loops=case.loops,
+        step=case.step, params={**case.params, "cpus": list(case.cpus)}, group=case.group,
+        messages=list(case.notes),
+    )
+    data = None
+    for i in range(warmup + repeat):
+        if progress:
+            label = "warm-up" if i < warmup else f"run {i - warmup + 1}/{repeat}"
+            progress(f"{case.name} on CPUs {case.cpus} {label}")
+        data = case.setup()
+        records, problems = run_parallel_once(case, data)
+        if case.check is not None:
+            try:
+                case.check(data)
+            except Exception as exc:
+                problems.append(f"ERROR: check failed: {exc}")
+        if i >= warmup:
+            result.messages.extend(p for p in problems if p not in result.messages)
+            if any(p.startswith("ERROR") for p in problems):
+                result.error = problems[0]
+                break
+            result.runs.append(records)
+    if case.counters is not None and data is not None and result.error is None:
+        result.counters = dict(case.counters(data))
+    return result
+
+
+def run_all(
+    cases: list[Case | ParallelCase], repeat: int, warmup: int = 1, progress: Progress | None = None
+) -> list[CaseResult]:
+    out = []
+    for case in cases:
+        if isinstance(case, ParallelCase):
+            out.append(run_parallel_case(case, repeat, warmup, progress))
+        else:
+            out.append(run_case(case, repeat, warmup, progress))
+    return out

@@ -1,0 +1,61 @@
+"""The timed window inside a jitted kernel, as time_bench_start/time_bench_stop.
+
+A timed kernel takes a ``window`` array (``new_window()``) and brackets its loop:
+
+    time_bench_start(window)      # wall clock, then serialized TSC read (last)
+    for i in range(loops): ...    # the measured loop
+    time_bench_stop(window, cnt)  # serialized TSC read (first), then wall clock
+
+Setup and teardown stay outside the window, as in the originals. ``window_record``
+turns the array into a :class:`~skbbench.harness.record.Record`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from skbbench.harness.intrinsics import rdtscp_aux, tsc_start, tsc_stop, wall_ns
+from skbbench.harness.record import Record
+
+W_WALL_START = 0
+W_TSC_START = 1
+W_TSC_STOP = 2
+W_WALL_STOP = 3
+W_INVOKED = 4
+W_CPU = 5
+WINDOW_WORDS = 8  # one cache line
+
+
+def new_window() -> np.ndarray:
+    return np.zeros(WINDOW_WORDS, dtype=np.uint64)
+
+
+@njit(inline="always", nogil=True)
+def time_bench_start(window):  # type: ignore[no-untyped-def]
+    """time_bench_start: wall clock first, TSC last (lfence; rdtsc)."""
+    window[W_WALL_START] = wall_ns()
+    window[W_TSC_START] = tsc_start()
+
+
+@njit(inline="always", nogil=True)
+def time_bench_stop(window, invoked):  # type: ignore[no-untyped-def]
+    """time_bench_stop: TSC first (rdtscp; lfence), then wall clock, then the count."""
+    window[W_TSC_STOP] = tsc_stop()
+    window[W_WALL_STOP] = wall_ns()
+    window[W_INVOKED] = np.uint64(invoked)
+    window[W_CPU] = np.uint64(rdtscp_aux() & np.uint32(0xFFF))
+
+
+def window_record(window: np.ndarray, loops: int, step: int) -> Record:
+    w = [int(x) for x in window[:6]]
+    return Record(
+        loops=loops,
+        step=step,
+        invoked=w[W_INVOKED],
+        tsc_start=w[W_TSC_START],
+        tsc_stop=w[W_TSC_STOP],
+        wall_start=w[W_WALL_START],
+        wall_stop=w[W_WALL_STOP],
+        cpu=w[W_CPU],
+    )
