@@ -7,9 +7,17 @@ import os
 from skbbench.errors import UsageError
 
 
+_ALLOWED: list[int] | None = None
+
+
 def allowed_cpus() -> list[int]:
-    """CPUs this process may run on, ascending."""
-    return sorted(os.sched_getaffinity(0))
+    """CPUs this process may run on, ascending: the affinity seen at the first call,
+    so pinning the main thread for a single-CPU run does not shrink the set that
+    parallel runs choose from."""
+    global _ALLOWED
+    if _ALLOWED is None:
+        _ALLOWED = sorted(os.sched_getaffinity(0))
+    return list(_ALLOWED)
 
 
 def pin_current_thread(cpu: int) -> None:

@@ -261,3 +261,52 @@ def atomic_store64(typingctx, arr, idx, val):  # type: ignore[no-untyped-def]
         return context.get_dummy_value()
 
     return sig, codegen
+
+
+def _noinline_target(module: ir.Module) -> ir.Function:
+    """A real out-of-line function `i64 f(i64 x) { return x + 1; }` marked noinline,
+    defined once per LLVM module: the callee of funcion_call_cost/func_ptr_call_cost."""
+    name = "skbbench_noinline_inc"
+    fnty = ir.FunctionType(_I64, [_I64])
+    fn = module.globals.get(name)
+    if fn is None:
+        fn = ir.Function(module, fnty, name)
+        fn.linkage = "internal"
+        fn.attributes.add("noinline")
+        b = ir.IRBuilder(fn.append_basic_block("entry"))
+        b.ret(b.add(fn.args[0], ir.Constant(_I64, 1)))
+    return fn
+
+
+@intrinsic
+def call_noinline(typingctx, x):  # type: ignore[no-untyped-def]
+    """A direct call to a noinline function (time_bench_sample's funcion_call_cost)."""
+    if not isinstance(x, types.Integer):
+        return None
+    sig = types.int64(x)
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        fn = _noinline_target(builder.module)
+        v = context.cast(builder, args[0], signature.args[0], types.int64)
+        return builder.call(fn, [v])
+
+    return sig, codegen
+
+
+@intrinsic
+def call_indirect(typingctx, x):  # type: ignore[no-untyped-def]
+    """A call through a function pointer laundered by an empty asm, so the compiler
+    cannot turn it into a direct call (time_bench_sample's func_ptr_call_cost)."""
+    if not isinstance(x, types.Integer):
+        return None
+    sig = types.int64(x)
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        fn = _noinline_target(builder.module)
+        # asm("" : "=r"(p) : "0"(p)): the compiler no longer knows which function p is.
+        launder = ir.InlineAsm(ir.FunctionType(fn.type, [fn.type]), "", "=r,0", side_effect=True)
+        ptr = builder.call(launder, [fn])
+        v = context.cast(builder, args[0], signature.args[0], types.int64)
+        return builder.call(ptr, [v])
+
+    return sig, codegen

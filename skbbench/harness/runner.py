@@ -42,6 +42,7 @@ class Case:
     counters: Callable[[], dict[str, Any]] | None = None
     key: str | None = None
     group: str = ""
+    expected_invoked: int | None = None  # elements one run will count, checked up front
 
     def case_key(self) -> str:
         return self.key or make_key(self.name, self.step, self.params)
@@ -64,6 +65,7 @@ class ParallelCase:
     key: str | None = None
     group: str = ""
     notes: list[str] = field(default_factory=list)
+    expected_invoked: int | None = None  # elements each thread will count, checked up front
 
     def case_key(self) -> str:
         return self.key or make_key(self.name, self.step, self.params)
@@ -217,6 +219,28 @@ def run_parallel_case(
     if case.counters is not None and data is not None and result.error is None:
         result.counters = dict(case.counters(data))
     return result
+
+
+def check_timing_counts(cases: list[Case | ParallelCase], loops_key: str = "loops") -> None:
+    """Refuse up front what time_bench_calc_stats would reject after running:
+    fewer than 1000 or more than 2^32-1 elements counted in one window."""
+    from skbbench.errors import UsageError
+    from skbbench.harness.record import MIN_INVOKED, U32_MAX
+
+    for case in cases:
+        n = case.expected_invoked
+        if n is None:
+            continue
+        if n < MIN_INVOKED:
+            raise UsageError(
+                f"{loops_key}: too few loops for timing: '{case.name}' (step:{case.step}) would "
+                f"count {n} elements, time_bench needs at least {MIN_INVOKED}"
+            )
+        if n > U32_MAX:
+            raise UsageError(
+                f"{loops_key}: too many loops: '{case.name}' (step:{case.step}) would count {n} "
+                "elements, time_bench's 32-bit divisor overflows"
+            )
 
 
 def run_all(

@@ -1,0 +1,73 @@
+"""skbbench command line. Thin: parse, resolve a config, call the library, render.
+
+Importing this module imports no numba: benchmark kernels are imported only when a
+benchmark command runs.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from skbbench import __version__
+from skbbench.errors import ModelError, UsageError
+from skbbench.report.formats import FORMATS
+
+EXIT_USAGE = 2
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="skbbench")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="kernel", show_default=True,
+              help="Output format: kernel prints the time_bench lines; table/markdown/csv a "
+                   "summary per case; json/yaml the whole result document.")
+@click.pass_context
+def cli(ctx: click.Context, fmt: str) -> None:
+    """Linux slab/skb bulking micro-benchmarks (time_bench, slab_bulk_test, qmempool,
+    alf_queue) replicated in userspace with Numba-jitted models.
+
+    Exit status: 0 success, 1 regression found (compare), 2 usage or input error.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["format"] = fmt
+
+
+def _register() -> None:
+    from skbbench.cli import bench, info
+
+    cli.add_command(info.info)
+    for command in bench.benchmark_commands():
+        cli.add_command(command)
+    try:
+        from skbbench.cli import results_cmds
+    except ImportError:
+        return
+    results_cmds.register(cli)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: click in non-standalone mode so every error is one line, exit 2."""
+    try:
+        rv = cli.main(args=argv, prog_name="skbbench", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("skbbench: aborted", err=True)
+        sys.exit(130)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        click.echo(exc.ctx.get_help() if exc.ctx else str(exc))
+        sys.exit(0)
+    except click.ClickException as exc:
+        click.echo(f"skbbench: error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code if exc.exit_code != 1 else EXIT_USAGE)
+    except (UsageError, ModelError) as exc:
+        click.echo(f"skbbench: error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    except KeyboardInterrupt:
+        click.echo("skbbench: interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
+    sys.exit(rv if isinstance(rv, int) else 0)

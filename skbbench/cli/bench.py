@@ -1,0 +1,75 @@
+"""Benchmark commands, generated from the registry's declarations (skbbench.spec).
+
+Every value arrives as text and is checked by skbbench.config, the same code that checks
+YAML configs, so `skbbench bulk --sizes 1,x` and a config with `sizes: [1, x]` fail
+with the same one-line message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from skbbench import config, registry
+from skbbench.spec import Benchmark, Option
+
+
+def _click_option(opt: Option) -> Any:
+    flag = opt.cli_flag()
+    default_txt = ",".join(map(str, opt.default)) if isinstance(opt.default, list) else opt.default
+    help_txt = opt.help + (f"  [default: {default_txt}]" if opt.default is not None else "")
+    if opt.choices and opt.kind in ("choice", "str_list"):
+        help_txt += f"  [choices: {', '.join(opt.choices)}]"
+    if opt.kind == "bool":
+        name = flag.removeprefix("--")
+        return click.option(f"{flag}/--no-{name}", opt.key, default=None, help=help_txt)
+    return click.option(flag, opt.key, type=str, default=None, metavar=_metavar(opt), help=help_txt)
+
+
+def _metavar(opt: Option) -> str:
+    return {"int": "N", "float": "X", "int_list": "N,N,...", "str_list": "A,B,...",
+            "choice": "NAME", "str": "TEXT"}.get(opt.kind, "VALUE")
+
+
+def run_and_report(ctx: click.Context, cfg: dict[str, Any], output: str | None) -> dict[str, Any]:
+    """Execute a resolved config, save it (atomically) if asked, print it in the format."""
+    from skbbench.cli.progress import Progress
+    from skbbench.report.formats import render
+    from skbbench.results import dump_json, write_atomic
+    from skbbench.session import execute
+
+    progress = Progress()
+    try:
+        doc = execute(cfg, progress=progress)
+    finally:
+        progress.done()
+    if output:
+        write_atomic(output, dump_json(doc))
+    click.echo(render(doc, ctx.obj["format"]), nl=False)
+    return doc
+
+
+def make_command(bench: Benchmark) -> click.Command:
+    def callback(**kwargs: Any) -> None:
+        ctx = click.get_current_context()
+        output = kwargs.pop("output")
+        raw = {}
+        for opt in bench.all_options():
+            value = kwargs.get(opt.key)
+            if value is not None:
+                raw[opt.key] = config.coerce(opt, value, "command line", opt.cli_flag())
+        cfg = config.resolve(bench, raw, "command line")
+        run_and_report(ctx, cfg, output)
+
+    params = [_click_option(opt) for opt in bench.all_options()]
+    params.append(click.option("-o", "--output", default=None, metavar="FILE",
+                               help="Also write the result document (JSON) to FILE, atomically."))
+    command = callback
+    for decorator in reversed(params):
+        command = decorator(command)
+    return click.command(name=bench.name, help=bench.help, epilog=bench.epilog or None)(command)
+
+
+def benchmark_commands() -> list[click.Command]:
+    return [make_command(b) for b in registry.BENCHMARKS.values()]

@@ -1,0 +1,30 @@
+"""Progress on stderr for runs longer than ~2 s, only when stderr is a terminal."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+
+class Progress:
+    def __init__(self, stream=None, delay: float = 2.0) -> None:  # type: ignore[no-untyped-def]
+        self.stream = stream or sys.stderr
+        self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.start = time.monotonic()
+        self.delay = delay
+        self.shown = False
+
+    def __call__(self, label: str) -> None:
+        if not self.enabled:
+            return
+        elapsed = time.monotonic() - self.start
+        if elapsed < self.delay:
+            return
+        self.stream.write(f"\r\x1b[K[{elapsed:5.1f}s] {label}")
+        self.stream.flush()
+        self.shown = True
+
+    def done(self) -> None:
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()

@@ -1,0 +1,29 @@
+"""Execute one resolved configuration: pin, build the cases, run them, make a document.
+
+The single path every benchmark command and ``skbbench run`` goes through.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from skbbench import registry
+from skbbench.harness.cpus import choose_cpu, pin_current_thread
+from skbbench.harness.runner import Progress, check_timing_counts, run_all
+from skbbench.metadata import machine_metadata, measurement_warnings
+from skbbench.results import build_document
+from skbbench.spec import resolve_callable
+
+
+def execute(cfg: dict[str, Any], progress: Progress | None = None) -> dict[str, Any]:
+    """Run the benchmark ``cfg`` describes (see skbbench.config.resolve) on a pinned CPU."""
+    bench = registry.get(cfg["benchmark"])
+    cpu = choose_cpu(cfg.get("cpu"))
+    machine = machine_metadata()  # before pinning: a TSC calibration may run here
+    pin_current_thread(cpu)
+    cases = resolve_callable(bench.build_cases)(cfg)
+    check_timing_counts(cases)
+    results = run_all(cases, repeat=cfg["repeat"], warmup=cfg["warmup"], progress=progress)
+    machine["pinned_cpu"] = cpu
+    warnings = measurement_warnings(machine)
+    return build_document(bench.name, cfg, results, machine, warnings)
