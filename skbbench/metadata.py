@@ -50,7 +50,9 @@ def measurement_warnings(meta: dict[str, Any]) -> list[str]:
     if meta.get("machine") not in ("x86_64", "AMD64"):
         out.append(f"machine is {meta.get('machine')}: the TSC model needs x86-64")
     if not meta.get("constant_tsc"):
-        out.append("no constant_tsc: the TSC rate follows the core clock, cycles are not comparable")
+        out.append(
+            "no constant_tsc: the TSC rate follows the core clock, cycles are not comparable"
+        )
     if not meta.get("nonstop_tsc"):
         out.append("no nonstop_tsc: the TSC may stop in idle states")
     if not meta.get("cx16"):

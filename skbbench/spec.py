@@ -62,8 +62,14 @@ def resolve_callable(path: str) -> Callable[..., Any]:
 
 # Options every benchmark command has.
 COMMON_OPTIONS: tuple[Option, ...] = (
-    Option("repeat", "int", 5, "Timed runs per case (after one warm-up run); all are kept.",
-           min=1, max=1000),
+    Option(
+        "repeat",
+        "int",
+        5,
+        "Timed runs per case (after one warm-up run); all are kept.",
+        min=1,
+        max=1000,
+    ),
     Option("warmup", "int", 1, "Untimed warm-up runs per case.", min=0, max=100),
     Option("cpu", "int", None, "Pin to this CPU (default: the last allowed CPU).", min=0),
 )

@@ -77,9 +77,13 @@ def tsc_frequency(allow_calibration: bool = True) -> TscFreq:
         return TscFreq(mhz, "kernel", "tsc_known_freq and no cpufreq: /proc/cpuinfo cpu MHz")
     cached = _read_cache()
     if cached:
-        return TscFreq(cached, "cached-calibration", f"busy-wait calibration cached in {cache_path()}")
+        return TscFreq(
+            cached, "cached-calibration", f"busy-wait calibration cached in {cache_path()}"
+        )
     if not allow_calibration:
         return TscFreq(0.0, "unknown", "not calibrated yet")
     mhz = calibrate()
     _write_cache(mhz)
-    return TscFreq(mhz, "calibrated", f"{CALIBRATION_SECONDS:.0f} s busy-wait against CLOCK_MONOTONIC")
+    return TscFreq(
+        mhz, "calibrated", f"{CALIBRATION_SECONDS:.0f} s busy-wait against CLOCK_MONOTONIC"
+    )

@@ -20,8 +20,15 @@ PUBLISHED = (
 
 
 def rec(invoked: int, tsc: int, ns: int, loops: int | None = None, step: int = 0) -> Record:
-    return Record(loops=loops if loops is not None else invoked, step=step, invoked=invoked,
-                  tsc_start=1000, tsc_stop=1000 + tsc, wall_start=5_000, wall_stop=5_000 + ns)
+    return Record(
+        loops=loops if loops is not None else invoked,
+        step=step,
+        invoked=invoked,
+        tsc_start=1000,
+        tsc_stop=1000 + tsc,
+        wall_start=5_000,
+        wall_stop=5_000 + ns,
+    )
 
 
 def test_published_line_reproduced_from_its_intervals():

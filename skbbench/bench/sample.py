@@ -145,6 +145,14 @@ def build_cases(cfg: dict[str, Any]) -> list[Case]:
             continue
         kernel, iters = SAMPLES[name]
         n = iters(loops)
-        cases.append(Case(name=name, loops=n, step=0, run=_runner(kernel, n, loops), group="sample",
-                          expected_invoked=n))
+        cases.append(
+            Case(
+                name=name,
+                loops=n,
+                step=0,
+                run=_runner(kernel, n, loops),
+                group="sample",
+                expected_invoked=n,
+            )
+        )
     return cases

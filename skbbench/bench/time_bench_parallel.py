@@ -71,8 +71,14 @@ def atomic_inc(loops, window, mem, slot):  # type: ignore[no-untyped-def]
     return loops
 
 
-def _case(name: str, kernel_for: Callable[[int], Any], loops: int, cpus: list[int],
-          shared: bool, step: int = 0) -> ParallelCase:
+def _case(
+    name: str,
+    kernel_for: Callable[[int], Any],
+    loops: int,
+    cpus: list[int],
+    shared: bool,
+    step: int = 0,
+) -> ParallelCase:
     def setup() -> np.ndarray:
         return aligned_words(LINE * (len(cpus) + 1))
 
@@ -82,9 +88,17 @@ def _case(name: str, kernel_for: Callable[[int], Any], loops: int, cpus: list[in
         kernel_for(index)(loops, window, mem, slot)
         return window_record(window, loops=loops, step=step)
 
-    return ParallelCase(name=name, loops=loops, step=step, cpus=cpus, run=run, setup=setup,
-                        params={"shared": shared}, group="time_bench_parallel",
-                        expected_invoked=loops)
+    return ParallelCase(
+        name=name,
+        loops=loops,
+        step=step,
+        cpus=cpus,
+        run=run,
+        setup=setup,
+        params={"shared": shared},
+        group="time_bench_parallel",
+        expected_invoked=loops,
+    )
 
 
 def build_cases(cfg: dict[str, Any]) -> list[ParallelCase]:
@@ -101,7 +115,14 @@ def build_cases(cfg: dict[str, Any]) -> list[ParallelCase]:
         _case("time_atomic_read_global", lambda i: atomic_read, loops * 100, cpus, True),
     ]
     for n in range(1, len(cpus) + 1):
-        cases.append(_case("time_atomic_read_N_writers_global",
-                           lambda i, n=n: atomic_inc if i < n else atomic_read,
-                           loops, cpus, True, step=n))
+        cases.append(
+            _case(
+                "time_atomic_read_N_writers_global",
+                lambda i, n=n: atomic_inc if i < n else atomic_read,
+                loops,
+                cpus,
+                True,
+                step=n,
+            )
+        )
     return cases

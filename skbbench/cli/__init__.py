@@ -19,9 +19,15 @@ EXIT_USAGE = 2
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="skbbench")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="kernel", show_default=True,
-              help="Output format: kernel prints the time_bench lines; table/markdown/csv a "
-                   "summary per case; json/yaml the whole result document.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="kernel",
+    show_default=True,
+    help="Output format: kernel prints the time_bench lines; table/markdown/csv a "
+    "summary per case; json/yaml the whole result document.",
+)
 @click.pass_context
 def cli(ctx: click.Context, fmt: str) -> None:
     """Linux slab/skb bulking micro-benchmarks (time_bench, slab_bulk_test, qmempool,

@@ -28,8 +28,14 @@ def _click_option(opt: Option) -> Any:
 
 
 def _metavar(opt: Option) -> str:
-    return {"int": "N", "float": "X", "int_list": "N,N,...", "str_list": "A,B,...",
-            "choice": "NAME", "str": "TEXT"}.get(opt.kind, "VALUE")
+    return {
+        "int": "N",
+        "float": "X",
+        "int_list": "N,N,...",
+        "str_list": "A,B,...",
+        "choice": "NAME",
+        "str": "TEXT",
+    }.get(opt.kind, "VALUE")
 
 
 def run_and_report(ctx: click.Context, cfg: dict[str, Any], output: str | None) -> dict[str, Any]:
@@ -63,8 +69,15 @@ def make_command(bench: Benchmark) -> click.Command:
         run_and_report(ctx, cfg, output)
 
     params = [_click_option(opt) for opt in bench.all_options()]
-    params.append(click.option("-o", "--output", default=None, metavar="FILE",
-                               help="Also write the result document (JSON) to FILE, atomically."))
+    params.append(
+        click.option(
+            "-o",
+            "--output",
+            default=None,
+            metavar="FILE",
+            help="Also write the result document (JSON) to FILE, atomically.",
+        )
+    )
     command = callback
     for decorator in reversed(params):
         command = decorator(command)

@@ -29,14 +29,26 @@ def info(ctx: click.Context) -> None:
         return
     rows = [
         ("CPU model", meta["cpu_model"]),
-        ("TSC", f"{meta['tsc_mhz']:.3f} MHz (source: {meta['tsc_source']}: {meta['tsc_source_detail']})"),
-        ("TSC flags", ", ".join(f"{k}={'yes' if meta[k] else 'no'}" for k in
-                                ("constant_tsc", "nonstop_tsc", "tsc_known_freq", "rdtscp", "cx16"))),
+        (
+            "TSC",
+            f"{meta['tsc_mhz']:.3f} MHz"
+            f" (source: {meta['tsc_source']}: {meta['tsc_source_detail']})",
+        ),
+        (
+            "TSC flags",
+            ", ".join(
+                f"{k}={'yes' if meta[k] else 'no'}"
+                for k in ("constant_tsc", "nonstop_tsc", "tsc_known_freq", "rdtscp", "cx16")
+            ),
+        ),
         ("governor", meta["governor"] or "none (no cpufreq driver)"),
         ("boost", {True: "on", False: "off", None: "unknown"}[meta["boost"]]),
         ("virtualization", meta["virtualization"] or "none detected"),
         ("CPUs", f"{meta['cpu_count']} online, allowed {meta['allowed_cpus']}"),
-        ("load average", f"{meta['loadavg_1min']:.2f}" if meta["loadavg_1min"] is not None else "?"),
+        (
+            "load average",
+            f"{meta['loadavg_1min']:.2f}" if meta["loadavg_1min"] is not None else "?",
+        ),
         ("kernel", meta["kernel"]),
         ("Python", meta["python"]),
         ("numba / llvmlite / numpy", f"{meta['numba']} / {meta['llvmlite']} / {meta['numpy']}"),

@@ -6,7 +6,6 @@ import os
 
 from skbbench.errors import UsageError
 
-
 _ALLOWED: list[int] | None = None
 
 
@@ -38,9 +37,7 @@ def choose_cpu(requested: int | None) -> int:
     if requested is None:
         return allowed[-1]
     if requested not in allowed:
-        raise UsageError(
-            f"--cpu {requested}: not in the allowed CPUs {format_cpus(allowed)}"
-        )
+        raise UsageError(f"--cpu {requested}: not in the allowed CPUs {format_cpus(allowed)}")
     return requested
 
 

@@ -167,9 +167,7 @@ def _elem_ptr(context, builder, arrty, arr, idx, idxty):  # type: ignore[no-unty
 
 def _check_u64_array(arr) -> bool:  # type: ignore[no-untyped-def]
     return (
-        isinstance(arr, types.Array)
-        and arr.ndim == 1
-        and arr.dtype in (types.uint64, types.int64)
+        isinstance(arr, types.Array) and arr.ndim == 1 and arr.dtype in (types.uint64, types.int64)
     )
 
 

@@ -94,11 +94,18 @@ class CaseResult:
     error: str | None = None
 
 
-def run_case(case: Case, repeat: int, warmup: int = 1, progress: Progress | None = None) -> CaseResult:
+def run_case(
+    case: Case, repeat: int, warmup: int = 1, progress: Progress | None = None
+) -> CaseResult:
     """Warm-up then ``repeat`` timed runs on the calling (already pinned) thread."""
     result = CaseResult(
-        key=case.case_key(), name=case.name, kind="single", loops=case.loops,
-        step=case.step, params=dict(case.params), group=case.group,
+        key=case.case_key(),
+        name=case.name,
+        kind="single",
+        loops=case.loops,
+        step=case.step,
+        params=dict(case.params),
+        group=case.group,
     )
     try:
         for i in range(warmup + repeat):
@@ -130,19 +137,23 @@ def run_parallel_once(case: ParallelCase, data: Any) -> tuple[list[Record], list
 
     def body(index: int, cpu: int) -> None:
         out = outcomes[index]
+        passed = False
         try:
             pin_current_thread(cpu)
             out.pinned_to = current_affinity()
             barrier.wait(timeout=60)
+            passed = True
             out.record = case.run(data, index, cpu)
-        except BenchAbort as exc:
-            out.error = str(exc) or "function being timed failed"
-            barrier.abort()
         except threading.BrokenBarrierError:
             out.error = "start barrier broken (another thread failed)"
         except Exception as exc:  # report, never lose a thread silently
-            out.error = f"{type(exc).__name__}: {exc}"
-            barrier.abort()
+            out.error = (
+                (str(exc) or "function being timed failed")
+                if isinstance(exc, BenchAbort)
+                else f"{type(exc).__name__}: {exc}"
+            )
+            if not passed:  # release the others; after the barrier they run on their own
+                barrier.abort()
 
     threads = [
         threading.Thread(target=body, args=(i, cpu), name=f"time_bench{cpu}", daemon=True)
@@ -160,7 +171,7 @@ def run_parallel_once(case: ParallelCase, data: Any) -> tuple[list[Record], list
 def check_parallel(cpus: list[int], outcomes: list[_ThreadOutcome]) -> list[str]:
     """All threads ran, ran where pinned, and their timed windows overlapped."""
     problems = []
-    for cpu, out in zip(cpus, outcomes):
+    for cpu, out in zip(cpus, outcomes, strict=True):
         if out.error or out.record is None:
             problems.append(f"ERROR: function being timed failed on CPU:{cpu}({out.error})")
             continue
@@ -194,8 +205,13 @@ def run_parallel_case(
 ) -> CaseResult:
     """Warm-up then ``repeat`` concurrent runs, each with fresh shared data."""
     result = CaseResult(
-        key=case.case_key(), name=case.name, kind="parallel", loops=case.loops,
-        step=case.step, params={**case.params, "cpus": list(case.cpus)}, group=case.group,
+        key=case.case_key(),
+        name=case.name,
+        kind="parallel",
+        loops=case.loops,
+        step=case.step,
+        params={**case.params, "cpus": list(case.cpus)},
+        group=case.group,
         messages=list(case.notes),
     )
     data = None
@@ -212,8 +228,10 @@ def run_parallel_case(
                 problems.append(f"ERROR: check failed: {exc}")
         if i >= warmup:
             result.messages.extend(p for p in problems if p not in result.messages)
-            if any(p.startswith("ERROR") for p in problems):
-                result.error = problems[0]
+            errors = [p for p in problems if p.startswith("ERROR")]
+            if errors:
+                root = [p for p in errors if "barrier broken" not in p]
+                result.error = (root or errors)[0]
                 break
             result.runs.append(records)
     if case.counters is not None and data is not None and result.error is None:

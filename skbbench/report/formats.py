@@ -11,8 +11,18 @@ from skbbench.results import dump_json
 FORMATS = ("kernel", "table", "json", "yaml", "markdown", "csv")
 
 COLUMNS = (
-    "case", "step", "params", "cycles_median", "cycles_min", "cycles_max", "cycles_stddev",
-    "ns_median", "ns_min", "ns_max", "repeats", "note",
+    "case",
+    "step",
+    "params",
+    "cycles_median",
+    "cycles_min",
+    "cycles_max",
+    "cycles_stddev",
+    "ns_median",
+    "ns_min",
+    "ns_max",
+    "repeats",
+    "note",
 )
 
 
@@ -25,14 +35,27 @@ def summary_rows(doc: dict[str, Any]) -> list[list[Any]]:
     for case in doc["cases"]:
         st = case.get("stats", {})
         cyc, ns = st.get("cycles", {}), st.get("ns", {})
-        note = case.get("error") or ("parallel CPUs " + ",".join(map(str, case["params"].get("cpus", [])))
-                                     if case.get("kind") == "parallel" else "")
-        rows.append([
-            case["name"], case["step"], _params(case),
-            _r(cyc.get("median")), _r(cyc.get("min")), _r(cyc.get("max")), _r(cyc.get("stddev")),
-            _r(ns.get("median"), 3), _r(ns.get("min"), 3), _r(ns.get("max"), 3),
-            st.get("repeats", 0), note,
-        ])
+        note = case.get("error") or (
+            "parallel CPUs " + ",".join(map(str, case["params"].get("cpus", [])))
+            if case.get("kind") == "parallel"
+            else ""
+        )
+        rows.append(
+            [
+                case["name"],
+                case["step"],
+                _params(case),
+                _r(cyc.get("median")),
+                _r(cyc.get("min")),
+                _r(cyc.get("max")),
+                _r(cyc.get("stddev")),
+                _r(ns.get("median"), 3),
+                _r(ns.get("min"), 3),
+                _r(ns.get("max"), 3),
+                st.get("repeats", 0),
+                note,
+            ]
+        )
     return rows
 
 
@@ -80,5 +103,7 @@ def _extra_tables(doc: dict[str, Any], tablefmt: str) -> str:
 
     parts = []
     for title, headers, rows in resolve_callable(bench.render_tables)(doc):
-        parts.append(f"{title}\n" + tabulate(rows, headers=headers, tablefmt=tablefmt, floatfmt="g"))
+        parts.append(
+            f"{title}\n" + tabulate(rows, headers=headers, tablefmt=tablefmt, floatfmt="g")
+        )
     return "\n\n".join(parts) + ("\n" if parts else "")

@@ -1,0 +1,54 @@
+"""Inspect the machine code Numba generates for a kernel (for the NRT check).
+
+Numba cannot inspect code loaded from its on-disk cache (it warns and returns an empty
+string, which would make any check pass), so the check recompiles an uncached copy of
+the kernel with the same options and signatures.
+"""
+
+from typing import Any
+
+from numba import njit
+
+NRT_SYMBOLS = ("NRT_incref", "NRT_decref", "NRT_MemInfo_call_dtor", "NRT_Allocate")
+
+
+def fresh_asm(dispatcher: Any) -> list[str]:
+    assert dispatcher.signatures, f"{dispatcher} was never compiled"
+    options = {k: v for k, v in dispatcher.targetoptions.items() if k not in ("cache", "nopython")}
+    fresh = njit(**options)(dispatcher.py_func)
+    out = []
+    for sig in dispatcher.signatures:
+        fresh.compile(sig)
+        asm = fresh.inspect_asm(sig)
+        assert "ret" in asm, "empty assembly: inspection failed"
+        out.append(asm)
+    return out
+
+
+def native_bodies(asm: str) -> list[str]:
+    """The native (nopython) functions of a module's assembly: Numba also emits a CPython
+    wrapper (``_ZN7cpython...``, which unboxes arrays and legitimately uses NRT), a
+    ``cfunc.`` trampoline and NRT helper definitions; those are not the kernel."""
+    bodies: list[list[str]] = []
+    current: list[str] | None = None
+    for line in asm.splitlines():
+        if line and not line[0].isspace() and line.endswith(":") and not line.startswith("."):
+            name = line[:-1]
+            native = name.startswith("_ZN") and not name.startswith("_ZN7cpython")
+            current = [] if native else None
+            if current is not None:
+                bodies.append(current)
+            continue
+        if current is not None:
+            current.append(line)
+    return ["\n".join(b) for b in bodies]
+
+
+def nrt_calls(dispatcher: Any) -> list[str]:
+    """NRT symbols referenced by the native code of any compiled signature."""
+    found = set()
+    for asm in fresh_asm(dispatcher):
+        bodies = native_bodies(asm)
+        assert bodies, "no native function found in the assembly"
+        found.update(sym for body in bodies for sym in NRT_SYMBOLS if sym in body)
+    return sorted(found)
