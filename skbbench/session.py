@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from skbbench import registry
+from skbbench.cachedir import prune_old_caches
 from skbbench.harness.cpus import choose_cpu, pin_current_thread
 from skbbench.harness.runner import Progress, check_timing_counts, run_all
 from skbbench.metadata import machine_metadata, measurement_warnings
@@ -18,6 +19,7 @@ from skbbench.spec import resolve_callable
 def execute(cfg: dict[str, Any], progress: Progress | None = None) -> dict[str, Any]:
     """Run the benchmark ``cfg`` describes (see skbbench.config.resolve) on a pinned CPU."""
     bench = registry.get(cfg["benchmark"])
+    prune_old_caches()
     cpu = choose_cpu(cfg.get("cpu"))
     machine = machine_metadata()  # before pinning: a TSC calibration may run here
     pin_current_thread(cpu)

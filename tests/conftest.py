@@ -5,10 +5,6 @@ import pytest
 from skbbench.harness.cpus import allowed_cpus
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "slow: long stress runs (deselect with -m 'not slow')")
-
-
 @pytest.fixture
 def two_cpus() -> list[int]:
     cpus = allowed_cpus()

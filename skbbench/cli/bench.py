@@ -50,6 +50,8 @@ def run_and_report(ctx: click.Context, cfg: dict[str, Any], output: str | None) 
         doc = execute(cfg, progress=progress)
     finally:
         progress.done()
+    click.echo(f"skbbench: ran on CPU {doc['machine']['pinned_cpu']} (pinned; --cpu N to choose)",
+               err=True)
     if output:
         write_atomic(output, dump_json(doc))
     click.echo(render(doc, ctx.obj["format"]), nl=False)
