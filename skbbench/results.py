@@ -17,6 +17,12 @@ Reports and compare read documents only (never the model or numba). Shape (schem
          "counters": {...}, "messages": [...], "error": null | "..."}
       ]
     }
+
+Files are JSON (``.json``, the default) or YAML (``.yaml``/``.yml``, same document). They
+are written atomically (:func:`write_document`) and read back with :func:`load_document`,
+which validates the shape and turns every problem into a one-line
+:class:`~skbbench.errors.UsageError` naming the file, the key path and the problem
+(``a.json: cases[3].runs[0][0].tsc_stop: expected an integer, got 'x'``).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from skbbench import __version__
+from skbbench.errors import UsageError
 from skbbench.harness.record import Record
 from skbbench.harness.runner import CaseResult
 
@@ -115,14 +122,18 @@ def build_document(
     }
 
 
-def write_atomic(path: str | Path, text: str) -> None:
+def write_atomic(path: str | Path, text: str | bytes) -> None:
     """Write ``text`` to ``path`` via a temporary file in the same directory and a rename:
     a crash or Ctrl-C leaves either the old file or the new one, never a truncated one."""
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     try:
-        with os.fdopen(fd, "w") as fh:
+        try:  # mkstemp makes 0600 files: keep an existing file's mode, else rw-r--r--
+            os.fchmod(fd, target.stat().st_mode & 0o7777 if target.exists() else 0o644)
+        except OSError:
+            pass
+        with os.fdopen(fd, "wb" if isinstance(text, bytes) else "w") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
@@ -137,3 +148,301 @@ def write_atomic(path: str | Path, text: str) -> None:
 
 def dump_json(doc: dict[str, Any]) -> str:
     return json.dumps(doc, indent=1, sort_keys=False) + "\n"
+
+
+# --------------------------------------------------------------------------------------
+# Formats, loading and validation
+
+
+FORMATS = ("json", "yaml")
+RECORD_FIELDS = ("loops", "step", "invoked", "tsc_start", "tsc_stop", "wall_start", "wall_stop")
+
+
+def format_for_path(path: str | Path, fmt: str | None = None) -> str:
+    """``fmt`` when given, else YAML for ``.yaml``/``.yml`` and JSON for anything else."""
+    if fmt is not None:
+        if fmt not in FORMATS:
+            raise UsageError(f"unknown result format '{fmt}' (choose from {', '.join(FORMATS)})")
+        return fmt
+    return "yaml" if Path(path).suffix.lower() in (".yaml", ".yml") else "json"
+
+
+def dump_yaml(doc: dict[str, Any]) -> str:
+    import yaml
+
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return yaml.dump(doc, Dumper=dumper, sort_keys=False, default_flow_style=None, width=100)
+
+
+def dump_document(doc: dict[str, Any], fmt: str = "json") -> str:
+    return dump_yaml(doc) if format_for_path("", fmt) == "yaml" else dump_json(doc)
+
+
+def write_document(doc: dict[str, Any], path: str | Path, fmt: str | None = None) -> str:
+    """Write ``doc`` atomically to ``path`` (format from ``fmt`` or the suffix); returns
+    the format used. A missing parent directory is a usage error, not a traceback."""
+    target = Path(path)
+    kind = format_for_path(target, fmt)
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageError(f"{path}: directory {parent} does not exist")
+    if target.is_dir():
+        raise UsageError(f"{path}: is a directory")
+    try:
+        write_atomic(target, dump_document(doc, kind))
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    return kind
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _type_name(value: Any) -> str:
+    return {
+        bool: "a boolean", int: "an integer", float: "a number", str: "a string",
+        list: "a list", dict: "a mapping", type(None): "null",
+    }.get(type(value), type(value).__name__)
+
+
+class _Checker:
+    """Collects the location of a problem as ``file: key.path: problem``."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, path: str, problem: str) -> UsageError:
+        where = f"{self.source}: {path}: " if path else f"{self.source}: "
+        return UsageError(where + problem)
+
+    def mapping(self, value: Any, path: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(path, f"expected a mapping, got {_type_name(value)}")
+        return value
+
+    def listing(self, value: Any, path: str) -> list[Any]:
+        if not isinstance(value, list):
+            raise self.fail(path, f"expected a list, got {_type_name(value)}")
+        return value
+
+    def integer(self, value: Any, path: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(path, f"expected an integer, got {_describe(value)}")
+        return value
+
+    def string(self, value: Any, path: str) -> str:
+        if not isinstance(value, str):
+            raise self.fail(path, f"expected a string, got {_describe(value)}")
+        return value
+
+
+def parse_document_text(text: str, source: str, fmt: str = "json") -> Any:
+    """Parse ``text`` (JSON or YAML) into Python data; syntax errors become UsageError."""
+    if not text.strip():
+        raise UsageError(f"{source}: file is empty (not a result file)")
+    if fmt == "yaml":
+        import yaml
+
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        try:
+            return yaml.load(text, Loader=loader)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            raise UsageError(f"{source}: invalid YAML{where}: {problem}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        body = text.strip()
+        cut = body[:1] in "{[" and not body.endswith(("}", "]")) or exc.pos >= len(body)
+        hint = " (file truncated?)" if cut else ""
+        raise UsageError(
+            f"{source}: not valid JSON{hint}: {exc.msg} (line {exc.lineno} column {exc.colno})"
+        ) from None
+
+
+def read_text(path: str | Path, what: str = "file") -> str:
+    """Read a text file; missing, unreadable, directory or binary -> UsageError."""
+    p = Path(path)
+    try:
+        return p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such {what}") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path}: is a directory, expected a {what}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not a text file (binary content)") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def load_document(path: str | Path) -> dict[str, Any]:
+    """Read and validate a result file (JSON or YAML by suffix; a JSON file whose content
+    is YAML is rejected as not valid JSON)."""
+    text = read_text(path, "result file")
+    doc = parse_document_text(text, str(path), format_for_path(path))
+    return validate_document(doc, str(path))
+
+
+def validate_document(doc: Any, source: str = "<document>") -> dict[str, Any]:
+    """Check the schema-1 shape that compare, report and plot rely on; returns ``doc``.
+
+    Raises UsageError naming ``source``, the key path and the problem."""
+    ck = _Checker(source)
+    if not isinstance(doc, dict):
+        raise ck.fail("", f"not a skbbench result file (top level is {_type_name(doc)}, "
+                          "expected a mapping)")
+    if "schema" not in doc:
+        raise ck.fail("", "not a skbbench result file (no 'schema' key)")
+    schema = doc["schema"]
+    if schema != SCHEMA_VERSION or isinstance(schema, bool):
+        raise ck.fail("schema", f"result schema version {_describe(schema)} is not supported "
+                                f"(this skbbench {__version__} reads schema {SCHEMA_VERSION})")
+    for key in ("command", "skbbench"):
+        if key in doc:
+            ck.string(doc[key], key)
+    for key in ("config", "machine"):
+        ck.mapping(doc.get(key, {}), key)
+    ck.listing(doc.get("warnings", []), "warnings")
+    if "cases" not in doc:
+        raise ck.fail("cases", "missing (every result file has a list of cases)")
+    cases = ck.listing(doc["cases"], "cases")
+    seen: dict[str, int] = {}
+    for i, case in enumerate(cases):
+        _validate_case(ck, case, f"cases[{i}]")
+        key = case["key"]
+        if key in seen:
+            raise ck.fail(f"cases[{i}].key", f"duplicate case key {_describe(key)} "
+                                             f"(also cases[{seen[key]}])")
+        seen[key] = i
+    return doc
+
+
+def _validate_case(ck: _Checker, case: Any, path: str) -> None:
+    ck.mapping(case, path)
+    for key in ("key", "name"):
+        if key not in case:
+            raise ck.fail(f"{path}.{key}", "missing")
+        ck.string(case[key], f"{path}.{key}")
+    for key in ("loops", "step"):
+        if key in case:
+            ck.integer(case[key], f"{path}.{key}")
+    ck.mapping(case.get("params", {}), f"{path}.params")
+    ck.mapping(case.get("counters", {}), f"{path}.counters")
+    ck.mapping(case.get("stats", {}), f"{path}.stats")
+    error = case.get("error")
+    if error is not None:
+        ck.string(error, f"{path}.error")
+    runs = ck.listing(case.get("runs", []), f"{path}.runs")
+    if _records_ok(runs):
+        return
+    for r, run in enumerate(runs):
+        rpath = f"{path}.runs[{r}]"
+        for c, rec in enumerate(ck.listing(run, rpath)):
+            cpath = f"{rpath}[{c}]"
+            ck.mapping(rec, cpath)
+            for field_name in RECORD_FIELDS:
+                if field_name not in rec:
+                    raise ck.fail(f"{cpath}.{field_name}", "missing")
+                ck.integer(rec[field_name], f"{cpath}.{field_name}")
+            if rec["invoked"] < 0:
+                raise ck.fail(f"{cpath}.invoked", f"must be >= 0, got {rec['invoked']}")
+
+
+def _records_ok(runs: list[Any]) -> bool:
+    """Fast path of the record checks (``type(x) is int`` excludes bools); the slow path
+    runs only to name the first problem."""
+    for run in runs:
+        if type(run) is not list:
+            return False
+        for rec in run:
+            if type(rec) is not dict:
+                return False
+            g = rec.get
+            if not (type(g("loops")) is int and type(g("step")) is int
+                    and type(g("tsc_start")) is int and type(g("tsc_stop")) is int
+                    and type(g("wall_start")) is int and type(g("wall_stop")) is int
+                    and type(g("invoked")) is int and rec["invoked"] >= 0):
+                return False
+    return True
+
+
+def repeat_values(case: dict[str, Any], metric: str = "cycles") -> list[float]:
+    """Per-element value of every repeat of a case document (``cycles`` from the TSC,
+    ``ns`` from the wall clock); same arithmetic as :func:`run_values`, read from dicts.
+    Repeats with no invoked element are skipped."""
+    if metric not in ("cycles", "ns"):
+        raise UsageError(f"unknown metric '{metric}' (choose cycles or ns)")
+    start, stop = ("tsc_start", "tsc_stop") if metric == "cycles" else ("wall_start", "wall_stop")
+    out = []
+    for run in case.get("runs", ()):
+        vals = [(r[stop] - r[start]) / r["invoked"] for r in run if r["invoked"] > 0]
+        if vals:
+            out.append(sum(vals) / len(vals))
+    return out
+
+
+def same_machine_fields(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
+    """Machine metadata fields that identify the hardware and differ between ``a`` and
+    ``b``, as ``field: A vs B`` strings (empty: same machine as far as we can tell)."""
+    out = []
+    for key in ("cpu_model", "machine", "cpu_count", "virtualization"):
+        if a.get(key) != b.get(key):
+            out.append(f"{key}: {a.get(key)!r} vs {b.get(key)!r}")
+    ta, tb = a.get("tsc_mhz"), b.get("tsc_mhz")
+    if isinstance(ta, (int, float)) and isinstance(tb, (int, float)) and ta > 0 and tb > 0:
+        if abs(ta - tb) / ta > 0.005:  # calibration jitter is far below 0.5 %
+            out.append(f"tsc_mhz: {ta} vs {tb}")
+    elif ta != tb:
+        out.append(f"tsc_mhz: {ta!r} vs {tb!r}")
+    return out
+
+
+def merge_documents(docs: list[dict[str, Any]], labels: list[str]) -> dict[str, Any]:
+    """One document for ``skbbench run A.yaml B.yaml``: command ``run``, config
+    ``{"runs": [{"label", "command", "config"}, ...]}``, every case keyed
+    ``<label>:<key>`` and tagged with ``"run": label`` so keys stay unique and stable
+    (labels are the config file stems). A single document is returned unchanged."""
+    if len(docs) == 1:
+        return docs[0]
+    if len(set(labels)) != len(labels):
+        raise UsageError("two configs have the same file name stem "
+                         f"({', '.join(labels)}): rename one so its cases keep distinct keys")
+    first = docs[0]
+    cases, warnings = [], []
+    for label, doc in zip(labels, docs, strict=True):
+        for case in doc["cases"]:
+            cases.append({**case, "key": f"{label}:{case['key']}", "run": label})
+        warnings.extend(w for w in doc.get("warnings", []) if w not in warnings)
+    return {
+        "schema": SCHEMA_VERSION,
+        "skbbench": __version__,
+        "created": first.get("created"),
+        "command": "run",
+        "config": {"runs": [{"label": lb, "command": d.get("command"), "config": d.get("config")}
+                            for lb, d in zip(labels, docs, strict=True)]},
+        "machine": first.get("machine", {}),
+        "warnings": warnings,
+        "cases": cases,
+    }
+
+
+def split_document(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The per-config documents of a merged ``run`` document (for rendering each with
+    its benchmark's report); any other document is returned as the only element."""
+    if doc.get("command") != "run" or "runs" not in doc.get("config", {}):
+        return [doc]
+    out = []
+    for run in doc["config"]["runs"]:
+        label = run.get("label")
+        prefix = f"{label}:"
+        cases = [{**c, "key": c["key"][len(prefix):]}
+                 for c in doc["cases"] if c.get("run") == label]
+        for c in cases:
+            c.pop("run", None)
+        out.append({**doc, "command": run.get("command"), "config": run.get("config", {}),
+                    "cases": cases})
+    return out

@@ -1,0 +1,90 @@
+"""Stored baselines: validated result documents kept as ``baselines/NAME.json``.
+
+``save`` refuses to replace an existing baseline and ``update`` refuses to create one, so
+a baseline only moves when someone says so. The directory is ``--dir``, else
+``$SKBBENCH_BASELINES``, else ``baselines`` under the current directory (the repository
+root in CI).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from skbbench.errors import UsageError
+from skbbench.results import dump_json, load_document, validate_document, write_atomic
+
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def baselines_dir(directory: str | Path | None = None) -> Path:
+    return Path(directory or os.environ.get("SKBBENCH_BASELINES") or "baselines")
+
+
+def baseline_path(name: str, directory: str | Path | None = None) -> Path:
+    if not NAME_RE.match(name) or name.endswith((".json", ".yaml")):
+        raise UsageError(f"baseline name {name!r}: use 1-64 letters, digits, '.', '_' or '-' "
+                         "(no path, no extension)")
+    return baselines_dir(directory) / f"{name}.json"
+
+
+def _store(name: str, doc: dict[str, Any], directory: str | Path | None, *, exists: bool) -> Path:
+    path = baseline_path(name, directory)
+    if path.exists() and not exists:
+        raise UsageError(f"baseline '{name}' already exists ({path}): use "
+                         f"'skbbench baseline update {name} RESULTS' to replace it")
+    if not path.exists() and exists:
+        raise UsageError(f"baseline '{name}' does not exist ({path}): use "
+                         f"'skbbench baseline save {name} RESULTS' to create it")
+    validate_document(doc, f"results for baseline '{name}'")
+    if not any(case.get("runs") for case in doc["cases"]):
+        raise UsageError(f"results for baseline '{name}': no case has a measured repeat")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"{path.parent}: cannot create directory: {exc.strerror}") from None
+    write_atomic(path, dump_json(doc))
+    return path
+
+
+def save(name: str, doc: dict[str, Any], directory: str | Path | None = None) -> Path:
+    """Store ``doc`` as a new baseline ``name``; an existing one is an error."""
+    return _store(name, doc, directory, exists=False)
+
+
+def update(name: str, doc: dict[str, Any], directory: str | Path | None = None) -> Path:
+    """Replace the existing baseline ``name`` with ``doc``."""
+    return _store(name, doc, directory, exists=True)
+
+
+def load(name_or_path: str, directory: str | Path | None = None) -> dict[str, Any]:
+    """A baseline by name (``ci``) or a result file by path."""
+    path = Path(name_or_path)
+    if not path.exists() and NAME_RE.match(name_or_path) and "." not in name_or_path:
+        path = baseline_path(name_or_path, directory)
+    return load_document(path)
+
+
+def list_baselines(directory: str | Path | None = None) -> list[dict[str, Any]]:
+    """Name, creation time, command, case count and CPU of every stored baseline."""
+    out = []
+    root = baselines_dir(directory)
+    if not root.is_dir():
+        return out
+    for path in sorted(root.glob("*.json")):
+        try:
+            doc = load_document(path)
+        except UsageError as exc:
+            out.append({"name": path.stem, "error": str(exc)})
+            continue
+        out.append({
+            "name": path.stem,
+            "created": doc.get("created"),
+            "command": doc.get("command"),
+            "cases": len(doc["cases"]),
+            "cpu_model": doc.get("machine", {}).get("cpu_model"),
+            "git_commit": doc.get("machine", {}).get("git_commit"),
+        })
+    return out

@@ -1,0 +1,292 @@
+"""Commands over result documents: ``run`` (configs), ``compare``, ``baseline``, ``plot``.
+
+Thin: parse, call skbbench.config / session / compare / baselines / plot, render. No
+numba is imported unless ``run`` executes a benchmark.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from skbbench.errors import UsageError
+
+EXIT_HELP = """\b
+Exit status:
+  0  no regression
+  1  regression: a case slower (absolute mode), a case failed, a counter differs,
+     or a variant ratio outside the tolerance (relative mode)
+  2  usage or input error (bad option, missing/invalid result file, no case in common)"""
+
+
+def parse_percent(text: str, option: str) -> float:
+    """``'5'`` or ``'5%'`` -> 0.05."""
+    raw = text.strip().removesuffix("%").strip()
+    try:
+        value = float(raw)
+    except ValueError:
+        raise UsageError(f"{option} {text!r}: expected a percentage such as 5 or 5%") from None
+    if not 0 <= value < 1000 or value != value:
+        raise UsageError(f"{option} {text!r}: out of range (0 to <1000 percent)")
+    return value / 100
+
+
+def parse_alpha(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise UsageError(f"--alpha {text!r}: expected a number between 0 and 1") from None
+    if not 0 < value < 1:
+        raise UsageError(f"--alpha {text!r}: out of range (0 < alpha < 1)")
+    return value
+
+
+def _fmt(ctx: click.Context) -> str:
+    return (ctx.obj or {}).get("format", "table")
+
+
+# --------------------------------------------------------------------------------------
+# run
+
+
+@click.command("run")
+@click.argument("configs", nargs=-1, required=True, metavar="CONFIG...")
+@click.option("-o", "--output", metavar="FILE",
+              help="Write the result document to FILE, atomically (YAML when FILE ends in "
+                   ".yaml/.yml, else JSON).")
+@click.option("--output-format", type=click.Choice(["json", "yaml"]), default=None,
+              help="Format of FILE, overriding its suffix.")
+@click.option("--save-baseline", metavar="NAME",
+              help="Also store the results as a new baseline NAME (baselines/NAME.json).")
+@click.option("--baselines-dir", metavar="DIR", default=None,
+              help="Baselines directory (default: $SKBBENCH_BASELINES or ./baselines).")
+@click.pass_context
+def run(ctx: click.Context, configs: tuple[str, ...], output: str | None,
+        output_format: str | None, save_baseline: str | None,
+        baselines_dir: str | None) -> None:
+    """Run the benchmarks described by YAML CONFIG files (see configs/).
+
+    A config is a mapping: `benchmark: NAME` plus that benchmark's options, exactly the
+    command's flags with `_` for `-` (`skbbench run configs/x.yaml` and `skbbench NAME
+    --opt ...` go through the same validation and the same code). All configs are checked
+    before anything runs. Several configs make one result document whose case keys are
+    prefixed with the config file's stem.
+    """
+    from skbbench import baselines, config
+    from skbbench.results import format_for_path, merge_documents, write_document
+
+    cfgs = [config.load_file(path) for path in configs]
+    labels = [Path(p).stem for p in configs]
+    if len(cfgs) > 1 and len(set(labels)) != len(labels):
+        raise UsageError("two configs have the same file name stem "
+                         f"({', '.join(labels)}): rename one so its cases keep distinct keys")
+    if output:  # fail before a long run, not after it
+        format_for_path(output, output_format)
+        parent = Path(output).parent
+        if str(parent) and not parent.is_dir():
+            raise UsageError(f"{output}: directory {parent} does not exist")
+    if save_baseline:
+        path = baselines.baseline_path(save_baseline, baselines_dir)
+        if path.exists():
+            raise UsageError(f"baseline '{save_baseline}' already exists ({path}): use "
+                             f"'skbbench baseline update {save_baseline} RESULTS' to replace it")
+    from skbbench.cli.progress import Progress
+    from skbbench.report.formats import render
+    from skbbench.session import execute
+
+    fmt = _fmt(ctx)
+    docs = []
+    for i, cfg in enumerate(cfgs):
+        progress = Progress()
+        try:
+            doc = execute(cfg, progress=progress)
+        finally:
+            progress.done()
+        docs.append(doc)
+        if fmt not in ("json", "yaml"):
+            if len(cfgs) > 1:
+                click.echo(("\n" if i else "") + f"# {configs[i]} ({cfg['benchmark']})")
+            click.echo(render(doc, fmt), nl=False)
+    merged = merge_documents(docs, labels)
+    if fmt in ("json", "yaml"):
+        click.echo(render(merged, fmt), nl=False)
+    if output:
+        write_document(merged, output, output_format)
+    if save_baseline:
+        path = baselines.save(save_baseline, merged, baselines_dir)
+        click.echo(f"saved baseline '{save_baseline}' ({path}, {len(merged['cases'])} cases)",
+                   err=True)
+
+
+# --------------------------------------------------------------------------------------
+# compare
+
+
+@click.command("compare", epilog=EXIT_HELP)
+@click.argument("baseline", metavar="BASELINE")
+@click.argument("current", metavar="CURRENT")
+@click.option("--threshold", default="5", show_default=True, metavar="PCT",
+              help="Minimum effect in percent: a median ratio closer to 1 is 'no change'.")
+@click.option("--alpha", default="0.05", show_default=True, metavar="P",
+              help="Significance level of the Mann-Whitney U test on the repeats.")
+@click.option("--metric", type=click.Choice(["cycles", "ns"]), default="cycles",
+              show_default=True, help="Per-element value compared: TSC cycles or wall ns.")
+@click.option("--mode", type=click.Choice(["absolute", "relative"]), default="absolute",
+              show_default=True,
+              help="absolute: judge each case's values (same machine). relative: judge only "
+                   "counters and the --ratio between two variants of each run (across "
+                   "machines, CI).")
+@click.option("--ratio", metavar="NUM/DEN", default=None,
+              help="Relative mode: variants whose per-group ratio is compared, e.g. "
+                   "after/before (cases carry params.variant).")
+@click.option("--tolerance", default="25", show_default=True, metavar="PCT",
+              help="Relative mode: allowed change of a variant ratio, in percent.")
+@click.option("--stat", type=click.Choice(["median", "min"]), default="median",
+              show_default=True, help="Relative mode: statistic of the repeats in a ratio.")
+@click.option("--variant-key", default="variant", show_default=True, metavar="KEY",
+              help="Relative mode: the params key naming the variant.")
+@click.option("--only-changes", is_flag=True,
+              help="List only the cases whose verdict is not 'no change'.")
+@click.pass_context
+def compare(ctx: click.Context, baseline: str, current: str, threshold: str, alpha: str,
+            metric: str, mode: str, ratio: str | None, tolerance: str, stat: str,
+            variant_key: str, only_changes: bool) -> int:
+    """Compare result file CURRENT against BASELINE (a result file, or the name of a
+    stored baseline such as `ci`).
+
+    Per case: the ratio of the medians (current/baseline, lower is faster), a two-sided
+    Mann-Whitney U test on the per-repeat values and the minimum effect give a verdict:
+    faster, slower, no change (effect below --threshold), not significant (effect above
+    it but within the noise), failed. Event counters are compared exactly and every
+    difference is listed. A warning is printed when the files come from different
+    machines: there, use --mode relative, which judges only counters and variant ratios.
+    """
+    from skbbench import baselines
+    from skbbench.compare import compare_documents
+    from skbbench.report.compare_table import render_comparison
+    from skbbench.results import load_document
+
+    thr = parse_percent(threshold, "--threshold")
+    tol = parse_percent(tolerance, "--tolerance")
+    a = parse_alpha(alpha)
+    base_doc = baselines.load(baseline)
+    cur_doc = load_document(current)
+    base_name = baseline if Path(baseline).exists() else str(baselines.baseline_path(baseline))
+    comp = compare_documents(
+        base_doc, cur_doc, baseline_name=base_name, current_name=current, metric=metric,
+        threshold=thr, alpha=a, mode=mode, ratio=ratio, tolerance=tol, stat=stat,
+        variant_key=variant_key,
+    )
+    fmt = _fmt(ctx)
+    click.echo(render_comparison(comp, "table" if fmt == "kernel" else fmt, only_changes),
+               nl=False)
+    return comp.exit_status
+
+
+# --------------------------------------------------------------------------------------
+# baseline
+
+
+@click.group("baseline")
+def baseline() -> None:
+    """Stored baselines (baselines/NAME.json): save, update, list.
+
+    `save` refuses to replace a baseline and `update` refuses to create one, so a
+    baseline moves only on purpose. CI compares against baselines/ci.json.
+    """
+
+
+_dir_option = click.option("--dir", "directory", metavar="DIR", default=None,
+                           help="Baselines directory (default: $SKBBENCH_BASELINES or "
+                                "./baselines).")
+
+
+@baseline.command("save")
+@click.argument("name")
+@click.argument("results", metavar="RESULTS")
+@_dir_option
+def baseline_save(name: str, results: str, directory: str | None) -> None:
+    """Store result file RESULTS as the new baseline NAME."""
+    from skbbench import baselines
+    from skbbench.results import load_document
+
+    path = baselines.save(name, load_document(results), directory)
+    click.echo(f"saved baseline '{name}' ({path})")
+
+
+@baseline.command("update")
+@click.argument("name")
+@click.argument("results", metavar="RESULTS")
+@_dir_option
+def baseline_update(name: str, results: str, directory: str | None) -> None:
+    """Replace the existing baseline NAME with result file RESULTS."""
+    from skbbench import baselines
+    from skbbench.results import load_document
+
+    doc = load_document(results)
+    target = baselines.baseline_path(name, directory)
+    old = load_document(target) if target.exists() else None
+    path = baselines.update(name, doc, directory)
+    was = f"; was {len(old['cases'])} cases from {old.get('created')}" if old else ""
+    click.echo(f"updated baseline '{name}' ({path}, {len(doc['cases'])} cases{was})")
+
+
+@baseline.command("list")
+@_dir_option
+@click.pass_context
+def baseline_list(ctx: click.Context, directory: str | None) -> None:
+    """List the stored baselines."""
+    from skbbench import baselines
+
+    rows = baselines.list_baselines(directory)
+    fmt = _fmt(ctx)
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(rows, indent=1))
+        return
+    if not rows:
+        click.echo(f"no baselines in {baselines.baselines_dir(directory)}")
+        return
+    from tabulate import tabulate
+
+    keys = ["name", "created", "command", "cases", "cpu_model", "git_commit", "error"]
+    keys = [k for k in keys if any(k in r for r in rows)]
+    click.echo(tabulate([[r.get(k, "") for k in keys] for r in rows], headers=keys,
+                        tablefmt="github" if fmt == "markdown" else "simple"))
+
+
+# --------------------------------------------------------------------------------------
+# plot
+
+
+@click.command("plot")
+@click.argument("results", nargs=-1, required=True, metavar="RESULTS...")
+@click.option("-o", "--output", required=True, metavar="FILE.png",
+              help="Image to write (.png, .svg or .pdf), atomically.")
+@click.option("--metric", type=click.Choice(["cycles", "ns"]), default="cycles",
+              show_default=True, help="Per-element value on the y axis.")
+@click.option("--title", default=None, help="Plot title.")
+@click.option("--no-published", is_flag=True,
+              help="Do not draw the seed post's published values as markers.")
+def plot(results: tuple[str, ...], output: str, metric: str, title: str | None,
+         no_published: bool) -> None:
+    """Plot cycles per element against bulk size (log x axis), one line per variant of
+    each RESULTS file, with the published values as markers where they exist.
+
+    Needs the optional `plot` extra: pip install 'skbbench[plot]'.
+    """
+    from skbbench.plot import plot_documents
+    from skbbench.results import load_document
+
+    docs: list[tuple[str, dict[str, Any]]] = [(p, load_document(p)) for p in results]
+    lines = plot_documents(docs, output, metric=metric, published=not no_published,
+                           title=title)
+    click.echo(f"wrote {output} ({lines} line(s))", err=True)
+
+
+def register(cli: click.Group) -> None:
+    for command in (run, compare, baseline, plot):
+        cli.add_command(command)

@@ -1,0 +1,174 @@
+"""``skbbench plot``: cycles (or ns) per element against bulk size, one line per variant.
+
+matplotlib is the optional ``plot`` extra (``pip install 'skbbench[plot]'``); it is
+imported only here, lazily, and its absence is a one-line usage error.
+
+Plotted cases are those with ``params["variant"]``; x is ``params["size"]`` (else the
+case's step), on a log2 axis; y is the median of the repeats with a band from the first
+to the third quartile.
+Published values (the seed posts' tables) are drawn as markers for the variants plotted:
+the slab_bulk_test01 before/after table for ``bulk`` test 01, or whatever a benchmark's
+registry entry provides as ``Benchmark.extra["published"] = "module:function"`` (a
+callable returning ``{variant: {size: cycles_per_element}}``).
+"""
+
+from __future__ import annotations
+
+import io
+import statistics
+from pathlib import Path
+from typing import Any
+
+from skbbench.errors import UsageError
+from skbbench.results import repeat_values, split_document, write_atomic
+
+IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
+MISSING_MESSAGE = ("plotting needs matplotlib, which is not installed: "
+                   "pip install 'skbbench[plot]' (or pip install matplotlib)")
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib
+    except ImportError:
+        raise UsageError(MISSING_MESSAGE) from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+Series = dict[str, list[tuple[float, float, float, float]]]  # variant -> (x, median, q1, q3)
+
+
+def _quartiles(values: list[float]) -> tuple[float, float]:
+    """First and third quartile (the band: robust to the odd disturbed repeat)."""
+    if len(values) < 2:
+        return values[0], values[0]
+    q = statistics.quantiles(values, n=4, method="inclusive")
+    return q[0], q[2]
+
+
+def sweep_series(doc: dict[str, Any], metric: str = "cycles") -> Series:
+    """variant -> sorted points (size, median, first quartile, third quartile)."""
+    out: Series = {}
+    for case in doc["cases"]:
+        params = case.get("params", {})
+        if "variant" not in params:
+            continue
+        x = params.get("size", case.get("step"))
+        if isinstance(x, bool) or not isinstance(x, (int, float)) or x <= 0:
+            continue
+        values = repeat_values(case, metric)
+        if not values:
+            continue
+        q1, q3 = _quartiles(values)
+        out.setdefault(str(params["variant"]), []).append(
+            (float(x), statistics.median(values), q1, q3))
+    for points in out.values():
+        points.sort()
+    return out
+
+
+def published_series(doc: dict[str, Any]) -> dict[str, dict[float, float]]:
+    """The seed post's cycles per element for ``doc``'s benchmark: from the registry
+    hook ``Benchmark.extra["published"]`` when there is one, else the slab_bulk_test01
+    table of the detached-freelist post (skbbench/data/published_bulk.yaml) for a
+    ``bulk`` test 01 document; {} when nothing was published."""
+    from skbbench import registry
+    from skbbench.spec import resolve_callable
+
+    command = doc.get("command") or ""
+    bench = registry.BENCHMARKS.get(command)
+    hook = bench.extra.get("published") if bench is not None else None
+    if hook:
+        data = resolve_callable(hook)()
+        return {str(v): {float(k): float(y) for k, y in pts.items()} for v, pts in data.items()}
+    if command != "bulk" or str(doc.get("config", {}).get("test", "01")) != "01":
+        return {}
+    try:
+        from skbbench.report.bulk_table import load_published
+    except ImportError:
+        return {}
+    out: dict[str, dict[float, float]] = {}
+    for row in load_published().get("rows", []):
+        for variant, value in row.items():
+            if isinstance(value, dict) and "cycles" in value:
+                out.setdefault(variant, {})[float(row["bulk"])] = float(value["cycles"])
+    return out
+
+
+def plot_documents(
+    docs: list[tuple[str, dict[str, Any]]],
+    output: str | Path,
+    metric: str = "cycles",
+    published: bool = True,
+    title: str | None = None,
+) -> int:
+    """Plot ``(label, document)`` pairs into ``output`` (.png, .svg or .pdf), written
+    atomically. Returns the number of lines drawn."""
+    out = Path(output)
+    if out.suffix.lower() not in IMAGE_SUFFIXES:
+        raise UsageError(f"{output}: the image type comes from the suffix: use one of "
+                         f"{', '.join(IMAGE_SUFFIXES)}")
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageError(f"{output}: directory {parent} does not exist")
+    series: list[tuple[str, dict[str, Any], Series]] = []
+    for label, doc in docs:
+        found = False
+        parts = split_document(doc)
+        for part, run in zip(parts, doc.get("config", {}).get("runs", [{}] * len(parts)),
+                             strict=False):
+            s = sweep_series(part, metric)
+            if s:
+                name = f"{label} {run['label']}" if len(parts) > 1 and "label" in run else label
+                series.append((name, part, s))
+                found = True
+        if not found:
+            raise UsageError(f"{label}: no case with params.variant and a size to plot "
+                             "(plot draws bulk-size sweeps, e.g. the bulk benchmark)")
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
+    lines = 0
+    sizes: set[float] = set()
+    many = len(series) > 1
+    published_done: set[str] = set()
+    colors: dict[str, str] = {}
+    for label, part, s in series:
+        for variant, points in s.items():
+            xs = [p[0] for p in points]
+            sizes.update(xs)
+            name = f"{label}: {variant}" if many else variant
+            (line,) = ax.plot(xs, [p[1] for p in points], marker=".", label=name)
+            colors.setdefault(variant, line.get_color())
+            ax.fill_between(xs, [p[2] for p in points], [p[3] for p in points],
+                            color=line.get_color(), alpha=0.15, linewidth=0)
+            lines += 1
+        if published and metric == "cycles":
+            for variant, pts in published_series(part).items():
+                if variant not in s or variant in published_done:
+                    continue
+                published_done.add(variant)
+                ks = sorted(pts)
+                ax.scatter(ks, [pts[k] for k in ks], marker="x", s=30, color=colors.get(variant),
+                           label=f"published: {variant}", zorder=3)
+    ax.set_xscale("log", base=2)
+    ticks = sorted(sizes)
+    if ticks and len(ticks) <= 20:
+        ax.set_xticks(ticks)
+        ax.set_xticklabels([f"{t:g}" for t in ticks])
+    ax.set_xlabel("bulk size (objects per call)")
+    ax.set_ylabel("cycles(tsc) per element" if metric == "cycles" else "ns per element")
+    ax.set_title(title or "per-element cost against bulk size (median, quartile band)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize="small")
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format=out.suffix.lower().lstrip("."))
+    plt.close(fig)
+    try:
+        write_atomic(out, buf.getvalue())
+    except OSError as exc:
+        raise UsageError(f"{output}: cannot write: {exc.strerror or exc}") from None
+    return lines
