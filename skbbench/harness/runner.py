@@ -43,6 +43,7 @@ class Case:
     key: str | None = None
     group: str = ""
     expected_invoked: int | None = None  # elements one run will count, checked up front
+    notes: list[str] = field(default_factory=list)  # module prints before the Type line
 
     def case_key(self) -> str:
         return self.key or make_key(self.name, self.step, self.params)
@@ -106,6 +107,7 @@ def run_case(
         step=case.step,
         params=dict(case.params),
         group=case.group,
+        messages=list(case.notes),
     )
     try:
         for i in range(warmup + repeat):

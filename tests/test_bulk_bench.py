@@ -1,0 +1,263 @@
+"""slab_bulk_test01-03 on the model: steady-state counters, the seed post's table
+layout, native kernels (no NRT), and `skbbench bulk` end to end."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from skbbench.report.bulk_table import load_published, table_lines
+
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "002_eab0abb378d7dea6.txt"
+
+
+def run_cli(*args, timeout=300):
+    return subprocess.run(
+        [sys.executable, "-m", "skbbench", *args], capture_output=True, text=True,
+        timeout=timeout,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Steady-state counters of slab_bulk_test01
+
+
+def _cfg(**kw):
+    cfg = {"benchmark": "bulk", "test": "01", "sizes": None, "compare": ["before", "after"],
+           "loops": 20_000, "object_size": 256, "cpus": 8, "profile": "zero", "check": False,
+           "published": False}
+    cfg.update(kw)
+    return cfg
+
+
+@pytest.fixture(scope="module")
+def test01_counters():
+    from skbbench.bench.slab_bulk_test01 import build_cases
+
+    out = {}
+    for case in build_cases(_cfg(sizes=[8, 16, 30, 32, 34, 48, 64, 250])):
+        if "variant" not in case.params:
+            continue
+        case.run()  # warm-up: compiles
+        rec = case.run()
+        assert rec.invoked == (20_000 // case.step) * case.step
+        out[(case.params["variant"], case.step)] = case.counters()
+    return out
+
+
+@pytest.mark.parametrize("variant", ["fallback", "before", "after"])
+@pytest.mark.parametrize("bulk", [8, 16, 30, 32])
+def test_no_slowpath_while_a_bulk_fits_the_cpu_slab(test01_counters, variant, bulk):
+    c = test01_counters[(variant, bulk)]
+    st = c["slub_stats"]
+    assert st["FREE_SLOWPATH"] == 0 and st["ALLOC_REFILL"] == 0
+    assert st["ALLOC_SLAB"] == 1  # the first slab of the fresh cache, then pure reuse
+    assert c["slab_free_objects_per_call"] == {}
+
+
+@pytest.mark.parametrize("bulk", [34, 48, 64, 250])
+def test_slowpath_frees_once_a_bulk_spans_slab_pages(test01_counters, bulk):
+    iterations = 20_000 // bulk
+    before = test01_counters[("before", bulk)]
+    after = test01_counters[("after", bulk)]
+    # before: every object that is not on the cpu slab takes its own __slab_free
+    assert before["slub_stats"]["FREE_SLOWPATH"] >= iterations
+    assert set(before["slab_free_objects_per_call"]) == {"1"}
+    # after: the detached freelist hands each page's objects to one __slab_free
+    assert after["slub_stats"]["FREE_SLOWPATH"] >= iterations
+    assert after["slub_stats"]["FREE_SLOWPATH"] < before["slub_stats"]["FREE_SLOWPATH"] / 4
+    assert after["slab_free_avg_objects"] >= 8
+    # the slabs cycle through the cpu partial list, not the page allocator
+    assert after["slub_stats"]["CPU_PARTIAL_FREE"] > 0
+    assert after["slub_stats"]["CPU_PARTIAL_ALLOC"] > 0
+
+
+def test_fastpath_reuse_is_all_fastpath():
+    from skbbench.bench.slab_bulk_test01 import build_cases
+
+    case = next(c for c in build_cases(_cfg(sizes=[1])) if c.name == "kmem fastpath reuse")
+    rec = case.run()
+    st = case.counters()["slub_stats"]
+    assert rec.invoked == 20_000
+    assert st["ALLOC_FASTPATH"] == 20_000 - 1 and st["ALLOC_SLOWPATH"] == 1
+    assert st["FREE_FASTPATH"] == 20_000
+
+
+# --------------------------------------------------------------------------------------
+# The table printer against the seed post
+
+
+def _seed_lines():
+    if not SEED.exists():
+        pytest.skip(f"seed post not found at {SEED}")
+    text = " ".join(SEED.read_text().split())
+    start = text.index("bulk- Bulk-API-before - Bulk-API with patchset")
+    header = "bulk- Bulk-API-before - Bulk-API with patchset"
+    body = text[start + len(header):]
+    rows = re.findall(
+        r"\d+ - \d+ cycles\(tsc\) [\d.]+ ns - \d+ cycles\(tsc\) [\d.]+ ns - improved -?[\d.]+%",
+        body[: body.index("Patchset based on")],
+    )
+    return [header] + rows
+
+
+def test_table_printer_reproduces_the_seed_table_line_by_line():
+    seed = _seed_lines()
+    assert len(seed) == 15
+    rows = [
+        (r["bulk"], (r["before"]["cycles"], r["before"]["ns"]),
+         (r["after"]["cycles"], r["after"]["ns"]))
+        for r in load_published()["rows"]
+    ]
+    ours = table_lines(rows, "Bulk-API-before", "Bulk-API with patchset")
+    assert ours == seed
+
+
+def test_published_data_improved_matches_the_formula():
+    for r in load_published()["rows"]:
+        a, b = r["before"]["cycles"], r["after"]["cycles"]
+        assert round((a - b) / a * 100, 1) == pytest.approx(r["improved"])
+
+
+# --------------------------------------------------------------------------------------
+# Native speed: no NRT reference counting in the hot kernels
+
+
+def test_hot_kernels_have_no_nrt_calls():
+    import numpy as np
+
+    from skbbench.bench.slab_bulk_test01 import bulk_quick_reuse, fastpath_reuse
+    from skbbench.bench.slab_bulk_test03 import bulk_test_loop
+    from skbbench.harness.window import new_window
+    from skbbench.model.slub import kmem_cache_create
+    from tests.asmcheck import fresh_asm, native_bodies, nrt_calls
+
+    cache = kmem_cache_create(profile="zero", max_slabs=64)
+    fastpath_reuse(cache.s, 0, 10, new_window())
+    p = np.zeros(64, dtype=np.uint64)
+    bulk_quick_reuse(cache.s, 0, 10, 16, p, 2, new_window())
+    h = np.zeros(32, dtype=np.uint64)
+    bulk_test_loop(cache.s, h, p, 0, 64, 2, 2, new_window())
+    for kernel in (fastpath_reuse, bulk_quick_reuse, bulk_test_loop):
+        assert nrt_calls(kernel) == [], kernel.py_func.__name__
+    # fastpaths and build_detached_freelist are inlined: the only model functions the
+    # alloc/free kernels call are the slowpaths (as the kernel's __slab_alloc and
+    # __slab_free are out of line), and no signed-index wraparound code (sar $63)
+    for kernel in (fastpath_reuse, bulk_quick_reuse):
+        body = native_bodies(fresh_asm(kernel)[0])[0]
+        called = {re.sub(r"B\d.*", "", name.split("slub")[-1])
+                  for name in re.findall(r"movabsq\s+\$(_ZN\S+), %r", body)}
+        assert called <= {"11__slab_free", "13___slab_alloc", "12__slab_alloc"}, called
+        assert not re.search(r"sarq\s+\$63", body)
+
+
+# --------------------------------------------------------------------------------------
+# The command
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["--sizes", "0"], "--sizes"),
+        (["--sizes", "1,40000"], "--sizes"),
+        (["--sizes", "1,x"], "--sizes"),
+        (["--object-size", "4"], "--object-size"),
+        (["--object-size", "40000"], "--object-size"),
+        (["--test", "04"], "--test"),
+        (["--compare", "before,nope"], "--compare"),
+        (["--compare", "before"], "--compare"),
+        (["--compare", "after,after"], "compare"),
+        (["--profile", "fast"], "--profile"),
+        (["--cpus", "0"], "--cpus"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(args, needle):
+    p = run_cli("bulk", *args)
+    assert p.returncode == 2, p.stderr
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in p.stderr
+    assert needle in lines[0]
+
+
+def test_bulk_kernel_format_with_published_table():
+    p = run_cli("bulk", "--sizes", "1,34", "--loops", "3400", "--repeat", "1",
+                "--profile", "zero", "--published")
+    assert p.returncode == 0, p.stderr
+    out = p.stdout.splitlines()
+    assert any(line.startswith("Type:kmem fastpath reuse Per elem:") for line in out)
+    assert sum(line.startswith("Type:kmem bulk_quick_reuse ") for line in out) == 4
+    assert sum(line.startswith("Type:kmem bulk_fallback ") for line in out) == 2
+    i = next(i for i, line in enumerate(out) if line.startswith("bulk- Bulk-API-before"))
+    assert "| published" in out[i]
+    row = re.compile(r"^(\d+) - \d+ cycles\(tsc\) \d+\.\d{3,4} ns - \d+ cycles\(tsc\) "
+                     r"\d+\.\d{3,4} ns - improved -?\d+\.\d%")
+    assert row.match(out[i + 1]) and out[i + 1].startswith("1 - ")
+    assert row.match(out[i + 2]) and out[i + 2].startswith("34 - ")
+    assert out[i + 2].endswith("| published: 80 - 28 cycles(tsc) - improved 65.0%")
+
+
+def test_bulk_json_has_counters_and_compare_labels_follow():
+    p = run_cli("--format", "json", "bulk", "--sizes", "48", "--loops", "4800", "--repeat",
+                "1", "--warmup", "0", "--compare", "fallback,after", "--profile", "zero")
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(p.stdout)
+    cases = [c for c in doc["cases"] if c["params"].get("variant") == "after"]
+    assert len(cases) == 1
+    counters = cases[0]["counters"]
+    assert counters["slub_stats"]["FREE_SLOWPATH"] > 0
+    assert counters["slab_free_objects_per_call"]
+    from skbbench.report.bulk_table import render_kernel
+
+    lines = render_kernel(doc)
+    assert lines[0] == "bulk- Fallback-loop - Bulk-API with patchset"
+    assert lines[1].startswith("48 - ")
+
+
+def test_check_mode_runs_the_default_sizes_subset_clean():
+    p = run_cli("bulk", "--sizes", "8,34,158", "--check", "--repeat", "1", "--warmup", "0",
+                "--compare", "before,kfree_bulk")
+    assert p.returncode == 0, p.stderr
+    assert "check:on" in p.stdout
+    assert "Type:kfree_bulk Per elem:" in p.stdout
+
+
+def test_test02_and_its_32bit_guard():
+    p = run_cli("bulk", "--test", "02", "--loops", "2000", "--repeat", "1", "--warmup", "0",
+                "--profile", "zero")
+    assert p.returncode == 0, p.stderr
+    assert "slab_bulk_test02: Bench bulk size:16" in p.stdout
+    assert p.stdout.count("Type:kmem_cache_(free+alloc)_bulk Per elem:") == 2
+    assert "(invoke count:32000 " in p.stdout  # loops not divided: 2000 x 16
+    p = run_cli("bulk", "--test", "02", "--sizes", "300", "--loops", "10000000", "--repeat",
+                "1", "--warmup", "0")
+    assert p.returncode == 0, p.stderr
+    assert "Loop cnt too big will overflow 32-bit" in p.stdout
+
+
+def test_test03_worst_case_bulks_less_than_page_match():
+    p = run_cli("--format", "json", "bulk", "--test", "03", "--loops", "6400", "--repeat",
+                "1", "--warmup", "0", "--profile", "zero")
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(p.stdout)
+    after = {c["params"]["scenario"]: c for c in doc["cases"]
+             if c["name"].endswith("-bulk") and c["params"]["variant"] == "after"}
+    assert set(after) == {"worse-case", "N=1", "N=2", "N=3", "N=4", "N=5", "N=6", "N=10",
+                          "N=65"}
+    for c in after.values():
+        assert c["runs"][0][0]["invoked"] == 100 * 64
+    worst = after["worse-case"]["counters"]["slab_free_avg_objects"]
+    best = after["N=1"]["counters"]["slab_free_avg_objects"]
+    assert worst < 2 < best
+    before = [c for c in doc["cases"] if c["name"] == "worse-case-bulk"
+              and c["params"]["variant"] == "before"][0]
+    assert set(before["counters"]["slab_free_objects_per_call"]) == {"1"}
+
+
+def test_test03_check_mode_prefill_is_tracked():
+    p = run_cli("bulk", "--test", "03", "--check", "--loops", "1280", "--repeat", "1",
+                "--warmup", "0", "--profile", "zero")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.count("Type:worse-case-bulk Per elem:") == 2
