@@ -86,6 +86,9 @@ BULK = Benchmark(
                "after every operation (slow; double free -> error)."),
         Option("published", "bool", False, "Put the seed post's published cycles and "
                "improved % beside the model's in the table."),
+        Option("aged", "float", 0.0, "Tests 01/02: share of 16 slabs' objects held by "
+               "other users during the run, as in a cache merged into a busy kmalloc-256 "
+               "(0 = pristine cache).", min=0.0, max=0.95),
     ),
     build_cases="skbbench.bench.slab_bulk_test01:build_cases",
     render_kernel="skbbench.report.bulk_table:render_kernel",

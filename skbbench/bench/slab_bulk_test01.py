@@ -189,11 +189,57 @@ def make_cache(cfg: dict[str, Any], name: str, max_slabs: int) -> SlubCache:
 
 def cache_params(cfg: dict[str, Any]) -> dict[str, Any]:
     """The model parameters a result depends on (part of every case's params)."""
-    return {
+    params = {
         "object_size": int(cfg.get("object_size", 256)),
         "cpus": int(cfg.get("cpus", 8)),
         "profile": cfg.get("profile", "published"),
     }
+    if cfg.get("aged"):
+        params["aged"] = float(cfg["aged"])
+    return params
+
+
+AGE_SLABS = 16  # slabs' worth of objects the aging step allocates before a run
+AGE_SEED = 13
+
+
+def age_cache(cache: SlubCache, fraction: float, cpu: int = 0) -> list[int]:
+    """Leave ``fraction`` of AGE_SLABS slabs' objects allocated by "other users".
+
+    A cache created by a benchmark module is usually merged into an existing one
+    (kmalloc-256, skbuff_head_cache: benchmarks.md 2.0), whose slabs are partly in use
+    elsewhere. This allocates AGE_SLABS * objects objects on ``cpu`` and frees a seeded
+    random subset, so the cpu slab and the partial lists hold partially used slabs.
+    Returns the objects still held (freed after the timed window). 0 = a pristine cache.
+    """
+    if fraction <= 0:
+        return []
+    objs = [cache.alloc(cpu) for _ in range(AGE_SLABS * cache.objects)]
+    if not all(objs):
+        raise UsageError("aged: the model's page allocator ran out while aging the cache")
+    rng = np.random.default_rng(AGE_SEED)
+    order = rng.permutation(len(objs))
+    keep = int(round(fraction * len(objs)))
+    held = [objs[i] for i in order[:keep]]
+    for i in order[keep:]:
+        cache.free(cpu, objs[i])
+    return held
+
+
+def counter_delta(after: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]:
+    """Counters of the timed work only: event counts minus those of the setup."""
+    out = dict(after)
+    for key in ("slub_stats", "model_events", "slab_free_objects_per_call"):
+        if key in after and key in before:
+            b = before[key]
+            delta = {k: v - b.get(k, 0) for k, v in after[key].items()}
+            out[key] = {k: v for k, v in delta.items() if v or key != "slab_free_objects_per_call"}
+    if "slab_free_objects_per_call" in out:
+        hist = {int(k): v for k, v in out["slab_free_objects_per_call"].items()}
+        calls = sum(hist.values())
+        out["slab_free_avg_objects"] = (
+            round(sum(k * v for k, v in hist.items()) / calls, 3) if calls else 0.0)
+    return out
 
 
 class _Run:
@@ -206,11 +252,17 @@ class _Run:
         self.last: dict[str, Any] = {}
 
     def __call__(self) -> Record:
-        cache = make_cache(self.cfg, self.name, self.max_slabs)  # kmem_cache_create
+        aged = float(self.cfg.get("aged") or 0.0)
+        extra = AGE_SLABS if aged > 0 else 0
+        cache = make_cache(self.cfg, self.name, self.max_slabs + extra)  # kmem_cache_create
+        held = age_cache(cache, aged)
+        before = cache.counters() if held else {}
         window = new_window()
         cnt = self.body(cache, window)
         cache.raise_if_error()
-        self.last = cache.counters()
+        self.last = counter_delta(cache.counters(), before) if held else cache.counters()
+        for obj in held:  # the other users free theirs before kmem_cache_destroy
+            cache.free(0, obj)
         cache.destroy()  # kmem_cache_destroy: every object must be back
         if cnt <= 0:
             raise BenchAbort()
@@ -273,7 +325,9 @@ def module_notes(cfg: dict[str, Any], module: str) -> list[str]:
         f"{module}: Loaded (SLUB model: object_size:{cache.object_size} size:{cache.size} "
         f"order:{cache.order} objects/slab:{cache.objects} min_partial:{cache.min_partial} "
         f"cpu_partial:{cache.cpu_partial} nr_cpus:{cache.nr_cpus} "
-        f"profile:{cache.profile.name}{' check:on' if cfg.get('check') else ''})"
+        f"profile:{cache.profile.name}{' check:on' if cfg.get('check') else ''}"
+        + (f" aged:{float(cfg['aged']):g}" if cfg.get("aged") else "")
+        + ")"
     ]
 
 
