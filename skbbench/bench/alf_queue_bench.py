@@ -1,0 +1,310 @@
+"""alf_queue_bench: single-CPU cost of the ALF queue operations (benchmarks.md 4.3, 6.4).
+
+Counting as in the original: **each enqueue and each dequeue is one element** (a bulk
+of b adds b for the enqueue and b for the dequeue), so "Per elem" is the cost of one
+element-enqueue *or* one element-dequeue. The same CPU does both. Objects are fake
+pointers (small integers). The MPMC scenarios share one queue and the SPSC scenarios
+another (ring 512 by default), so the free-running indices keep running across scenarios
+and repeats and wrap inside the ring as in the original.
+
+Iterations (L = loops): ``for_loop`` L x 10; ``ALF-MPMC-simple`` L; ``ALF-MPMC-multi``
+L / 100 (step 128); ``MPMC-bulk{b}`` L (step b); ``ALF-SPSC-simple`` L x 10;
+``ALF-SPSC-multi`` L / 10 (step 128); ``SPSC-bulk{b}`` L.
+
+``baseline-array-push-pop`` is not in the original: a plain, non-concurrent FIFO array of
+the same ring size (push to ``tail & mask``, pop from ``head & mask``, full/empty checks,
+counters in memory, one compiler barrier per op, no atomics or ordering) run for L x 10
+iterations and counted like ALF-SPSC-simple (push and pop one element each), so the SPSC
+model can be compared with bare data movement measured in the same run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from numba import njit
+
+from skbbench.errors import UsageError
+from skbbench.harness.intrinsics import barrier
+from skbbench.harness.record import Record, loops_overflow
+from skbbench.harness.runner import BenchAbort, Case
+from skbbench.harness.window import new_window, time_bench_start, time_bench_stop, window_record
+from skbbench.model.alf_queue import (
+    alf_mc_dequeue,
+    alf_mp_enqueue,
+    alf_queue_alloc,
+    alf_sc_dequeue,
+    alf_sp_enqueue,
+    check_size,
+)
+
+MULTI = 128
+MAX_BULK = 32  # alf_queue_bench caps bulk at 32
+DEFAULT_BULKS = (2, 3, 4, 6, 8, 16)
+BASELINE = "baseline-array-push-pop"
+SCENARIOS = (
+    "for_loop", "ALF-MPMC-simple", "ALF-MPMC-multi", "MPMC-bulk",
+    "ALF-SPSC-simple", "ALF-SPSC-multi", "SPSC-bulk", BASELINE,
+)
+_ONE = np.uint64(1)
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def time_bench_for_loop(iters, window):  # type: ignore[no-untyped-def]
+    # time_bench_for_loop: empty loop + barrier
+    time_bench_start(window)
+    for _ in range(iters):
+        barrier()
+    time_bench_stop(window, iters)
+    return iters
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def time_bench_array_push_pop(iters, window, mem, mask):  # type: ignore[no-untyped-def]
+    # baseline: a plain (non-concurrent) FIFO array: push = arr[tail++ & mask] = x,
+    # pop = x = arr[head++ & mask], with the full/empty checks; head in mem[0], tail in
+    # mem[1], the array at mem[8:]. A compiler barrier after each op keeps the counters in
+    # memory (the ALF ops have acquire/release accesses there).
+    cnt = np.uint64(0)
+    acc = np.uint64(0)
+    x = np.uint64(42)
+    size = mask + _ONE
+    base = np.uint64(8)
+    time_bench_start(window)
+    for _ in range(iters):
+        t = mem[1]
+        if t - mem[0] >= size:
+            time_bench_stop(window, cnt)
+            return np.uint64(0)
+        mem[np.uintp(base + (t & mask))] = x
+        mem[1] = t + _ONE
+        cnt += _ONE
+        barrier()
+        h = mem[0]
+        if h == mem[1]:
+            time_bench_stop(window, cnt)
+            return np.uint64(0)
+        acc += mem[np.uintp(base + (h & mask))]
+        mem[0] = h + _ONE
+        cnt += _ONE
+        barrier()
+    time_bench_stop(window, cnt)
+    mem[2] = acc
+    return cnt
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def time_bench_ALF_MPMC_simple(q, iters, window, objs, out):  # type: ignore[no-untyped-def]
+    cnt = np.uint64(0)
+    time_bench_start(window)
+    for _ in range(iters):
+        if alf_mp_enqueue(q, objs, 0, 1) != _ONE:
+            time_bench_stop(window, cnt)
+            return np.uint64(0)
+        cnt += _ONE
+        if alf_mc_dequeue(q, out, 0, 1) != _ONE:
+            time_bench_stop(window, cnt)
+            return np.uint64(0)
+        cnt += _ONE
+    time_bench_stop(window, cnt)
+    return cnt
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def time_bench_ALF_SPSC_simple(q, iters, window, objs, out):  # type: ignore[no-untyped-def]
+    cnt = np.uint64(0)
+    time_bench_start(window)
+    for _ in range(iters):
+        if alf_sp_enqueue(q, objs, 0, 1) != _ONE:
+            time_bench_stop(window, cnt)
+            return np.uint64(0)
+        cnt += _ONE
+        if alf_sc_dequeue(q, out, 0, 1) != _ONE:
+            time_bench_stop(window, cnt)
+            return np.uint64(0)
+        cnt += _ONE
+    time_bench_stop(window, cnt)
+    return cnt
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def time_bench_ALF_MPMC_multi(q, iters, multi, window, objs, out):  # type: ignore[no-untyped-def]
+    # multi single enqueues, then multi single dequeues ("touch more of the array")
+    cnt = np.uint64(0)
+    time_bench_start(window)
+    for _ in range(iters):
+        for j in range(multi):
+            if alf_mp_enqueue(q, objs, j & 31, 1) != _ONE:
+                time_bench_stop(window, cnt)
+                return np.uint64(0)
+            cnt += _ONE
+        for _j in range(multi):
+            if alf_mc_dequeue(q, out, 0, 1) != _ONE:
+                time_bench_stop(window, cnt)
+                return np.uint64(0)
+            cnt += _ONE
+    time_bench_stop(window, cnt)
+    return cnt
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def time_bench_ALF_SPSC_multi(q, iters, multi, window, objs, out):  # type: ignore[no-untyped-def]
+    cnt = np.uint64(0)
+    time_bench_start(window)
+    for _ in range(iters):
+        for j in range(multi):
+            if alf_sp_enqueue(q, objs, j & 31, 1) != _ONE:
+                time_bench_stop(window, cnt)
+                return np.uint64(0)
+            cnt += _ONE
+        for _j in range(multi):
+            if alf_sc_dequeue(q, out, 0, 1) != _ONE:
+                time_bench_stop(window, cnt)
+                return np.uint64(0)
+            cnt += _ONE
+    time_bench_stop(window, cnt)
+    return cnt
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def time_bench_MPMC_bulk(q, iters, bulk, window, objs, out):  # type: ignore[no-untyped-def]
+    b = np.uint64(bulk)
+    cnt = np.uint64(0)
+    time_bench_start(window)
+    for _ in range(iters):
+        if alf_mp_enqueue(q, objs, 0, b) != b:
+            time_bench_stop(window, cnt)
+            return np.uint64(0)
+        cnt += b
+        if alf_mc_dequeue(q, out, 0, b) != b:
+            time_bench_stop(window, cnt)
+            return np.uint64(0)
+        cnt += b
+    time_bench_stop(window, cnt)
+    return cnt
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def time_bench_SPSC_bulk(q, iters, bulk, window, objs, out):  # type: ignore[no-untyped-def]
+    b = np.uint64(bulk)
+    cnt = np.uint64(0)
+    time_bench_start(window)
+    for _ in range(iters):
+        if alf_sp_enqueue(q, objs, 0, b) != b:
+            time_bench_stop(window, cnt)
+            return np.uint64(0)
+        cnt += b
+        if alf_sc_dequeue(q, out, 0, b) != b:
+            time_bench_stop(window, cnt)
+            return np.uint64(0)
+        cnt += b
+    time_bench_stop(window, cnt)
+    return cnt
+
+
+def fake_pointers(n: int = MAX_BULK) -> np.ndarray:
+    return np.arange(1, n + 1, dtype=np.uint64)
+
+
+def validate(cfg: dict[str, Any]) -> None:
+    """Cross-key checks (also used by the registry's ``check`` hook)."""
+    ring = cfg.get("ring_size", 512)
+    check_size(ring, "ring_size")
+    tests = cfg.get("tests") or SCENARIOS
+    for b in cfg.get("bulk") or DEFAULT_BULKS:
+        if b < 1 or b > MAX_BULK:
+            raise UsageError(f"bulk {b}: must be 1..{MAX_BULK} (alf_queue_bench caps bulk at 32)")
+        if b > ring and ("MPMC-bulk" in tests or "SPSC-bulk" in tests):
+            raise UsageError(f"bulk {b}: larger than the ring (ring_size {ring})")
+    if ring < MULTI and ("ALF-MPMC-multi" in tests or "ALF-SPSC-multi" in tests):
+        raise UsageError(
+            f"ring_size {ring}: the -multi scenarios enqueue {MULTI} elements; "
+            f"use a ring of at least {MULTI} or leave them out with tests"
+        )
+
+
+def _record(kernel: Callable[..., Any], args: Callable[[np.ndarray], tuple], iters: int,
+            step: int) -> Callable[[], Record]:
+    def run() -> Record:
+        window = new_window()
+        if int(kernel(*args(window))) <= 0:
+            raise BenchAbort("ABORT: function being timed failed")
+        return window_record(window, loops=iters, step=step)
+
+    return run
+
+
+def build_cases(cfg: dict[str, Any]) -> list[Case]:
+    validate(cfg)
+    loops = int(cfg["loops"])
+    ring = int(cfg.get("ring_size") or 512)
+    bulks = list(cfg.get("bulk") or DEFAULT_BULKS)
+    tests = set(cfg.get("tests") or SCENARIOS)
+    for b in bulks:
+        if loops_overflow(loops, b):
+            raise UsageError(f"loops {loops} x bulk {b}: Loop cnt too big will overflow 32-bit")
+    if loops_overflow(loops * 10, 1):
+        raise UsageError(f"loops {loops}: loops x 10 x 2 overflows the 32-bit invoke count")
+
+    mpmc = alf_queue_alloc(ring)  # one queue for the MPMC tests, one for SPSC
+    spsc = alf_queue_alloc(ring)
+    objs = fake_pointers()
+    out = np.zeros(MAX_BULK, dtype=np.uint64)
+    mem = np.zeros(8 + ring, dtype=np.uint64)
+    cases: list[Case] = []
+
+    def add(name: str, iters: int, step: int, kernel: Callable[..., Any],
+            args: Callable[[np.ndarray], tuple]) -> None:
+        cases.append(Case(name=name, loops=iters, step=step, group="alf_queue_bench",
+                          run=_record(kernel, args, iters, step), params={"ring_size": ring}))
+
+    if "for_loop" in tests:
+        n = loops * 10
+        add("for_loop", n, 0, time_bench_for_loop, lambda w, n=n: (n, w))
+    if "ALF-MPMC-simple" in tests:
+        add("ALF-MPMC-simple", loops, 0, time_bench_ALF_MPMC_simple,
+            lambda w: (mpmc, loops, w, objs, out))
+    if "ALF-MPMC-multi" in tests:
+        n = max(1, loops // 100)
+        add("ALF-MPMC-multi", n, MULTI, time_bench_ALF_MPMC_multi,
+            lambda w, n=n: (mpmc, n, MULTI, w, objs, out))
+    if "MPMC-bulk" in tests:
+        for b in bulks:
+            add(f"MPMC-bulk{b}", loops, b, time_bench_MPMC_bulk,
+                lambda w, b=b: (mpmc, loops, b, w, objs, out))
+    if "ALF-SPSC-simple" in tests:
+        n = loops * 10
+        add("ALF-SPSC-simple", n, 0, time_bench_ALF_SPSC_simple,
+            lambda w, n=n: (spsc, n, w, objs, out))
+    if BASELINE in tests:
+        n = loops * 10
+        add(BASELINE, n, 0, time_bench_array_push_pop,
+            lambda w, n=n: (n, w, mem, np.uint64(ring - 1)))
+    if "ALF-SPSC-multi" in tests:
+        n = max(1, loops // 10)
+        add("ALF-SPSC-multi", n, MULTI, time_bench_ALF_SPSC_multi,
+            lambda w, n=n: (spsc, n, MULTI, w, objs, out))
+    if "SPSC-bulk" in tests:
+        for b in bulks:
+            add(f"SPSC-bulk{b}", loops, b, time_bench_SPSC_bulk,
+                lambda w, b=b: (spsc, loops, b, w, objs, out))
+    return cases
+
+
+GROUPS = ("bench", "parallel")
+
+
+def build_all_cases(cfg: dict[str, Any]) -> list[Any]:
+    """``skbbench alfq``: alf_queue_bench (group ``bench``) then alf_queue_parallel01
+    (group ``parallel``)."""
+    groups = list(cfg.get("groups") or GROUPS)
+    cases: list[Any] = []
+    if "bench" in groups:
+        cases.extend(build_cases(cfg))
+    if "parallel" in groups:
+        from skbbench.bench.alf_queue_parallel01 import build_cases as build_parallel
+
+        cases.extend(build_parallel(cfg))
+    return cases
