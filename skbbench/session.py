@@ -5,6 +5,7 @@ The single path every benchmark command and ``skbbench run`` goes through.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from skbbench import registry
@@ -27,5 +28,7 @@ def execute(cfg: dict[str, Any], progress: Progress | None = None) -> dict[str, 
     check_timing_counts(cases)
     results = run_all(cases, repeat=cfg["repeat"], warmup=cfg["warmup"], progress=progress)
     machine["pinned_cpu"] = cpu
+    if "skbbench.harness.spin" in sys.modules:  # kernel-only costs were charged
+        machine["busy_wait_calibration"] = sys.modules["skbbench.harness.spin"].calibration_report()
     warnings = measurement_warnings(machine)
     return build_document(bench.name, cfg, results, machine, warnings)

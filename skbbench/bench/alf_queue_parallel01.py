@@ -47,12 +47,18 @@ from skbbench.harness.intrinsics import (
     atomic_add64,
     atomic_load64,
     atomic_store64,
-    cpu_relax,
     wall_ns,
 )
 from skbbench.harness.record import Record
 from skbbench.harness.runner import ParallelCase
-from skbbench.harness.window import new_window, time_bench_start, time_bench_stop, window_record
+from skbbench.harness.window import (
+    native_start_barrier,
+    new_sync,
+    new_window,
+    time_bench_start,
+    time_bench_stop,
+    window_record,
+)
 from skbbench.model.alf_queue import (
     C_HEAD,
     C_TAIL,
@@ -81,30 +87,6 @@ _U32 = np.uint64(0xFFFFFFFF)
 # mode of the per-CPU kernel
 MODE_MPMC = 0
 MODE_SPSC = 1
-
-
-@njit(inline="always", nogil=True)
-def native_start_barrier(sync, nthreads):  # type: ignore[no-untyped-def]
-    """Arrive at sync[0] and spin (pause) until ``nthreads`` arrived, at most ~10 s.
-
-    The runner's Python start barrier releases threads ~0.1 ms apart; this second,
-    jitted barrier right before time_bench_start lines the timed windows up to within a
-    cache-line transfer, like the kernel's complete_all wake-up of spinning kthreads."""
-    n = np.uint64(nthreads)
-    atomic_add64(sync, 0, _ONE)
-    deadline = wall_ns() + np.uint64(10_000_000_000)
-    spins = 0
-    while atomic_load64(sync, 0) < n:
-        cpu_relax()
-        spins += 1
-        if spins >= 1024:
-            spins = 0
-            if wall_ns() > deadline:
-                break
-
-
-def new_sync() -> np.ndarray:
-    return np.zeros(8, dtype=np.uint64)
 
 
 @njit(nogil=True, cache=True, _nrt=False)

@@ -37,13 +37,19 @@ import numpy as np
 from numba import njit
 
 from skbbench.bench import qmempool_bench as qb
-from skbbench.bench.alf_queue_parallel01 import native_start_barrier, new_sync
 from skbbench.errors import ModelError, UsageError
 from skbbench.harness.cpus import choose_parallel_cpus
 from skbbench.harness.intrinsics import barrier
 from skbbench.harness.record import U32_MAX, Record
 from skbbench.harness.runner import BenchAbort, Case, ParallelCase
-from skbbench.harness.window import new_window, time_bench_start, time_bench_stop, window_record
+from skbbench.harness.window import (
+    native_start_barrier,
+    new_sync,
+    new_window,
+    time_bench_start,
+    time_bench_stop,
+    window_record,
+)
 from skbbench.model.alf_queue import ALF_MAX_SIZE
 from skbbench.model.qmempool import (
     QMemPool,

@@ -23,7 +23,14 @@ from skbbench.harness.intrinsics import atomic_add64, atomic_load64, barrier
 from skbbench.harness.locks import spin_lock, spin_unlock
 from skbbench.harness.record import Record
 from skbbench.harness.runner import ParallelCase
-from skbbench.harness.window import new_window, time_bench_start, time_bench_stop, window_record
+from skbbench.harness.window import (
+    native_start_barrier,
+    new_sync,
+    new_window,
+    time_bench_start,
+    time_bench_stop,
+    window_record,
+)
 
 LINE = 8  # uint64 words per cache line
 _ONE = np.uint64(1)
@@ -31,7 +38,8 @@ _MINUS_ONE = np.uint64(2**64 - 1)
 
 
 @njit(nogil=True, cache=True)
-def lock_unlock(loops, window, mem, slot):  # type: ignore[no-untyped-def]
+def lock_unlock(loops, window, mem, slot, sync, nthreads):  # type: ignore[no-untyped-def]
+    native_start_barrier(sync, nthreads)
     time_bench_start(window)
     for _ in range(loops):
         spin_lock(mem, slot)
@@ -42,7 +50,8 @@ def lock_unlock(loops, window, mem, slot):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True)
-def atomic_inc_dec(loops, window, mem, slot):  # type: ignore[no-untyped-def]
+def atomic_inc_dec(loops, window, mem, slot, sync, nthreads):  # type: ignore[no-untyped-def]
+    native_start_barrier(sync, nthreads)
     time_bench_start(window)
     for _ in range(loops):
         atomic_add64(mem, slot, _ONE)
@@ -52,8 +61,9 @@ def atomic_inc_dec(loops, window, mem, slot):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True)
-def atomic_read(loops, window, mem, slot):  # type: ignore[no-untyped-def]
+def atomic_read(loops, window, mem, slot, sync, nthreads):  # type: ignore[no-untyped-def]
     acc = np.uint64(0)
+    native_start_barrier(sync, nthreads)
     time_bench_start(window)
     for _ in range(loops):
         acc += atomic_load64(mem, slot)
@@ -63,7 +73,8 @@ def atomic_read(loops, window, mem, slot):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True)
-def atomic_inc(loops, window, mem, slot):  # type: ignore[no-untyped-def]
+def atomic_inc(loops, window, mem, slot, sync, nthreads):  # type: ignore[no-untyped-def]
+    native_start_barrier(sync, nthreads)
     time_bench_start(window)
     for _ in range(loops):
         atomic_add64(mem, slot, _ONE)
@@ -79,13 +90,14 @@ def _case(
     shared: bool,
     step: int = 0,
 ) -> ParallelCase:
-    def setup() -> np.ndarray:
-        return aligned_words(LINE * (len(cpus) + 1))
+    def setup() -> tuple[np.ndarray, np.ndarray]:
+        return aligned_words(LINE * (len(cpus) + 1)), new_sync()
 
-    def run(mem: np.ndarray, index: int, cpu: int) -> Record:
+    def run(data: tuple[np.ndarray, np.ndarray], index: int, cpu: int) -> Record:
+        mem, sync = data
         window = new_window()
         slot = 0 if shared else LINE * (index + 1)
-        kernel_for(index)(loops, window, mem, slot)
+        kernel_for(index)(loops, window, mem, slot, sync, len(cpus))
         return window_record(window, loops=loops, step=step)
 
     return ParallelCase(

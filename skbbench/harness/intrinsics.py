@@ -308,3 +308,49 @@ def call_indirect(typingctx, x):  # type: ignore[no-untyped-def]
         return builder.call(ptr, [v])
 
     return sig, codegen
+
+
+def _spin_function(module: ir.Module) -> ir.Function:
+    """``void skbbench_spin(i64 n)``: n iterations of an empty asm that launders the
+    counter, out of line. Laundering hides the trip count, so LLVM cannot unroll or
+    fold the loop; being noinline, every call site runs the same instructions. This is
+    what makes a charged busy-wait cost the same wherever a model charges it."""
+    name = "skbbench_spin"
+    fn = module.globals.get(name)
+    if fn is not None:
+        return fn
+    fn = ir.Function(module, ir.FunctionType(_VOID, [_I64]), name)
+    fn.linkage = "internal"
+    fn.attributes.add("noinline")
+    fn.attributes.add("nounwind")
+    entry = fn.append_basic_block("entry")
+    loop = fn.append_basic_block("loop")
+    done = fn.append_basic_block("done")
+    b = ir.IRBuilder(entry)
+    n = fn.args[0]
+    b.cbranch(b.icmp_signed(">", n, ir.Constant(_I64, 0)), loop, done)
+    b.position_at_end(loop)
+    i = b.phi(_I64)
+    i.add_incoming(n, entry)
+    launder = ir.InlineAsm(ir.FunctionType(_I64, [_I64]), "", "=r,0,~{memory}", side_effect=True)
+    nxt = b.sub(b.call(launder, [i]), ir.Constant(_I64, 1))
+    i.add_incoming(nxt, loop)
+    b.cbranch(b.icmp_signed(">", nxt, ir.Constant(_I64, 0)), loop, done)
+    b.position_at_end(done)
+    b.ret_void()
+    return fn
+
+
+@intrinsic
+def spin_call(typingctx, n):  # type: ignore[no-untyped-def]
+    """Call the out-of-line spin loop for ``n`` iterations (see _spin_function)."""
+    if not isinstance(n, types.Integer):
+        return None
+    sig = types.void(n)
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        v = context.cast(builder, args[0], signature.args[0], types.int64)
+        builder.call(_spin_function(builder.module), [v])
+        return context.get_dummy_value()
+
+    return sig, codegen

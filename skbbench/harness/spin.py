@@ -3,52 +3,117 @@
 Userspace cannot disable IRQs, bottom halves or preemption, so those costs are explicit
 model parameters in cycles(tsc) (defaults from published time_bench samples). A kernel
 charges one with ``busy_wait(iters)`` where ``iters = cost_iters(cycles)`` was computed
-once from the measured cost of one spin iteration on this machine. The spin loop is the
-``for_loop`` body (one compiler barrier per iteration), about one core cycle each.
+once, in Python, from this machine's calibration.
+
+``busy_wait`` calls one out-of-line spin function (``intrinsics.spin_call``): the same
+instructions at every call site, a loop LLVM can neither unroll nor fold, so a charge
+costs the same wherever a model pays it. (An inlined loop did not: copies of a nominal
+18-cycle charge measured 10 to 36 cycles depending on how each site was unrolled and
+scheduled.) ``cost_iters(c)`` measures, in a tight loop of calls (the way time_bench
+measured the published primitives), the iteration counts around a linear estimate and
+picks the one whose call costs closest to ``c``. Like the kernel primitives, a charge can
+overlap with independent work around it; it does not hide behind a serializing fence,
+which alone would cost more than the 7-cycle IRQ pair. A charge smaller than one call
+(about 5 cycles(tsc) on the reference machine) costs that minimum; a zero cost makes no
+call at all.
 """
 
 from __future__ import annotations
 
-import numpy as np
+from dataclasses import dataclass
+
 from numba import njit
 
-from skbbench.harness.intrinsics import barrier, tsc_start, tsc_stop
+from skbbench.harness.intrinsics import spin_call, tsc_start, tsc_stop
 
-_CALIBRATION_ITERS = 20_000_000
-_ticks_per_iter: float | None = None
+_CALLS = 200_000
+_SHORT, _LONG = 1, 101
+
+
+@dataclass(frozen=True)
+class SpinCalibration:
+    overhead: float  # ticks per call beyond the iterations (call, ret, loop entry)
+    per_iter: float  # ticks per spin iteration
+
+
+_calibration: SpinCalibration | None = None
 
 
 @njit(inline="always", nogil=True)
 def busy_wait(iters):  # type: ignore[no-untyped-def]
-    """Spin ``iters`` iterations that the compiler cannot delete."""
-    for _ in range(iters):
-        barrier()
+    """Charge a calibrated busy-wait of ``iters`` (0 = nothing, not even a call)."""
+    if iters > 0:
+        spin_call(iters)
 
 
 @njit(nogil=True, cache=True)
-def _time_spin(iters):  # type: ignore[no-untyped-def]
+def _time_calls(calls, iters):  # type: ignore[no-untyped-def]
     t0 = tsc_start()
-    busy_wait(iters)
+    for _ in range(calls):
+        spin_call(iters)
     t1 = tsc_stop()
     return t1 - t0
 
 
+def calibration() -> SpinCalibration:
+    """Measured cost of the spin call on this machine (median of 5 each, cached)."""
+    global _calibration
+    if _calibration is None:
+        _time_calls(10, 1)
+
+        def per_call(iters: int) -> float:
+            samples = sorted(int(_time_calls(_CALLS, iters)) for _ in range(5))
+            return samples[2] / _CALLS
+
+        short, long_ = per_call(_SHORT), per_call(_LONG)
+        per_iter = max((long_ - short) / (_LONG - _SHORT), 1e-3)
+        _calibration = SpinCalibration(overhead=max(short - per_iter * _SHORT, 0.0),
+                                       per_iter=per_iter)
+    return _calibration
+
+
 def ticks_per_iter() -> float:
-    """Measured TSC ticks per spin iteration on this machine (median of 5, cached)."""
-    global _ticks_per_iter
-    if _ticks_per_iter is None:
-        _time_spin(1000)
-        samples = sorted(int(_time_spin(_CALIBRATION_ITERS)) for _ in range(5))
-        _ticks_per_iter = samples[2] / _CALIBRATION_ITERS
-    return _ticks_per_iter
+    return calibration().per_iter
+
+
+_measured: dict[int, float] = {}
+_chosen: dict[float, int] = {}
+
+
+def measured_call(iters: int) -> float:
+    """Ticks per busy_wait(iters) call in a tight loop (median of 5, cached)."""
+    if iters not in _measured:
+        _time_calls(10, iters)
+        samples = sorted(int(_time_calls(_CALLS // 4, iters)) for _ in range(5))
+        _measured[iters] = samples[2] / (_CALLS // 4)
+    return _measured[iters]
 
 
 def cost_iters(cycles: float) -> int:
-    """Spin iterations that take ``cycles`` TSC ticks (0 for a zero cost)."""
+    """Spin iterations whose call costs closest to ``cycles`` TSC ticks (0 for 0)."""
     if cycles <= 0:
         return 0
-    return max(1, int(round(cycles / ticks_per_iter())))
+    if cycles not in _chosen:
+        cal = calibration()
+        guess = max(1, int(round((cycles - cal.overhead) / cal.per_iter)))
+        candidates = range(max(1, guess - 3), guess + 4)
+        _chosen[cycles] = min(candidates, key=lambda k: (abs(measured_call(k) - cycles), k))
+    return _chosen[cycles]
 
 
-def cost_iters_array(cycles: list[float]) -> np.ndarray:
-    return np.array([cost_iters(c) for c in cycles], dtype=np.int64)
+def charged_cycles(iters: int) -> float:
+    """What a busy_wait(iters) costs on this machine, in TSC ticks (measured)."""
+    return measured_call(iters) if iters > 0 else 0.0
+
+
+def calibration_report() -> dict[str, object]:
+    """What the charges of this process cost: stored with every result."""
+    cal = calibration() if _calibration is not None or _chosen else None
+    return {
+        "call_overhead_ticks": round(cal.overhead, 3) if cal else None,
+        "ticks_per_iter": round(cal.per_iter, 4) if cal else None,
+        "charges": {
+            f"{cycles:g}": {"iters": k, "measured_ticks": round(measured_call(k), 2)}
+            for cycles, k in sorted(_chosen.items())
+        },
+    }
