@@ -1,6 +1,7 @@
 """alf_queue_bench / alf_queue_parallel01 and `skbbench alfq`: scenario names, counting
 units, bad input, no NRT reference counting in the hot kernels."""
 
+import re
 import subprocess
 import sys
 
@@ -110,12 +111,36 @@ def test_parallel_dequeuer_running_dry_warns(two_cpus):
 
 
 def test_hot_kernels_have_no_nrt_calls():
-    ab.build_cases(_cfg())[1].run()  # compile MPMC-simple
-    for k in (ab.time_bench_ALF_MPMC_simple, ab.time_bench_ALF_SPSC_simple):
-        if not k.signatures:
-            c = [c for c in ab.build_cases(_cfg()) if c.name == "ALF-SPSC-simple"][0]
+    for c in ab.build_cases(_cfg()):
+        if c.name in ("ALF-MPMC-simple", "ALF-SPSC-simple"):
+            c.run()  # compiles both literal specializations of the shared kernel
+    assert len(ab.time_bench_ALF_simple.signatures) >= 2
+    assert nrt_calls(ab.time_bench_ALF_simple) == []
+
+
+def test_spsc_specialization_has_no_locked_instruction():
+    for c in ab.build_cases(_cfg()):
+        if c.name in ("ALF-MPMC-simple", "ALF-SPSC-simple"):
             c.run()
-        assert nrt_calls(k) == []
+    from tests.asmcheck import native_bodies
+
+    by_flag = {}
+    for sig in ab.time_bench_ALF_simple.signatures:
+        flag = sig[-1].literal_value
+        (asm,) = _fresh_for(ab.time_bench_ALF_simple, sig)
+        by_flag[flag] = "\n".join(native_bodies(asm))
+    locked = re.compile(r"\block\b")  # the lock prefix (not clock_gettime)
+    assert not locked.search(by_flag[True])  # SPSC: no atomics, as the original
+    assert locked.search(by_flag[False])  # MPMC: the cmpxchg is there
+
+
+def _fresh_for(dispatcher, sig):
+    from numba import njit
+
+    options = {k: v for k, v in dispatcher.targetoptions.items() if k not in ("cache", "nopython")}
+    fresh = njit(**options)(dispatcher.py_func)
+    fresh.compile(sig)
+    return [fresh.inspect_asm(sig)]
 
 
 def test_cli_bad_ring_size_one_line_exit_2():
