@@ -25,7 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numba import njit
+from numba import literally, njit
 
 from skbbench.errors import UsageError
 from skbbench.harness.intrinsics import barrier
@@ -112,34 +112,25 @@ def benchmark_kmem_cache_pattern(s, cpu, iters, objs, window):  # type: ignore[n
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def qmempool_fastpath_bh_inline(pool, s, cpu, iters, window):  # type: ignore[no-untyped-def]
-    # NORMAL_INLINE: __qmempool_alloc / __qmempool_free (BH-protected)
+def qmempool_fastpath_inline(pool, s, cpu, iters, window, softirq):  # type: ignore[no-untyped-def]
+    # NORMAL_INLINE: __qmempool_alloc / __qmempool_free (BH-protected), or with the
+    # compile-time literal softirq=True, SOFTIRQ_INLINE: the _softirq pair (no protection)
+    literally(softirq)
     c = np.uint64(cpu)
     cnt = np.uint64(0)
     time_bench_start(window)
     for _ in range(iters):
-        obj = __qmempool_alloc(pool, s, c)
+        if softirq:
+            obj = __qmempool_alloc_softirq(pool, s, c)
+        else:
+            obj = __qmempool_alloc(pool, s, c)
         if obj == _0:
             break
         barrier()
-        __qmempool_free(pool, s, c, obj)
-        cnt += _1
-    time_bench_stop(window, cnt)
-    return cnt
-
-
-@njit(nogil=True, cache=True, _nrt=False)
-def qmempool_fastpath_softirq_inline(pool, s, cpu, iters, window):  # type: ignore[no-untyped-def]
-    # SOFTIRQ_INLINE: __qmempool_alloc_softirq / __qmempool_free_softirq (no protection)
-    c = np.uint64(cpu)
-    cnt = np.uint64(0)
-    time_bench_start(window)
-    for _ in range(iters):
-        obj = __qmempool_alloc_softirq(pool, s, c)
-        if obj == _0:
-            break
-        barrier()
-        __qmempool_free_softirq(pool, s, c, obj)
+        if softirq:
+            __qmempool_free_softirq(pool, s, c, obj)
+        else:
+            __qmempool_free(pool, s, c, obj)
         cnt += _1
     time_bench_stop(window, cnt)
     return cnt
@@ -163,42 +154,29 @@ def qmempool_fastpath_exported(pool_addr, s_addr, fn_alloc, fn_free, cpu, iters,
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def qmempool_pattern_bh_inline(pool, s, cpu, iters, objs, window):  # type: ignore[no-untyped-def]
+def qmempool_pattern_inline(pool, s, cpu, iters, objs, window, softirq):  # type: ignore[no-untyped-def]
+    # N-pattern, NORMAL_INLINE or (literal softirq=True) SOFTIRQ_INLINE
+    literally(softirq)
     c = np.uint64(cpu)
     n = objs.shape[0]
     cnt = np.uint64(0)
     time_bench_start(window)
     for _ in range(iters):
         for j in range(n):
-            obj = __qmempool_alloc(pool, s, c)
+            if softirq:
+                obj = __qmempool_alloc_softirq(pool, s, c)
+            else:
+                obj = __qmempool_alloc(pool, s, c)
             if obj == _0:
                 time_bench_stop(window, cnt)
                 return _0
             objs[np.uintp(j)] = obj
         barrier()
         for j in range(n):
-            __qmempool_free(pool, s, c, objs[np.uintp(j)])
-            cnt += _1
-    time_bench_stop(window, cnt)
-    return cnt
-
-
-@njit(nogil=True, cache=True, _nrt=False)
-def qmempool_pattern_softirq_inline(pool, s, cpu, iters, objs, window):  # type: ignore[no-untyped-def]
-    c = np.uint64(cpu)
-    n = objs.shape[0]
-    cnt = np.uint64(0)
-    time_bench_start(window)
-    for _ in range(iters):
-        for j in range(n):
-            obj = __qmempool_alloc_softirq(pool, s, c)
-            if obj == _0:
-                time_bench_stop(window, cnt)
-                return _0
-            objs[np.uintp(j)] = obj
-        barrier()
-        for j in range(n):
-            __qmempool_free_softirq(pool, s, c, objs[np.uintp(j)])
+            if softirq:
+                __qmempool_free_softirq(pool, s, c, objs[np.uintp(j)])
+            else:
+                __qmempool_free(pool, s, c, objs[np.uintp(j)])
             cnt += _1
     time_bench_stop(window, cnt)
     return cnt
@@ -241,9 +219,8 @@ def run_fastpath(mp: QMemPool, variant: str, cpu: int, iters: int, window: np.nd
         fa, ff = fn_addresses(variant)
         return int(qmempool_fastpath_exported(mp.pool.ctypes.data, mp.s.ctypes.data, fa, ff,
                                               cpu, iters, window))
-    kernel = qmempool_fastpath_softirq_inline if variant == SOFTIRQ_INLINE else \
-        qmempool_fastpath_bh_inline
-    return int(kernel(mp.pool, mp.s, cpu, iters, window))
+    softirq = variant == SOFTIRQ_INLINE
+    return int(qmempool_fastpath_inline(mp.pool, mp.s, cpu, iters, window, softirq))
 
 
 def run_pattern(mp: QMemPool, variant: str, cpu: int, iters: int, objs: np.ndarray,
@@ -252,9 +229,8 @@ def run_pattern(mp: QMemPool, variant: str, cpu: int, iters: int, objs: np.ndarr
         fa, ff = fn_addresses(variant)
         return int(qmempool_pattern_exported(mp.pool.ctypes.data, mp.s.ctypes.data, fa, ff,
                                              cpu, iters, objs, window))
-    kernel = qmempool_pattern_softirq_inline if variant == SOFTIRQ_INLINE else \
-        qmempool_pattern_bh_inline
-    return int(kernel(mp.pool, mp.s, cpu, iters, objs, window))
+    softirq = variant == SOFTIRQ_INLINE
+    return int(qmempool_pattern_inline(mp.pool, mp.s, cpu, iters, objs, window, softirq))
 
 
 def warm_up(mp: QMemPool, cpu: int) -> None:

@@ -9,9 +9,9 @@ once, in Python, from this machine's calibration.
 instructions at every call site, a loop LLVM can neither unroll nor fold, so a charge
 costs the same wherever a model pays it. (An inlined loop did not: copies of a nominal
 18-cycle charge measured 10 to 36 cycles depending on how each site was unrolled and
-scheduled.) ``cost_iters(c)`` measures, in a tight loop of calls (the way time_bench
-measured the published primitives), the iteration counts around a linear estimate and
-picks the one whose call costs closest to ``c``. Like the kernel primitives, a charge can
+scheduled.) ``cost_iters(c)`` searches, on measurements of the call in a tight loop (the
+way time_bench measured the published primitives), the iteration count whose call costs
+closest to ``c``. Like the kernel primitives, a charge can
 overlap with independent work around it; it does not hide behind a serializing fence,
 which alone would cost more than the 7-cycle IRQ pair. A charge smaller than one call
 (about 5 cycles(tsc) on the reference machine) costs that minimum; a zero cost makes no
@@ -90,14 +90,25 @@ def measured_call(iters: int) -> float:
 
 
 def cost_iters(cycles: float) -> int:
-    """Spin iterations whose call costs closest to ``cycles`` TSC ticks (0 for 0)."""
+    """Spin iterations whose call costs closest to ``cycles`` TSC ticks (0 for 0).
+
+    The cost of a call grows with its iterations but not linearly (consecutive calls
+    overlap in the CPU), so the count is searched on measurements: doubling until a
+    call costs at least ``cycles``, then bisection, then the closer of the two ends."""
     if cycles <= 0:
         return 0
     if cycles not in _chosen:
-        cal = calibration()
-        guess = max(1, int(round((cycles - cal.overhead) / cal.per_iter)))
-        candidates = range(max(1, guess - 3), guess + 4)
-        _chosen[cycles] = min(candidates, key=lambda k: (abs(measured_call(k) - cycles), k))
+        lo, hi = 1, 1
+        if measured_call(1) < cycles:
+            while measured_call(hi) < cycles and hi < 1 << 16:
+                lo, hi = hi, hi * 2
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                if measured_call(mid) < cycles:
+                    lo = mid
+                else:
+                    hi = mid
+        _chosen[cycles] = min((lo, hi), key=lambda k: (abs(measured_call(k) - cycles), k))
     return _chosen[cycles]
 
 
