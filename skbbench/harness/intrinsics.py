@@ -311,15 +311,17 @@ def call_indirect(typingctx, x):  # type: ignore[no-untyped-def]
 
 
 def _spin_function(module: ir.Module) -> ir.Function:
-    """``void skbbench_spin(i64 n)``: n iterations of an empty asm that launders the
-    counter, out of line. Laundering hides the trip count, so LLVM cannot unroll or
-    fold the loop; being noinline, every call site runs the same instructions. This is
-    what makes a charged busy-wait cost the same wherever a model charges it."""
+    """``i64 skbbench_spin(i64 n)``: n iterations of an empty asm that launders the
+    counter, out of line; returns the final counter (always 0, but the compiler cannot
+    know). Laundering hides the trip count, so LLVM cannot unroll or fold the loop; being
+    noinline, every call site runs the same instructions. This is what makes a charged
+    busy-wait cost the same wherever a model charges it. The return value lets a
+    calibration loop chain calls (see spin_call_chained)."""
     name = "skbbench_spin"
     fn = module.globals.get(name)
     if fn is not None:
         return fn
-    fn = ir.Function(module, ir.FunctionType(_VOID, [_I64]), name)
+    fn = ir.Function(module, ir.FunctionType(_I64, [_I64]), name)
     fn.linkage = "internal"
     fn.attributes.add("noinline")
     fn.attributes.add("nounwind")
@@ -337,7 +339,10 @@ def _spin_function(module: ir.Module) -> ir.Function:
     i.add_incoming(nxt, loop)
     b.cbranch(b.icmp_signed(">", nxt, ir.Constant(_I64, 0)), loop, done)
     b.position_at_end(done)
-    b.ret_void()
+    out = b.phi(_I64)
+    out.add_incoming(n, entry)
+    out.add_incoming(nxt, loop)
+    b.ret(b.call(launder, [out]))
     return fn
 
 
@@ -352,5 +357,21 @@ def spin_call(typingctx, n):  # type: ignore[no-untyped-def]
         v = context.cast(builder, args[0], signature.args[0], types.int64)
         builder.call(_spin_function(builder.module), [v])
         return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@intrinsic
+def spin_call_chained(typingctx, n):  # type: ignore[no-untyped-def]
+    """Like spin_call, returning the spin's final counter (0 at run time): feeding it
+    into the next call's count makes consecutive calls a dependency chain, so a
+    calibration loop measures a call's latency, not overlapped throughput."""
+    if not isinstance(n, types.Integer):
+        return None
+    sig = types.int64(n)
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        v = context.cast(builder, args[0], signature.args[0], types.int64)
+        return builder.call(_spin_function(builder.module), [v])
 
     return sig, codegen

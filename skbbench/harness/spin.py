@@ -7,15 +7,18 @@ once, in Python, from this machine's calibration.
 
 ``busy_wait`` calls one out-of-line spin function (``intrinsics.spin_call``): the same
 instructions at every call site, a loop LLVM can neither unroll nor fold, so a charge
-costs the same wherever a model pays it. (An inlined loop did not: copies of a nominal
-18-cycle charge measured 10 to 36 cycles depending on how each site was unrolled and
-scheduled.) ``cost_iters(c)`` searches, on measurements of the call in a tight loop (the
-way time_bench measured the published primitives), the iteration count whose call costs
-closest to ``c``. Like the kernel primitives, a charge can
-overlap with independent work around it; it does not hide behind a serializing fence,
-which alone would cost more than the 7-cycle IRQ pair. A charge smaller than one call
-(about 5 cycles(tsc) on the reference machine) costs that minimum; a zero cost makes no
-call at all.
+costs the same wherever a model pays it. (Inlined loops did not: copies of a nominal
+18-cycle charge measured 10 to 36 cycles depending on how each site was unrolled.)
+
+The calibration measures a call's *latency*: consecutive calls are chained through the
+spin's result, so they cannot overlap. (Measured back to back without the chain, calls
+overlap in the out-of-order core, the cost stops growing with the count over a range of
+counts, and which count gets picked is decided by noise.) Charges therefore add up: two
+18-cycle charges cost about 36 cycles, and a charge costs about its cycles wherever it
+stands, although the CPU may still overlap it with independent work around it, as it
+would the kernel's instructions. ``cost_iters(c)`` searches the count whose call costs
+closest to ``c``; a charge below one call (~4 cycles(tsc) on the reference machine)
+costs that minimum; a zero cost makes no call at all.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from dataclasses import dataclass
 
 from numba import njit
 
-from skbbench.harness.intrinsics import spin_call, tsc_start, tsc_stop
+from skbbench.harness.intrinsics import spin_call, spin_call_chained, tsc_start, tsc_stop
 
 _CALLS = 200_000
 _SHORT, _LONG = 1, 101
@@ -48,9 +51,11 @@ def busy_wait(iters):  # type: ignore[no-untyped-def]
 
 @njit(nogil=True, cache=True)
 def _time_calls(calls, iters):  # type: ignore[no-untyped-def]
+    # each call's count depends on the previous call's result (0): no overlap
+    carry = 0
     t0 = tsc_start()
     for _ in range(calls):
-        spin_call(iters)
+        carry = spin_call_chained(iters + carry)
     t1 = tsc_stop()
     return t1 - t0
 
