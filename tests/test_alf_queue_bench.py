@@ -113,34 +113,24 @@ def test_parallel_dequeuer_running_dry_warns(two_cpus):
 def test_hot_kernels_have_no_nrt_calls():
     for c in ab.build_cases(_cfg()):
         if c.name in ("ALF-MPMC-simple", "ALF-SPSC-simple"):
-            c.run()  # compiles both literal specializations of the shared kernel
-    assert len(ab.time_bench_ALF_simple.signatures) >= 2
-    assert nrt_calls(ab.time_bench_ALF_simple) == []
+            c.run()
+    for k in (ab.time_bench_ALF_MPMC_simple, ab.time_bench_ALF_SPSC_simple):
+        assert nrt_calls(k) == []
 
 
-def test_spsc_specialization_has_no_locked_instruction():
+def test_spsc_kernel_has_no_locked_instruction():
+    from tests.asmcheck import fresh_asm, native_bodies
+
     for c in ab.build_cases(_cfg()):
         if c.name in ("ALF-MPMC-simple", "ALF-SPSC-simple"):
             c.run()
-    from tests.asmcheck import native_bodies
-
-    by_flag = {}
-    for sig in ab.time_bench_ALF_simple.signatures:
-        flag = sig[-1].literal_value
-        (asm,) = _fresh_for(ab.time_bench_ALF_simple, sig)
-        by_flag[flag] = "\n".join(native_bodies(asm))
     locked = re.compile(r"\block\b")  # the lock prefix (not clock_gettime)
-    assert not locked.search(by_flag[True])  # SPSC: no atomics, as the original
-    assert locked.search(by_flag[False])  # MPMC: the cmpxchg is there
 
+    def body(kernel):
+        return "\n".join(b for a in fresh_asm(kernel) for b in native_bodies(a))
 
-def _fresh_for(dispatcher, sig):
-    from numba import njit
-
-    options = {k: v for k, v in dispatcher.targetoptions.items() if k not in ("cache", "nopython")}
-    fresh = njit(**options)(dispatcher.py_func)
-    fresh.compile(sig)
-    return [fresh.inspect_asm(sig)]
+    assert not locked.search(body(ab.time_bench_ALF_SPSC_simple))  # SPSC: no atomics
+    assert locked.search(body(ab.time_bench_ALF_MPMC_simple))  # MPMC: the cmpxchg
 
 
 def test_cli_bad_ring_size_one_line_exit_2():

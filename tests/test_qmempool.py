@@ -171,14 +171,14 @@ def kernel_asm():
     qb.run_fastpath(mp, qb.NORMAL, 0, 100, w)
     qb.run_pattern(mp, qb.NORMAL_INLINE, 0, 2, np.zeros(256, dtype=np.uint64), w)
     out = {}
-    for k in (qb.qmempool_fastpath_exported, qb.qmempool_pattern_inline):
+    for k in (qb.qmempool_fastpath_exported, qb.qmempool_pattern_bh_inline):
         out[k.__name__] = "\n".join(b for a in fresh_asm(k) for b in native_bodies(a))
     return out
 
 
 def test_exported_calls_are_out_of_line(kernel_asm):
     exported = kernel_asm["qmempool_fastpath_exported"]
-    inline = kernel_asm["qmempool_pattern_inline"]
+    inline = kernel_asm["qmempool_pattern_bh_inline"]
     # the queue code (lock cmpxchg of the sharedq path) is in the inline kernel only;
     # the exported one reaches it through a call
     assert "lock" in inline and "cmpxchg" in inline

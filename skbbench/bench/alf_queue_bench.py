@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from numba import literally, njit
+from numba import njit
 
 from skbbench.errors import UsageError
 from skbbench.harness.intrinsics import barrier
@@ -95,8 +95,8 @@ def time_bench_array_push_pop(iters, window, mem, mask):  # type: ignore[no-unty
     return cnt
 
 
-# The MPMC and SPSC scenarios share one kernel each; ``single`` is a compile-time literal
-# (numba.literally): the SPSC specialization contains no branch and no lock prefix, the
+# The MPMC and SPSC scenarios share one body each (inlined into the cached kernels below
+# with ``single`` a constant): the SPSC kernel contains no branch and no lock prefix, the
 # MPMC one no SPSC code, exactly like the original's separate functions.
 
 
@@ -114,10 +114,9 @@ def _dequeue(q, out, n, single):  # type: ignore[no-untyped-def]
     return alf_mc_dequeue(q, out, 0, n)
 
 
-@njit(nogil=True, cache=True, _nrt=False)
-def time_bench_ALF_simple(q, iters, window, objs, out, single):  # type: ignore[no-untyped-def]
+@njit(inline="always", nogil=True)
+def _alf_simple(q, iters, window, objs, out, single):  # type: ignore[no-untyped-def]
     # ALF-MPMC-simple / ALF-SPSC-simple: enqueue(1) then dequeue(1)
-    literally(single)
     cnt = np.uint64(0)
     time_bench_start(window)
     for _ in range(iters):
@@ -133,11 +132,10 @@ def time_bench_ALF_simple(q, iters, window, objs, out, single):  # type: ignore[
     return cnt
 
 
-@njit(nogil=True, cache=True, _nrt=False)
-def time_bench_ALF_multi(q, iters, multi, window, objs, out, single):  # type: ignore[no-untyped-def]
+@njit(inline="always", nogil=True)
+def _alf_multi(q, iters, multi, window, objs, out, single):  # type: ignore[no-untyped-def]
     # ALF-MPMC-multi / ALF-SPSC-multi: multi single enqueues, then multi single dequeues
     # ("touch more of the array")
-    literally(single)
     cnt = np.uint64(0)
     time_bench_start(window)
     for _ in range(iters):
@@ -155,10 +153,9 @@ def time_bench_ALF_multi(q, iters, multi, window, objs, out, single):  # type: i
     return cnt
 
 
-@njit(nogil=True, cache=True, _nrt=False)
-def time_bench_ALF_bulk(q, iters, bulk, window, objs, out, single):  # type: ignore[no-untyped-def]
+@njit(inline="always", nogil=True)
+def _alf_bulk(q, iters, bulk, window, objs, out, single):  # type: ignore[no-untyped-def]
     # MPMC-bulkN / SPSC-bulkN: enqueue(bulk) then dequeue(bulk)
-    literally(single)
     b = np.uint64(bulk)
     cnt = np.uint64(0)
     time_bench_start(window)
@@ -173,6 +170,36 @@ def time_bench_ALF_bulk(q, iters, bulk, window, objs, out, single):  # type: ign
         cnt += b
     time_bench_stop(window, cnt)
     return cnt
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def time_bench_ALF_MPMC_simple(q, iters, window, objs, out):  # type: ignore[no-untyped-def]
+    return _alf_simple(q, iters, window, objs, out, False)
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def time_bench_ALF_SPSC_simple(q, iters, window, objs, out):  # type: ignore[no-untyped-def]
+    return _alf_simple(q, iters, window, objs, out, True)
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def time_bench_ALF_MPMC_multi(q, iters, multi, window, objs, out):  # type: ignore[no-untyped-def]
+    return _alf_multi(q, iters, multi, window, objs, out, False)
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def time_bench_ALF_SPSC_multi(q, iters, multi, window, objs, out):  # type: ignore[no-untyped-def]
+    return _alf_multi(q, iters, multi, window, objs, out, True)
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def time_bench_MPMC_bulk(q, iters, bulk, window, objs, out):  # type: ignore[no-untyped-def]
+    return _alf_bulk(q, iters, bulk, window, objs, out, False)
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def time_bench_SPSC_bulk(q, iters, bulk, window, objs, out):  # type: ignore[no-untyped-def]
+    return _alf_bulk(q, iters, bulk, window, objs, out, True)
 
 
 def fake_pointers(n: int = MAX_BULK) -> np.ndarray:
@@ -235,32 +262,32 @@ def build_cases(cfg: dict[str, Any]) -> list[Case]:
         n = loops * 10
         add("for_loop", n, 0, time_bench_for_loop, lambda w, n=n: (n, w))
     if "ALF-MPMC-simple" in tests:
-        add("ALF-MPMC-simple", loops, 0, time_bench_ALF_simple,
-            lambda w: (mpmc, loops, w, objs, out, False))
+        add("ALF-MPMC-simple", loops, 0, time_bench_ALF_MPMC_simple,
+            lambda w: (mpmc, loops, w, objs, out))
     if "ALF-MPMC-multi" in tests:
         n = max(1, loops // 100)
-        add("ALF-MPMC-multi", n, MULTI, time_bench_ALF_multi,
-            lambda w, n=n: (mpmc, n, MULTI, w, objs, out, False))
+        add("ALF-MPMC-multi", n, MULTI, time_bench_ALF_MPMC_multi,
+            lambda w, n=n: (mpmc, n, MULTI, w, objs, out))
     if "MPMC-bulk" in tests:
         for b in bulks:
-            add(f"MPMC-bulk{b}", loops, b, time_bench_ALF_bulk,
-                lambda w, b=b: (mpmc, loops, b, w, objs, out, False))
+            add(f"MPMC-bulk{b}", loops, b, time_bench_MPMC_bulk,
+                lambda w, b=b: (mpmc, loops, b, w, objs, out))
     if "ALF-SPSC-simple" in tests:
         n = loops * 10
-        add("ALF-SPSC-simple", n, 0, time_bench_ALF_simple,
-            lambda w, n=n: (spsc, n, w, objs, out, True))
+        add("ALF-SPSC-simple", n, 0, time_bench_ALF_SPSC_simple,
+            lambda w, n=n: (spsc, n, w, objs, out))
     if BASELINE in tests:
         n = loops * 10
         add(BASELINE, n, 0, time_bench_array_push_pop,
             lambda w, n=n: (n, w, mem, np.uint64(ring - 1)))
     if "ALF-SPSC-multi" in tests:
         n = max(1, loops // 10)
-        add("ALF-SPSC-multi", n, MULTI, time_bench_ALF_multi,
-            lambda w, n=n: (spsc, n, MULTI, w, objs, out, True))
+        add("ALF-SPSC-multi", n, MULTI, time_bench_ALF_SPSC_multi,
+            lambda w, n=n: (spsc, n, MULTI, w, objs, out))
     if "SPSC-bulk" in tests:
         for b in bulks:
-            add(f"SPSC-bulk{b}", loops, b, time_bench_ALF_bulk,
-                lambda w, b=b: (spsc, loops, b, w, objs, out, True))
+            add(f"SPSC-bulk{b}", loops, b, time_bench_SPSC_bulk,
+                lambda w, b=b: (spsc, loops, b, w, objs, out))
     return cases
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numba import literally, njit
+from numba import njit
 
 from skbbench.errors import UsageError
 from skbbench.harness.intrinsics import barrier
@@ -111,11 +111,10 @@ def benchmark_kmem_cache_pattern(s, cpu, iters, objs, window):  # type: ignore[n
     return cnt
 
 
-@njit(nogil=True, cache=True, _nrt=False)
-def qmempool_fastpath_inline(pool, s, cpu, iters, window, softirq):  # type: ignore[no-untyped-def]
+@njit(inline="always", nogil=True)
+def _fastpath_inline(pool, s, cpu, iters, window, softirq):  # type: ignore[no-untyped-def]
     # NORMAL_INLINE: __qmempool_alloc / __qmempool_free (BH-protected), or with the
-    # compile-time literal softirq=True, SOFTIRQ_INLINE: the _softirq pair (no protection)
-    literally(softirq)
+    # constant softirq=True, SOFTIRQ_INLINE: the _softirq pair (no protection)
     c = np.uint64(cpu)
     cnt = np.uint64(0)
     time_bench_start(window)
@@ -153,10 +152,9 @@ def qmempool_fastpath_exported(pool_addr, s_addr, fn_alloc, fn_free, cpu, iters,
     return cnt
 
 
-@njit(nogil=True, cache=True, _nrt=False)
-def qmempool_pattern_inline(pool, s, cpu, iters, objs, window, softirq):  # type: ignore[no-untyped-def]
-    # N-pattern, NORMAL_INLINE or (literal softirq=True) SOFTIRQ_INLINE
-    literally(softirq)
+@njit(inline="always", nogil=True)
+def _pattern_inline(pool, s, cpu, iters, objs, window, softirq):  # type: ignore[no-untyped-def]
+    # N-pattern, NORMAL_INLINE or (constant softirq=True) SOFTIRQ_INLINE
     c = np.uint64(cpu)
     n = objs.shape[0]
     cnt = np.uint64(0)
@@ -206,6 +204,26 @@ def qmempool_pattern_exported(pool_addr, s_addr, fn_alloc, fn_free, cpu, iters, 
 # --- running one variant -------------------------------------------------------------------------
 
 
+@njit(nogil=True, cache=True, _nrt=False)
+def qmempool_fastpath_bh_inline(pool, s, cpu, iters, window):  # type: ignore[no-untyped-def]
+    return _fastpath_inline(pool, s, cpu, iters, window, False)
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def qmempool_fastpath_softirq_inline(pool, s, cpu, iters, window):  # type: ignore[no-untyped-def]
+    return _fastpath_inline(pool, s, cpu, iters, window, True)
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def qmempool_pattern_bh_inline(pool, s, cpu, iters, objs, window):  # type: ignore[no-untyped-def]
+    return _pattern_inline(pool, s, cpu, iters, objs, window, False)
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def qmempool_pattern_softirq_inline(pool, s, cpu, iters, objs, window):  # type: ignore[no-untyped-def]
+    return _pattern_inline(pool, s, cpu, iters, objs, window, True)
+
+
 def fn_addresses(variant: str) -> tuple[int, int]:
     ex = exported()
     if variant == NORMAL:
@@ -219,8 +237,9 @@ def run_fastpath(mp: QMemPool, variant: str, cpu: int, iters: int, window: np.nd
         fa, ff = fn_addresses(variant)
         return int(qmempool_fastpath_exported(mp.pool.ctypes.data, mp.s.ctypes.data, fa, ff,
                                               cpu, iters, window))
-    softirq = variant == SOFTIRQ_INLINE
-    return int(qmempool_fastpath_inline(mp.pool, mp.s, cpu, iters, window, softirq))
+    kernel = qmempool_fastpath_softirq_inline if variant == SOFTIRQ_INLINE else \
+        qmempool_fastpath_bh_inline
+    return int(kernel(mp.pool, mp.s, cpu, iters, window))
 
 
 def run_pattern(mp: QMemPool, variant: str, cpu: int, iters: int, objs: np.ndarray,
@@ -229,8 +248,9 @@ def run_pattern(mp: QMemPool, variant: str, cpu: int, iters: int, objs: np.ndarr
         fa, ff = fn_addresses(variant)
         return int(qmempool_pattern_exported(mp.pool.ctypes.data, mp.s.ctypes.data, fa, ff,
                                              cpu, iters, objs, window))
-    softirq = variant == SOFTIRQ_INLINE
-    return int(qmempool_pattern_inline(mp.pool, mp.s, cpu, iters, objs, window, softirq))
+    kernel = qmempool_pattern_softirq_inline if variant == SOFTIRQ_INLINE else \
+        qmempool_pattern_bh_inline
+    return int(kernel(mp.pool, mp.s, cpu, iters, objs, window))
 
 
 def warm_up(mp: QMemPool, cpu: int) -> None:
