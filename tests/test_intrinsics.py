@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 from numba import njit
 
-from skbbench.bench.sample import aligned_words
 from skbbench.harness.cpus import allowed_cpus, pin_current_thread
 from skbbench.harness.intrinsics import (
     atomic_add64,
@@ -20,6 +19,7 @@ from skbbench.harness.intrinsics import (
     tsc_stop,
     wall_ns,
 )
+from skbbench.harness.memory import aligned_words
 
 U = np.uint64
 

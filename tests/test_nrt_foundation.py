@@ -19,7 +19,7 @@ KERNELS = [k for k, _ in sample.SAMPLES.values()] + [
 def test_no_nrt_in_hot_kernel(kernel):
     import numpy as np
 
-    from skbbench.bench.sample import aligned_words
+    from skbbench.harness.memory import aligned_words
     from skbbench.harness.window import new_window
 
     if kernel is spin._time_calls:

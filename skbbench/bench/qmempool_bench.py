@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
+from skbbench.bench.slab_bulk_test01 import fastpath_reuse
 from skbbench.errors import UsageError
 from skbbench.harness.intrinsics import barrier
 from skbbench.harness.record import U32_MAX, Record
@@ -72,22 +73,6 @@ N_PATTERN = 256  # ARRAY_MAX_ELEMS
 
 
 # --- kernels -----------------------------------------------------------------------------------
-
-
-@njit(nogil=True, cache=True, _nrt=False)
-def benchmark_kmem_cache_fastpath_reuse(s, cpu, iters, window):  # type: ignore[no-untyped-def]
-    # kmem_cache_alloc + barrier + kmem_cache_free of the same object (SLUB LIFO)
-    cnt = np.uint64(0)
-    time_bench_start(window)
-    for _ in range(iters):
-        obj = kmem_cache_alloc(s, cpu)
-        if obj == _0:
-            break
-        barrier()
-        kmem_cache_free(s, cpu, obj)
-        cnt += _1
-    time_bench_stop(window, cnt)
-    return cnt
 
 
 @njit(nogil=True, cache=True, _nrt=False)
@@ -306,7 +291,7 @@ def kmem_fastpath_case(cfg: dict[str, Any], iters: int, group: str,
     def run() -> Record:
         cache = new_cache(cfg, "qmempool_test4")
         window = new_window()
-        got = int(benchmark_kmem_cache_fastpath_reuse(cache.s, 0, iters, window))
+        got = int(fastpath_reuse(cache.s, 0, iters, window))  # slab_bulk_test01's
         last.value = teardown(None, cache)
         return _record(window, got, iters)
 

@@ -26,6 +26,7 @@ from skbbench.harness.intrinsics import (
     cmpxchg128,
 )
 from skbbench.harness.locks import spin_lock, spin_unlock
+from skbbench.harness.memory import aligned_words
 from skbbench.harness.record import Record
 from skbbench.harness.runner import BenchAbort, Case
 from skbbench.harness.window import new_window, time_bench_start, time_bench_stop, window_record
@@ -116,13 +117,6 @@ SAMPLES: dict[str, tuple[Any, Callable[[int], int]]] = {
     "atomic_add": (atomic_add, lambda loops: loops),
     "spin_lock_unlock": (spin_lock_unlock, lambda loops: loops),
 }
-
-
-def aligned_words(n: int, align: int = 64) -> np.ndarray:
-    """A zeroed uint64 array of n words whose data starts on an ``align``-byte boundary."""
-    raw = np.zeros(n + align // 8, dtype=np.uint64)
-    skip = (-raw.ctypes.data % align) // 8
-    return raw[skip : skip + n]
 
 
 def _runner(kernel: Any, iterations: int, loops: int) -> Callable[[], Record]:

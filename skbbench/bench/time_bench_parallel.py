@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from skbbench.bench.sample import aligned_words
 from skbbench.harness.intrinsics import atomic_add64, atomic_load64, barrier
 from skbbench.harness.locks import spin_lock, spin_unlock
+from skbbench.harness.memory import aligned_words
 from skbbench.harness.record import Record
 from skbbench.harness.runner import ParallelCase
 from skbbench.harness.window import (

@@ -41,6 +41,7 @@ from numba import njit
 
 from skbbench.errors import UsageError
 from skbbench.harness.intrinsics import atomic_load64, atomic_store64, cmpxchg64, cpu_relax
+from skbbench.harness.memory import aligned_words
 
 ALF_MAX_SIZE = 65536
 
@@ -59,13 +60,6 @@ _RING = np.uint64(RING)
 _ZERO = np.uint64(0)
 
 
-def _aligned_words(n: int, align: int = 64) -> np.ndarray:
-    """Zeroed uint64 array of ``n`` words starting on an ``align``-byte boundary."""
-    raw = np.zeros(n + align // 8, dtype=np.uint64)
-    skip = (-raw.ctypes.data % align) // 8
-    return raw[skip : skip + n]
-
-
 def check_size(size: int, what: str = "ring size") -> None:
     """alf_queue_alloc's check: a power of two, at most 65536 (else -EINVAL)."""
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
@@ -80,7 +74,7 @@ def check_size(size: int, what: str = "ring size") -> None:
 def alf_queue_alloc(size: int) -> np.ndarray:
     # alf_queue_alloc: zeroed struct + ring, mask = size - 1
     check_size(size)
-    q = _aligned_words(RING + size)
+    q = aligned_words(RING + size)
     q[Q_SIZE] = size
     q[Q_MASK] = size - 1
     return q

@@ -64,6 +64,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from skbbench.errors import ModelError, UsageError
+from skbbench.harness.memory import aligned_words
 from skbbench.harness.spin import busy_wait
 from skbbench.model.alf_queue import (
     ALF_MAX_SIZE,
@@ -490,12 +491,6 @@ def _drain(pool, s, cpu, q, buf):  # type: ignore[no-untyped-def]
     return n
 
 
-def _aligned_words(n: int, align: int = 64) -> np.ndarray:
-    raw = np.zeros(n + align // 8, dtype=np.uint64)
-    skip = (-raw.ctypes.data % align) // 8
-    return raw[skip : skip + n]
-
-
 def _is_pow2(n: int) -> bool:
     return n > 0 and n & (n - 1) == 0
 
@@ -645,7 +640,7 @@ def qmempool_create(localq_sz: int, sharedq_sz: int, prealloc: int, kmem: SlubCa
     stride = RING + localq_sz  # multiple of 8 words: every queue starts on a cache line
     localq_off = sharedq_off + RING + sharedq_sz
     percpu_off = localq_off + n * stride
-    pool = _aligned_words(percpu_off + n * PERCPU_WORDS)
+    pool = aligned_words(percpu_off + n * PERCPU_WORDS)
     pool[PH_NR_CPUS] = n
     pool[PH_LOCALQ_SZ] = localq_sz
     pool[PH_SHAREDQ_SZ] = sharedq_sz

@@ -110,6 +110,7 @@ from numba import njit
 from skbbench.errors import ModelError, UsageError
 from skbbench.harness.intrinsics import atomic_add64, barrier, cmpxchg64, cmpxchg128
 from skbbench.harness.locks import spin_lock, spin_unlock
+from skbbench.harness.memory import aligned_words
 from skbbench.harness.spin import busy_wait, cost_iters
 from skbbench.model.costs import CostProfile, get_profile
 from skbbench.model.page_alloc import (
@@ -1328,14 +1329,6 @@ def set_cpu_partial(size: int) -> int:
     return 30
 
 
-def _aligned_zeros(words: int, align: int = PAGE_SIZE) -> np.ndarray:
-    raw = np.zeros(words + align // 8, dtype=np.uint64)
-    skip = (-raw.ctypes.data % align) // 8
-    arr = raw[skip: skip + words]
-    arr.fill(0)  # fault every page in now, outside any timed window
-    return arr
-
-
 def _round8(n: int) -> int:
     return (n + 7) // 8 * 8
 
@@ -1597,7 +1590,7 @@ def kmem_cache_create(
             break
         nr_pfns = need
 
-    s = _aligned_zeros(total // 8)
+    s = aligned_words(total // 8, align=PAGE_SIZE)
     s[H_MAGIC] = MAGIC
     s[H_CPU_BASE] = cpu_base
     s[H_PAGE_BASE] = page_base
