@@ -25,19 +25,25 @@ def baselines_dir(directory: str | Path | None = None) -> Path:
 
 def baseline_path(name: str, directory: str | Path | None = None) -> Path:
     if not NAME_RE.match(name) or name.endswith((".json", ".yaml")):
-        raise UsageError(f"baseline name {name!r}: use 1-64 letters, digits, '.', '_' or '-' "
-                         "(no path, no extension)")
+        raise UsageError(
+            f"baseline name {name!r}: use 1-64 letters, digits, '.', '_' or '-' "
+            "(no path, no extension)"
+        )
     return baselines_dir(directory) / f"{name}.json"
 
 
 def _store(name: str, doc: dict[str, Any], directory: str | Path | None, *, exists: bool) -> Path:
     path = baseline_path(name, directory)
     if path.exists() and not exists:
-        raise UsageError(f"baseline '{name}' already exists ({path}): use "
-                         f"'skbbench baseline update {name} RESULTS' to replace it")
+        raise UsageError(
+            f"baseline '{name}' already exists ({path}): use "
+            f"'skbbench baseline update {name} RESULTS' to replace it"
+        )
     if not path.exists() and exists:
-        raise UsageError(f"baseline '{name}' does not exist ({path}): use "
-                         f"'skbbench baseline save {name} RESULTS' to create it")
+        raise UsageError(
+            f"baseline '{name}' does not exist ({path}): use "
+            f"'skbbench baseline save {name} RESULTS' to create it"
+        )
     validate_document(doc, f"results for baseline '{name}'")
     if not any(case.get("runs") for case in doc["cases"]):
         raise UsageError(f"results for baseline '{name}': no case has a measured repeat")
@@ -79,12 +85,14 @@ def list_baselines(directory: str | Path | None = None) -> list[dict[str, Any]]:
         except UsageError as exc:
             out.append({"name": path.stem, "error": str(exc)})
             continue
-        out.append({
-            "name": path.stem,
-            "created": doc.get("created"),
-            "command": doc.get("command"),
-            "cases": len(doc["cases"]),
-            "cpu_model": doc.get("machine", {}).get("cpu_model"),
-            "git_commit": doc.get("machine", {}).get("git_commit"),
-        })
+        out.append(
+            {
+                "name": path.stem,
+                "created": doc.get("created"),
+                "command": doc.get("command"),
+                "cases": len(doc["cases"]),
+                "cpu_model": doc.get("machine", {}).get("cpu_model"),
+                "git_commit": doc.get("machine", {}).get("git_commit"),
+            }
+        )
     return out

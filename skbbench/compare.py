@@ -234,8 +234,9 @@ class Comparison:
             out.append(f"{len(self.counters)} counter difference(s) in {len(keys)} case(s)")
         moved = [r for r in self.ratios if r.verdict in ("worse", "better")]
         if moved:
-            out.append(f"{len(moved)} variant ratio(s) outside the +-{_pct(self.tolerance)} "
-                       "tolerance")
+            out.append(
+                f"{len(moved)} variant ratio(s) outside the +-{_pct(self.tolerance)} tolerance"
+            )
         missing = [r for r in self.ratios if r.verdict == "missing"]
         if missing:
             out.append(f"{len(missing)} variant ratio(s) missing in the current run")
@@ -316,19 +317,38 @@ def compare_case(
 ) -> CaseComparison:
     bv, cv = repeat_values(base, metric), repeat_values(cur, metric)
     reps = (len(bv), len(cv))
-    common = dict(key=cur["key"], name=cur["name"], step=cur.get("step", 0),
-                  params=cur.get("params", {}), repeats=reps)
+    common = dict(
+        key=cur["key"],
+        name=cur["name"],
+        step=cur.get("step", 0),
+        params=cur.get("params", {}),
+        repeats=reps,
+    )
     if cur.get("error"):
         bm = statistics.median(bv) if bv else None
-        return CaseComparison(**common, base_median=bm, cur_median=None, ratio=None,
-                              p_value=None, method="", verdict="failed", detail=cur["error"])
+        return CaseComparison(
+            **common,
+            base_median=bm,
+            cur_median=None,
+            ratio=None,
+            p_value=None,
+            method="",
+            verdict="failed",
+            detail=cur["error"],
+        )
     if not bv or not cv:
         side = "baseline" if not bv else "current"
         why = base.get("error") if not bv and base.get("error") else "no repeat with values"
-        return CaseComparison(**common, base_median=statistics.median(bv) if bv else None,
-                              cur_median=statistics.median(cv) if cv else None, ratio=None,
-                              p_value=None, method="", verdict="no data",
-                              detail=f"{side}: {why}")
+        return CaseComparison(
+            **common,
+            base_median=statistics.median(bv) if bv else None,
+            cur_median=statistics.median(cv) if cv else None,
+            ratio=None,
+            p_value=None,
+            method="",
+            verdict="no data",
+            detail=f"{side}: {why}",
+        )
     bm, cm = statistics.median(bv), statistics.median(cv)
     test = mann_whitney_u(bv, cv)
     if bm <= 0:
@@ -345,8 +365,16 @@ def compare_case(
         verdict = "not significant"
         if min_p_value(*reps) >= alpha:
             detail = f"{reps[0]} vs {reps[1]} repeats cannot reach p < {alpha:g}"
-    return CaseComparison(**common, base_median=bm, cur_median=cm, ratio=ratio,
-                          p_value=test.p, method=test.method, verdict=verdict, detail=detail)
+    return CaseComparison(
+        **common,
+        base_median=bm,
+        cur_median=cm,
+        ratio=ratio,
+        p_value=test.p,
+        method=test.method,
+        verdict=verdict,
+        detail=detail,
+    )
 
 
 def _config_differences(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
@@ -366,16 +394,18 @@ def parse_ratio(spec: str) -> tuple[str, str]:
     """``'after/before'`` -> ('after', 'before')."""
     num, sep, den = spec.partition("/")
     if not sep or not num.strip() or not den.strip() or "/" in den:
-        raise UsageError(f"--ratio {spec!r}: expected NUMERATOR/DENOMINATOR variant names, "
-                         "e.g. after/before")
+        raise UsageError(
+            f"--ratio {spec!r}: expected NUMERATOR/DENOMINATOR variant names, e.g. after/before"
+        )
     return num.strip(), den.strip()
 
 
 Tagged = list[tuple[dict[str, Any], str, dict[str, Any]]]
 
 
-def _tag_variants(cases: list[dict[str, Any]], variant_key: str,
-                  variants: tuple[str, ...] | None = None) -> Tagged:
+def _tag_variants(
+    cases: list[dict[str, Any]], variant_key: str, variants: tuple[str, ...] | None = None
+) -> Tagged:
     """(case, variant, group params) for cases that carry ``params[variant_key]`` (only
     ``variants`` when given).
 
@@ -400,9 +430,12 @@ def _tag_variants(cases: list[dict[str, Any]], variant_key: str,
             per_variant.setdefault(variant, {}).setdefault(k, set()).add(repr(v))
     if len(per_variant) > 1:
         keys = set.intersection(*(set(d) for d in per_variant.values()))
-        restating = {k for k in keys
-                     if all(len(d[k]) == 1 for d in per_variant.values())
-                     and len({next(iter(d[k])) for d in per_variant.values()}) == len(per_variant)}
+        restating = {
+            k
+            for k in keys
+            if all(len(d[k]) == 1 for d in per_variant.values())
+            and len({next(iter(d[k])) for d in per_variant.values()}) == len(per_variant)
+        }
         for _, _, rest in tagged:
             for k in restating:
                 rest.pop(k, None)
@@ -453,8 +486,9 @@ def _doc_ratios(
 
 def _group_sort_key(label: str) -> list[Any]:
     """Natural order: step=2 before step=16, N=2 before N=10."""
-    return [(0, int(part), "") if part.isdigit() else (1, 0, part)
-            for part in re.split(r"(\d+)", label)]
+    return [
+        (0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", label)
+    ]
 
 
 def compare_ratios(
@@ -468,15 +502,20 @@ def compare_ratios(
     base_label: str = "baseline",
 ) -> list[RatioComparison]:
     num, den = parse_ratio(ratio)
-    variants = sorted({str(c["params"][variant_key]) for c in base_cases
-                       if variant_key in c.get("params", {})})
+    variants = sorted(
+        {str(c["params"][variant_key]) for c in base_cases if variant_key in c.get("params", {})}
+    )
     if not variants:
-        raise UsageError(f"{base_label}: no case has a params.{variant_key}: relative mode "
-                         "needs a run with two variants (e.g. the bulk sweep)")
+        raise UsageError(
+            f"{base_label}: no case has a params.{variant_key}: relative mode "
+            "needs a run with two variants (e.g. the bulk sweep)"
+        )
     for name in (num, den):
         if name not in variants:
-            raise UsageError(f"--ratio {ratio}: {base_label} has no variant '{name}' "
-                             f"(variants: {', '.join(variants)})")
+            raise UsageError(
+                f"--ratio {ratio}: {base_label} has no variant '{name}' "
+                f"(variants: {', '.join(variants)})"
+            )
     btag = _tag_variants(base_cases, variant_key, (num, den))
     ctag = _tag_variants(cur_cases, variant_key, (num, den))
     varying = _varying(btag, ctag)
@@ -488,12 +527,18 @@ def compare_ratios(
     for label in sorted(base_r, key=_group_sort_key):
         br, cr = base_r[label], cur_r.get(label)
         if label not in cur_r:
-            out.append(RatioComparison(label, num, den, br, None, None, "missing",
-                                       "not in the current run"))
+            out.append(
+                RatioComparison(
+                    label, num, den, br, None, None, "missing", "not in the current run"
+                )
+            )
             continue
         if br is None or cr is None:
-            out.append(RatioComparison(label, num, den, br, cr, None, "missing",
-                                       "a variant has no usable repeat"))
+            out.append(
+                RatioComparison(
+                    label, num, den, br, cr, None, "missing", "a variant has no usable repeat"
+                )
+            )
             continue
         change = cr / br - 1
         if abs(change) <= tolerance:
@@ -536,11 +581,18 @@ def compare_documents(
     ccases = {c["key"]: c for c in cur["cases"]}
     common = [k for k in bcases if k in ccases]
     if not common:
-        raise UsageError(f"{baseline_name} and {current_name} have no case in common "
-                         f"({len(bcases)} vs {len(ccases)} cases)")
+        raise UsageError(
+            f"{baseline_name} and {current_name} have no case in common "
+            f"({len(bcases)} vs {len(ccases)} cases)"
+        )
     comp = Comparison(
-        baseline=baseline_name, current=current_name, metric=metric, mode=mode,
-        threshold=threshold, alpha=alpha, stat=stat,
+        baseline=baseline_name,
+        current=current_name,
+        metric=metric,
+        mode=mode,
+        threshold=threshold,
+        alpha=alpha,
+        stat=stat,
         tolerance=tolerance if mode == "relative" else None,
         ratio=ratio if mode == "relative" else None,
         only_baseline=[k for k in bcases if k not in ccases],
@@ -554,21 +606,32 @@ def compare_documents(
         comp.ratios = compare_ratios(
             [bcases[k] for k in common] + [bcases[k] for k in comp.only_baseline],
             [ccases[k] for k in common] + [ccases[k] for k in comp.only_current],
-            ratio, tolerance, metric, stat, variant_key, baseline_name,
+            ratio,
+            tolerance,
+            metric,
+            stat,
+            variant_key,
+            baseline_name,
         )
     diff_machine = same_machine_fields(base.get("machine", {}), cur.get("machine", {}))
     if diff_machine:
-        advice = ("compare variant ratios (--mode relative) and counters, not absolute "
-                  "cycles" if mode == "absolute" else "absolute cycles are not judged")
-        comp.warnings.append("the files come from different machines ("
-                             + "; ".join(diff_machine) + f"): {advice}")
+        advice = (
+            "compare variant ratios (--mode relative) and counters, not absolute cycles"
+            if mode == "absolute"
+            else "absolute cycles are not judged"
+        )
+        comp.warnings.append(
+            "the files come from different machines (" + "; ".join(diff_machine) + f"): {advice}"
+        )
     cfg = _config_differences(base.get("config", {}), cur.get("config", {}))
     if cfg:
         comp.warnings.append("the runs used different configurations (" + "; ".join(cfg) + ")")
     if comp.only_baseline:
-        comp.warnings.append(f"{len(comp.only_baseline)} baseline case(s) missing from "
-                             f"{current_name}")
+        comp.warnings.append(
+            f"{len(comp.only_baseline)} baseline case(s) missing from {current_name}"
+        )
     if comp.only_current:
-        comp.warnings.append(f"{len(comp.only_current)} case(s) of {current_name} not in "
-                             f"{baseline_name}")
+        comp.warnings.append(
+            f"{len(comp.only_current)} case(s) of {current_name} not in {baseline_name}"
+        )
     return comp

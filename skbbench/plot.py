@@ -23,8 +23,10 @@ from skbbench.errors import UsageError
 from skbbench.results import repeat_values, split_document, write_atomic
 
 IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
-MISSING_MESSAGE = ("plotting needs matplotlib, which is not installed: "
-                   "pip install 'skbbench[plot]' (or pip install matplotlib)")
+MISSING_MESSAGE = (
+    "plotting needs matplotlib, which is not installed: "
+    "pip install 'skbbench[plot]' (or pip install matplotlib)"
+)
 
 
 def _pyplot() -> Any:
@@ -64,7 +66,8 @@ def sweep_series(doc: dict[str, Any], metric: str = "cycles") -> Series:
             continue
         q1, q3 = _quartiles(values)
         out.setdefault(str(params["variant"]), []).append(
-            (float(x), statistics.median(values), q1, q3))
+            (float(x), statistics.median(values), q1, q3)
+        )
     for points in out.values():
         points.sort()
     return out
@@ -109,8 +112,10 @@ def plot_documents(
     atomically. Returns the number of lines drawn."""
     out = Path(output)
     if out.suffix.lower() not in IMAGE_SUFFIXES:
-        raise UsageError(f"{output}: the image type comes from the suffix: use one of "
-                         f"{', '.join(IMAGE_SUFFIXES)}")
+        raise UsageError(
+            f"{output}: the image type comes from the suffix: use one of "
+            f"{', '.join(IMAGE_SUFFIXES)}"
+        )
     parent = out.parent if str(out.parent) else Path(".")
     if not parent.is_dir():
         raise UsageError(f"{output}: directory {parent} does not exist")
@@ -118,16 +123,19 @@ def plot_documents(
     for label, doc in docs:
         found = False
         parts = split_document(doc)
-        for part, run in zip(parts, doc.get("config", {}).get("runs", [{}] * len(parts)),
-                             strict=False):
+        for part, run in zip(
+            parts, doc.get("config", {}).get("runs", [{}] * len(parts)), strict=False
+        ):
             s = sweep_series(part, metric)
             if s:
                 name = f"{label} {run['label']}" if len(parts) > 1 and "label" in run else label
                 series.append((name, part, s))
                 found = True
         if not found:
-            raise UsageError(f"{label}: no case with params.variant and a size to plot "
-                             "(plot draws bulk-size sweeps, e.g. the bulk benchmark)")
+            raise UsageError(
+                f"{label}: no case with params.variant and a size to plot "
+                "(plot draws bulk-size sweeps, e.g. the bulk benchmark)"
+            )
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
     lines = 0
@@ -142,8 +150,14 @@ def plot_documents(
             name = f"{label}: {variant}" if many else variant
             (line,) = ax.plot(xs, [p[1] for p in points], marker=".", label=name)
             colors.setdefault(variant, line.get_color())
-            ax.fill_between(xs, [p[2] for p in points], [p[3] for p in points],
-                            color=line.get_color(), alpha=0.15, linewidth=0)
+            ax.fill_between(
+                xs,
+                [p[2] for p in points],
+                [p[3] for p in points],
+                color=line.get_color(),
+                alpha=0.15,
+                linewidth=0,
+            )
             lines += 1
         if published and metric == "cycles":
             for variant, pts in published_series(part).items():
@@ -151,8 +165,15 @@ def plot_documents(
                     continue
                 published_done.add(variant)
                 ks = sorted(pts)
-                ax.scatter(ks, [pts[k] for k in ks], marker="x", s=30, color=colors.get(variant),
-                           label=f"published: {variant}", zorder=3)
+                ax.scatter(
+                    ks,
+                    [pts[k] for k in ks],
+                    marker="x",
+                    s=30,
+                    color=colors.get(variant),
+                    label=f"published: {variant}",
+                    zorder=3,
+                )
     ax.set_xscale("log", base=2)
     ticks = sorted(sizes)
     if ticks and len(ticks) <= 20:

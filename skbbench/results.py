@@ -202,8 +202,13 @@ def _describe(value: Any) -> str:
 
 def _type_name(value: Any) -> str:
     return {
-        bool: "a boolean", int: "an integer", float: "a number", str: "a string",
-        list: "a list", dict: "a mapping", type(None): "null",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a mapping",
+        type(None): "null",
     }.get(type(value), type(value).__name__)
 
 
@@ -293,14 +298,18 @@ def validate_document(doc: Any, source: str = "<document>") -> dict[str, Any]:
     Raises UsageError naming ``source``, the key path and the problem."""
     ck = _Checker(source)
     if not isinstance(doc, dict):
-        raise ck.fail("", f"not a skbbench result file (top level is {_type_name(doc)}, "
-                          "expected a mapping)")
+        raise ck.fail(
+            "", f"not a skbbench result file (top level is {_type_name(doc)}, expected a mapping)"
+        )
     if "schema" not in doc:
         raise ck.fail("", "not a skbbench result file (no 'schema' key)")
     schema = doc["schema"]
     if schema != SCHEMA_VERSION or isinstance(schema, bool):
-        raise ck.fail("schema", f"result schema version {_describe(schema)} is not supported "
-                                f"(this skbbench {__version__} reads schema {SCHEMA_VERSION})")
+        raise ck.fail(
+            "schema",
+            f"result schema version {_describe(schema)} is not supported "
+            f"(this skbbench {__version__} reads schema {SCHEMA_VERSION})",
+        )
     for key in ("command", "skbbench"):
         if key in doc:
             ck.string(doc[key], key)
@@ -315,8 +324,9 @@ def validate_document(doc: Any, source: str = "<document>") -> dict[str, Any]:
         _validate_case(ck, case, f"cases[{i}]")
         key = case["key"]
         if key in seen:
-            raise ck.fail(f"cases[{i}].key", f"duplicate case key {_describe(key)} "
-                                             f"(also cases[{seen[key]}])")
+            raise ck.fail(
+                f"cases[{i}].key", f"duplicate case key {_describe(key)} (also cases[{seen[key]}])"
+            )
         seen[key] = i
     return doc
 
@@ -362,10 +372,16 @@ def _records_ok(runs: list[Any]) -> bool:
             if type(rec) is not dict:
                 return False
             g = rec.get
-            if not (type(g("loops")) is int and type(g("step")) is int
-                    and type(g("tsc_start")) is int and type(g("tsc_stop")) is int
-                    and type(g("wall_start")) is int and type(g("wall_stop")) is int
-                    and type(g("invoked")) is int and rec["invoked"] >= 0):
+            if not (
+                type(g("loops")) is int
+                and type(g("step")) is int
+                and type(g("tsc_start")) is int
+                and type(g("tsc_stop")) is int
+                and type(g("wall_start")) is int
+                and type(g("wall_stop")) is int
+                and type(g("invoked")) is int
+                and rec["invoked"] >= 0
+            ):
                 return False
     return True
 
@@ -409,8 +425,10 @@ def merge_documents(docs: list[dict[str, Any]], labels: list[str]) -> dict[str, 
     if len(docs) == 1:
         return docs[0]
     if len(set(labels)) != len(labels):
-        raise UsageError("two configs have the same file name stem "
-                         f"({', '.join(labels)}): rename one so its cases keep distinct keys")
+        raise UsageError(
+            "two configs have the same file name stem "
+            f"({', '.join(labels)}): rename one so its cases keep distinct keys"
+        )
     first = docs[0]
     cases, warnings = [], []
     for label, doc in zip(labels, docs, strict=True):
@@ -422,8 +440,12 @@ def merge_documents(docs: list[dict[str, Any]], labels: list[str]) -> dict[str, 
         "skbbench": __version__,
         "created": first.get("created"),
         "command": "run",
-        "config": {"runs": [{"label": lb, "command": d.get("command"), "config": d.get("config")}
-                            for lb, d in zip(labels, docs, strict=True)]},
+        "config": {
+            "runs": [
+                {"label": lb, "command": d.get("command"), "config": d.get("config")}
+                for lb, d in zip(labels, docs, strict=True)
+            ]
+        },
         "machine": first.get("machine", {}),
         "warnings": warnings,
         "cases": cases,
@@ -439,10 +461,12 @@ def split_document(doc: dict[str, Any]) -> list[dict[str, Any]]:
     for run in doc["config"]["runs"]:
         label = run.get("label")
         prefix = f"{label}:"
-        cases = [{**c, "key": c["key"][len(prefix):]}
-                 for c in doc["cases"] if c.get("run") == label]
+        cases = [
+            {**c, "key": c["key"][len(prefix) :]} for c in doc["cases"] if c.get("run") == label
+        ]
         for c in cases:
             c.pop("run", None)
-        out.append({**doc, "command": run.get("command"), "config": run.get("config", {}),
-                    "cases": cases})
+        out.append(
+            {**doc, "command": run.get("command"), "config": run.get("config", {}), "cases": cases}
+        )
     return out

@@ -164,8 +164,9 @@ def test_full_queue_at_wrap_keeps_capacity(api):
 @given(
     size_log=st.integers(1, 5),
     start=st.sampled_from([0, 7, 2**32 - 9]),
-    ops=st.lists(st.tuples(st.booleans(), st.integers(1, 20), st.sampled_from([MP, SP])),
-                 max_size=60),
+    ops=st.lists(
+        st.tuples(st.booleans(), st.integers(1, 20), st.sampled_from([MP, SP])), max_size=60
+    ),
 )
 def test_matches_a_bounded_deque(size_log, start, ops):
     size = 1 << size_log

@@ -27,10 +27,24 @@ def test_scenarios_and_counting_units():
     cases = ab.build_cases(_cfg())
     names = [c.name for c in cases]
     assert names == [
-        "for_loop", "ALF-MPMC-simple", "ALF-MPMC-multi", "MPMC-bulk2", "MPMC-bulk3",
-        "MPMC-bulk4", "MPMC-bulk6", "MPMC-bulk8", "MPMC-bulk16", "ALF-SPSC-simple",
-        "baseline-array-push-pop", "ALF-SPSC-multi", "SPSC-bulk2", "SPSC-bulk3", "SPSC-bulk4",
-        "SPSC-bulk6", "SPSC-bulk8", "SPSC-bulk16",
+        "for_loop",
+        "ALF-MPMC-simple",
+        "ALF-MPMC-multi",
+        "MPMC-bulk2",
+        "MPMC-bulk3",
+        "MPMC-bulk4",
+        "MPMC-bulk6",
+        "MPMC-bulk8",
+        "MPMC-bulk16",
+        "ALF-SPSC-simple",
+        "baseline-array-push-pop",
+        "ALF-SPSC-multi",
+        "SPSC-bulk2",
+        "SPSC-bulk3",
+        "SPSC-bulk4",
+        "SPSC-bulk6",
+        "SPSC-bulk8",
+        "SPSC-bulk16",
     ]
     expected = {  # invoke count: each enqueue and each dequeue is one element
         "for_loop": LOOPS * 10,
@@ -134,8 +148,12 @@ def test_spsc_kernel_has_no_locked_instruction():
 
 
 def test_cli_bad_ring_size_one_line_exit_2():
-    p = subprocess.run([sys.executable, "-m", "skbbench", "alfq", "--ring-size", "100"],
-                       capture_output=True, text=True, timeout=120)
+    p = subprocess.run(
+        [sys.executable, "-m", "skbbench", "alfq", "--ring-size", "100"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert p.returncode == 2
     lines = p.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in p.stderr and "100" in lines[0]

@@ -27,10 +27,16 @@ def test_aged_cache_makes_the_same_bulk_span_slab_pages():
 def test_counters_exclude_the_aging_setup():
     # Aging allocates 16 slabs' worth of objects; the timed work of a pristine-sized
     # bulk on the cpu slab allocates no new slab in steady state... but the setup did.
-    after = {"slub_stats": {"ALLOC_SLAB": 20, "FREE_FASTPATH": 7},
-             "model_events": {"x": 3}, "slab_free_objects_per_call": {"1": 4, "2": 1}}
-    before = {"slub_stats": {"ALLOC_SLAB": 16, "FREE_FASTPATH": 7},
-              "model_events": {"x": 1}, "slab_free_objects_per_call": {"1": 4}}
+    after = {
+        "slub_stats": {"ALLOC_SLAB": 20, "FREE_FASTPATH": 7},
+        "model_events": {"x": 3},
+        "slab_free_objects_per_call": {"1": 4, "2": 1},
+    }
+    before = {
+        "slub_stats": {"ALLOC_SLAB": 16, "FREE_FASTPATH": 7},
+        "model_events": {"x": 1},
+        "slab_free_objects_per_call": {"1": 4},
+    }
     d = counter_delta(after, before)
     assert d["slub_stats"] == {"ALLOC_SLAB": 4, "FREE_FASTPATH": 0}
     assert d["model_events"] == {"x": 2}

@@ -16,7 +16,9 @@ SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "002_eab0abb37
 
 def run_cli(*args, timeout=300):
     return subprocess.run(
-        [sys.executable, "-m", "skbbench", *args], capture_output=True, text=True,
+        [sys.executable, "-m", "skbbench", *args],
+        capture_output=True,
+        text=True,
         timeout=timeout,
     )
 
@@ -26,9 +28,18 @@ def run_cli(*args, timeout=300):
 
 
 def _cfg(**kw):
-    cfg = {"benchmark": "bulk", "test": "01", "sizes": None, "compare": ["before", "after"],
-           "loops": 20_000, "object_size": 256, "cpus": 8, "profile": "zero", "check": False,
-           "published": False}
+    cfg = {
+        "benchmark": "bulk",
+        "test": "01",
+        "sizes": None,
+        "compare": ["before", "after"],
+        "loops": 20_000,
+        "object_size": 256,
+        "cpus": 8,
+        "profile": "zero",
+        "check": False,
+        "published": False,
+    }
     cfg.update(kw)
     return cfg
 
@@ -96,7 +107,7 @@ def _seed_lines():
     text = " ".join(SEED.read_text().split())
     start = text.index("bulk- Bulk-API-before - Bulk-API with patchset")
     header = "bulk- Bulk-API-before - Bulk-API with patchset"
-    body = text[start + len(header):]
+    body = text[start + len(header) :]
     rows = re.findall(
         r"\d+ - \d+ cycles\(tsc\) [\d.]+ ns - \d+ cycles\(tsc\) [\d.]+ ns - improved -?[\d.]+%",
         body[: body.index("Patchset based on")],
@@ -108,8 +119,11 @@ def test_table_printer_reproduces_the_seed_table_line_by_line():
     seed = _seed_lines()
     assert len(seed) == 15
     rows = [
-        (r["bulk"], (r["before"]["cycles"], r["before"]["ns"]),
-         (r["after"]["cycles"], r["after"]["ns"]))
+        (
+            r["bulk"],
+            (r["before"]["cycles"], r["before"]["ns"]),
+            (r["after"]["cycles"], r["after"]["ns"]),
+        )
         for r in load_published()["rows"]
     ]
     ours = table_lines(rows, "Bulk-API-before", "Bulk-API with patchset")
@@ -148,8 +162,10 @@ def test_hot_kernels_have_no_nrt_calls():
     # __slab_free are out of line), and no signed-index wraparound code (sar $63)
     for kernel in (fastpath_reuse, bulk_quick_reuse):
         body = native_bodies(fresh_asm(kernel)[0])[0]
-        called = {re.sub(r"B\d.*", "", name.split("slub")[-1])
-                  for name in re.findall(r"movabsq\s+\$(_ZN\S+), %r", body)}
+        called = {
+            re.sub(r"B\d.*", "", name.split("slub")[-1])
+            for name in re.findall(r"movabsq\s+\$(_ZN\S+), %r", body)
+        }
         assert called <= {"11__slab_free", "13___slab_alloc", "12__slab_alloc"}, called
         assert not re.search(r"sarq\s+\$63", body)
 
@@ -183,8 +199,18 @@ def test_bad_input_is_one_line_exit_2(args, needle):
 
 
 def test_bulk_kernel_format_with_published_table():
-    p = run_cli("bulk", "--sizes", "1,34", "--loops", "3400", "--repeat", "1",
-                "--profile", "zero", "--published")
+    p = run_cli(
+        "bulk",
+        "--sizes",
+        "1,34",
+        "--loops",
+        "3400",
+        "--repeat",
+        "1",
+        "--profile",
+        "zero",
+        "--published",
+    )
     assert p.returncode == 0, p.stderr
     out = p.stdout.splitlines()
     assert any(line.startswith("Type:kmem fastpath reuse Per elem:") for line in out)
@@ -192,16 +218,33 @@ def test_bulk_kernel_format_with_published_table():
     assert sum(line.startswith("Type:kmem bulk_fallback ") for line in out) == 2
     i = next(i for i, line in enumerate(out) if line.startswith("bulk- Bulk-API-before"))
     assert "| published" in out[i]
-    row = re.compile(r"^(\d+) - \d+ cycles\(tsc\) \d+\.\d{3,4} ns - \d+ cycles\(tsc\) "
-                     r"\d+\.\d{3,4} ns - improved -?\d+\.\d%")
+    row = re.compile(
+        r"^(\d+) - \d+ cycles\(tsc\) \d+\.\d{3,4} ns - \d+ cycles\(tsc\) "
+        r"\d+\.\d{3,4} ns - improved -?\d+\.\d%"
+    )
     assert row.match(out[i + 1]) and out[i + 1].startswith("1 - ")
     assert row.match(out[i + 2]) and out[i + 2].startswith("34 - ")
     assert out[i + 2].endswith("| published: 80 - 28 cycles(tsc) - improved 65.0%")
 
 
 def test_bulk_json_has_counters_and_compare_labels_follow():
-    p = run_cli("--format", "json", "bulk", "--sizes", "48", "--loops", "4800", "--repeat",
-                "1", "--warmup", "0", "--compare", "fallback,after", "--profile", "zero")
+    p = run_cli(
+        "--format",
+        "json",
+        "bulk",
+        "--sizes",
+        "48",
+        "--loops",
+        "4800",
+        "--repeat",
+        "1",
+        "--warmup",
+        "0",
+        "--compare",
+        "fallback,after",
+        "--profile",
+        "zero",
+    )
     assert p.returncode == 0, p.stderr
     doc = json.loads(p.stdout)
     cases = [c for c in doc["cases"] if c["params"].get("variant") == "after"]
@@ -217,47 +260,109 @@ def test_bulk_json_has_counters_and_compare_labels_follow():
 
 
 def test_check_mode_runs_the_default_sizes_subset_clean():
-    p = run_cli("bulk", "--sizes", "8,34,158", "--check", "--repeat", "1", "--warmup", "0",
-                "--compare", "before,kfree_bulk")
+    p = run_cli(
+        "bulk",
+        "--sizes",
+        "8,34,158",
+        "--check",
+        "--repeat",
+        "1",
+        "--warmup",
+        "0",
+        "--compare",
+        "before,kfree_bulk",
+    )
     assert p.returncode == 0, p.stderr
     assert "check:on" in p.stdout
     assert "Type:kfree_bulk Per elem:" in p.stdout
 
 
 def test_test02_and_its_32bit_guard():
-    p = run_cli("bulk", "--test", "02", "--loops", "2000", "--repeat", "1", "--warmup", "0",
-                "--profile", "zero")
+    p = run_cli(
+        "bulk",
+        "--test",
+        "02",
+        "--loops",
+        "2000",
+        "--repeat",
+        "1",
+        "--warmup",
+        "0",
+        "--profile",
+        "zero",
+    )
     assert p.returncode == 0, p.stderr
     assert "slab_bulk_test02: Bench bulk size:16" in p.stdout
     assert p.stdout.count("Type:kmem_cache_(free+alloc)_bulk Per elem:") == 2
     assert "(invoke count:32000 " in p.stdout  # loops not divided: 2000 x 16
-    p = run_cli("bulk", "--test", "02", "--sizes", "300", "--loops", "10000000", "--repeat",
-                "1", "--warmup", "0")
+    p = run_cli(
+        "bulk",
+        "--test",
+        "02",
+        "--sizes",
+        "300",
+        "--loops",
+        "10000000",
+        "--repeat",
+        "1",
+        "--warmup",
+        "0",
+    )
     assert p.returncode == 0, p.stderr
     assert "Loop cnt too big will overflow 32-bit" in p.stdout
 
 
 def test_test03_worst_case_bulks_less_than_page_match():
-    p = run_cli("--format", "json", "bulk", "--test", "03", "--loops", "6400", "--repeat",
-                "1", "--warmup", "0", "--profile", "zero")
+    p = run_cli(
+        "--format",
+        "json",
+        "bulk",
+        "--test",
+        "03",
+        "--loops",
+        "6400",
+        "--repeat",
+        "1",
+        "--warmup",
+        "0",
+        "--profile",
+        "zero",
+    )
     assert p.returncode == 0, p.stderr
     doc = json.loads(p.stdout)
-    after = {c["params"]["scenario"]: c for c in doc["cases"]
-             if c["name"].endswith("-bulk") and c["params"]["variant"] == "after"}
-    assert set(after) == {"worse-case", "N=1", "N=2", "N=3", "N=4", "N=5", "N=6", "N=10",
-                          "N=65"}
+    after = {
+        c["params"]["scenario"]: c
+        for c in doc["cases"]
+        if c["name"].endswith("-bulk") and c["params"]["variant"] == "after"
+    }
+    assert set(after) == {"worse-case", "N=1", "N=2", "N=3", "N=4", "N=5", "N=6", "N=10", "N=65"}
     for c in after.values():
         assert c["runs"][0][0]["invoked"] == 100 * 64
     worst = after["worse-case"]["counters"]["slab_free_avg_objects"]
     best = after["N=1"]["counters"]["slab_free_avg_objects"]
     assert worst < 2 < best
-    before = [c for c in doc["cases"] if c["name"] == "worse-case-bulk"
-              and c["params"]["variant"] == "before"][0]
+    before = [
+        c
+        for c in doc["cases"]
+        if c["name"] == "worse-case-bulk" and c["params"]["variant"] == "before"
+    ][0]
     assert set(before["counters"]["slab_free_objects_per_call"]) == {"1"}
 
 
 def test_test03_check_mode_prefill_is_tracked():
-    p = run_cli("bulk", "--test", "03", "--check", "--loops", "1280", "--repeat", "1",
-                "--warmup", "0", "--profile", "zero")
+    p = run_cli(
+        "bulk",
+        "--test",
+        "03",
+        "--check",
+        "--loops",
+        "1280",
+        "--repeat",
+        "1",
+        "--warmup",
+        "0",
+        "--profile",
+        "zero",
+    )
     assert p.returncode == 0, p.stderr
     assert p.stdout.count("Type:worse-case-bulk Per elem:") == 2

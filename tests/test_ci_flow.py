@@ -21,18 +21,34 @@ TINY = "benchmark: sample\nloops: 20000\nrepeat: 3\ntests: [for_loop, cmpxchg]\n
 
 
 def cli(*args, env=None, cwd=None):
-    return subprocess.run([sys.executable, "-m", "skbbench", *args], capture_output=True,
-                          text=True, timeout=300, env={**os.environ, **(env or {})},
-                          cwd=cwd or ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "skbbench", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+        cwd=cwd or ROOT,
+    )
 
 
 def ci_script(tmp_path, config, baseline, ratio="", tolerance="35"):
-    env = {**os.environ, "SKBBENCH_CI_CONFIG": str(config), "SKBBENCH_CI_BASELINE": str(baseline),
-           "SKBBENCH_CI_RATIO": ratio, "SKBBENCH_CI_ATTEMPTS": "2",
-           "SKBBENCH_CI_TOLERANCE": tolerance,
-           "SKBBENCH": f"{sys.executable} -m skbbench"}
-    return subprocess.run(["bash", str(ROOT / ".ci" / "bench-compare")], capture_output=True,
-                          text=True, timeout=300, env=env, cwd=ROOT)
+    env = {
+        **os.environ,
+        "SKBBENCH_CI_CONFIG": str(config),
+        "SKBBENCH_CI_BASELINE": str(baseline),
+        "SKBBENCH_CI_RATIO": ratio,
+        "SKBBENCH_CI_ATTEMPTS": "2",
+        "SKBBENCH_CI_TOLERANCE": tolerance,
+        "SKBBENCH": f"{sys.executable} -m skbbench",
+    }
+    return subprocess.run(
+        ["bash", str(ROOT / ".ci" / "bench-compare")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=ROOT,
+    )
 
 
 def test_ci_flow_end_to_end_on_a_tiny_config(tmp_path):
@@ -41,8 +57,9 @@ def test_ci_flow_end_to_end_on_a_tiny_config(tmp_path):
     bdir = tmp_path / "baselines"
     env = {"SKBBENCH_BASELINES": str(bdir)}
 
-    p = cli("run", str(config), "-o", str(tmp_path / "first.json"), "--save-baseline", "tiny",
-            env=env)
+    p = cli(
+        "run", str(config), "-o", str(tmp_path / "first.json"), "--save-baseline", "tiny", env=env
+    )
     assert p.returncode == 0, p.stderr
     assert "Type:for_loop" in p.stdout and "saved baseline 'tiny'" in p.stderr
     stored = json.loads((bdir / "tiny.json").read_text())
@@ -80,8 +97,10 @@ def test_ci_flow_end_to_end_on_a_tiny_config(tmp_path):
     assert p.returncode == 2 and "no case in common" in p.stderr
 
 
-TINY_BULK = ("benchmark: bulk\ntest: \"01\"\nsizes: [16, 64]\ncompare: [before, after]\n"
-             "loops: 20000\nrepeat: 3\n")
+TINY_BULK = (
+    'benchmark: bulk\ntest: "01"\nsizes: [16, 64]\ncompare: [before, after]\n'
+    "loops: 20000\nrepeat: 3\n"
+)
 
 
 def test_ci_flow_relative_mode_on_the_bulk_sweep(tmp_path):
@@ -89,8 +108,9 @@ def test_ci_flow_relative_mode_on_the_bulk_sweep(tmp_path):
     config = tmp_path / "tinybulk.yaml"
     config.write_text(TINY_BULK)
     bdir = tmp_path / "baselines"
-    p = cli("run", str(config), "--save-baseline", "tinybulk",
-            env={"SKBBENCH_BASELINES": str(bdir)})
+    p = cli(
+        "run", str(config), "--save-baseline", "tinybulk", env={"SKBBENCH_BASELINES": str(bdir)}
+    )
     assert p.returncode == 0, p.stderr
     path = bdir / "tinybulk.json"
     p = ci_script(tmp_path, config, path, ratio="after/before", tolerance="100")
@@ -146,37 +166,44 @@ def test_compare_exit_statuses_and_output_formats(tmp_path):
 def test_compare_relative_mode_from_the_command_line(tmp_path):
     cost = {"fallback": lambda s: 60.0, "bulk": lambda s: 60.0 / (1 + s / 16)}
     moved = {"fallback": lambda s: 60.0, "bulk": lambda s: 90.0 / (1 + s / 16)}
-    b, c = _files(tmp_path, sweep(random.Random(1), [1, 16], cost),
-                  sweep(random.Random(2), [1, 16], moved))
+    b, c = _files(
+        tmp_path, sweep(random.Random(1), [1, 16], cost), sweep(random.Random(2), [1, 16], moved)
+    )
     p = cli("compare", b, c, "--mode", "relative", "--ratio", "bulk/fallback")
     assert p.returncode == 1
     assert "Variant ratios bulk/fallback" in p.stdout and "worse" in p.stdout
-    p = cli("compare", b, c, "--mode", "relative", "--ratio", "bulk/fallback",
-            "--tolerance", "60")
+    p = cli("compare", b, c, "--mode", "relative", "--ratio", "bulk/fallback", "--tolerance", "60")
     assert p.returncode == 0, p.stdout
 
 
-@pytest.mark.parametrize("args, needle", [
-    (["compare", "MISSING.json", "CUR"], "MISSING.json: no such result file"),
-    (["compare", "BASE", "EMPTY"], "file is empty"),
-    (["compare", "BASE", "TRUNC"], "not valid JSON (file truncated?)"),
-    (["compare", "BASE", "SCHEMA2"], "schema: result schema version 2 is not supported"),
-    (["compare", "BASE", "OTHER"], "no case in common"),
-    (["compare", "BASE", "CUR", "--threshold", "abc"], "--threshold 'abc'"),
-    (["compare", "BASE", "CUR", "--alpha", "2"], "--alpha '2': out of range"),
-    (["compare", "BASE", "CUR", "--metric", "watts"], "--metric"),
-    (["compare", "BASE", "CUR", "--mode", "relative", "--ratio", "a/b"], "params.variant"),
-    (["compare", "BASE"], "CURRENT"),
-    (["baseline", "save", "../evil", "CUR"], "baseline name '../evil'"),
-    (["baseline", "update", "nobaseline", "CUR"], "does not exist"),
-    (["plot", "CUR", "-o", "x.txt"], "use one of .png"),
-    (["plot", "CUR", "-o", "OUT.png"], "no case with params.variant"),
-    (["run", "NOCONFIG.yaml"], "NOCONFIG.yaml: no such config file"),
-])
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["compare", "MISSING.json", "CUR"], "MISSING.json: no such result file"),
+        (["compare", "BASE", "EMPTY"], "file is empty"),
+        (["compare", "BASE", "TRUNC"], "not valid JSON (file truncated?)"),
+        (["compare", "BASE", "SCHEMA2"], "schema: result schema version 2 is not supported"),
+        (["compare", "BASE", "OTHER"], "no case in common"),
+        (["compare", "BASE", "CUR", "--threshold", "abc"], "--threshold 'abc'"),
+        (["compare", "BASE", "CUR", "--alpha", "2"], "--alpha '2': out of range"),
+        (["compare", "BASE", "CUR", "--metric", "watts"], "--metric"),
+        (["compare", "BASE", "CUR", "--mode", "relative", "--ratio", "a/b"], "params.variant"),
+        (["compare", "BASE"], "CURRENT"),
+        (["baseline", "save", "../evil", "CUR"], "baseline name '../evil'"),
+        (["baseline", "update", "nobaseline", "CUR"], "does not exist"),
+        (["plot", "CUR", "-o", "x.txt"], "use one of .png"),
+        (["plot", "CUR", "-o", "OUT.png"], "no case with params.variant"),
+        (["run", "NOCONFIG.yaml"], "NOCONFIG.yaml: no such config file"),
+    ],
+)
 def test_bad_input_is_one_line_exit_2(tmp_path, args, needle):
     base = document([case("a", [1.0, 2.0])])
-    files = {"BASE": base, "CUR": base, "OTHER": document([case("b", [1.0])]),
-             "SCHEMA2": {**base, "schema": 2}}
+    files = {
+        "BASE": base,
+        "CUR": base,
+        "OTHER": document([case("b", [1.0])]),
+        "SCHEMA2": {**base, "schema": 2},
+    }
     paths = {}
     for name, doc in files.items():
         paths[name] = tmp_path / f"{name.lower()}.json"
@@ -185,8 +212,10 @@ def test_bad_input_is_one_line_exit_2(tmp_path, args, needle):
     (tmp_path / "trunc.json").write_text(json.dumps(base)[:50])
     paths.update(EMPTY=tmp_path / "empty.json", TRUNC=tmp_path / "trunc.json")
     argv = [str(paths[a]) if a in paths else a for a in args]
-    argv = [str(tmp_path / a) if a.endswith((".yaml", ".json", ".png", ".txt")) and "/" not in a
-            else a for a in argv]
+    argv = [
+        str(tmp_path / a) if a.endswith((".yaml", ".json", ".png", ".txt")) and "/" not in a else a
+        for a in argv
+    ]
     p = cli(*argv, env={"SKBBENCH_BASELINES": str(tmp_path / "bl")})
     assert p.returncode == 2, (p.stdout, p.stderr)
     lines = p.stderr.strip().splitlines()
@@ -202,12 +231,19 @@ def test_plot_draws_a_sweep_or_says_matplotlib_is_missing(tmp_path):
     blocker = tmp_path / "block"
     blocker.mkdir()
     (blocker / "matplotlib.py").write_text("raise ImportError('blocked for the test')\n")
-    p = cli("plot", str(res), "-o", str(out),
-            env={"PYTHONPATH": os.pathsep.join([str(blocker), str(ROOT)])})
+    p = cli(
+        "plot",
+        str(res),
+        "-o",
+        str(out),
+        env={"PYTHONPATH": os.pathsep.join([str(blocker), str(ROOT)])},
+    )
     assert p.returncode == 2 and not out.exists()
-    assert p.stderr.strip() == ("skbbench: error: plotting needs matplotlib, which is not "
-                                "installed: pip install 'skbbench[plot]' (or pip install "
-                                "matplotlib)")
+    assert p.stderr.strip() == (
+        "skbbench: error: plotting needs matplotlib, which is not "
+        "installed: pip install 'skbbench[plot]' (or pip install "
+        "matplotlib)"
+    )
     pytest.importorskip("matplotlib")
     p = cli("plot", str(res), str(res), "-o", str(out))
     assert p.returncode == 0, p.stderr

@@ -97,8 +97,13 @@ NOISE = {"cv": 0.03, "outlier_p": 0.05}
 
 
 def test_identical_distributions_are_no_change_in_at_least_95_percent_of_seeds():
-    verdicts = [_verdict(noisy(random.Random(s), 100, 10, **NOISE),
-                         noisy(random.Random(s + 10**6), 100, 10, **NOISE)) for s in range(400)]
+    verdicts = [
+        _verdict(
+            noisy(random.Random(s), 100, 10, **NOISE),
+            noisy(random.Random(s + 10**6), 100, 10, **NOISE),
+        )
+        for s in range(400)
+    ]
     share = verdicts.count("no change") / len(verdicts)
     assert share >= 0.95, share
 
@@ -106,9 +111,13 @@ def test_identical_distributions_are_no_change_in_at_least_95_percent_of_seeds()
 def test_false_alarms_stay_near_alpha_even_when_noise_exceeds_the_threshold():
     # 20 % noise: medians of identical distributions often differ by > 5 %, but the
     # significance test keeps slower/faster verdicts at about alpha.
-    verdicts = [_verdict(noisy(random.Random(s), 100, 10, cv=0.2, outlier_p=0.2),
-                         noisy(random.Random(s + 10**6), 100, 10, cv=0.2, outlier_p=0.2))
-                for s in range(400)]
+    verdicts = [
+        _verdict(
+            noisy(random.Random(s), 100, 10, cv=0.2, outlier_p=0.2),
+            noisy(random.Random(s + 10**6), 100, 10, cv=0.2, outlier_p=0.2),
+        )
+        for s in range(400)
+    ]
     alarms = sum(v in ("slower", "faster") for v in verdicts) / len(verdicts)
     assert "not significant" in verdicts
     assert alarms <= 0.08, alarms
@@ -116,9 +125,13 @@ def test_false_alarms_stay_near_alpha_even_when_noise_exceeds_the_threshold():
 
 @pytest.mark.parametrize("factor, expected", [(1.10, "slower"), (0.90, "faster")])
 def test_a_10_percent_shift_with_10_repeats_is_detected(factor, expected):
-    verdicts = [_verdict(noisy(random.Random(s), 100, 10, **NOISE),
-                         noisy(random.Random(s + 10**6), 100 * factor, 10, **NOISE))
-                for s in range(200)]
+    verdicts = [
+        _verdict(
+            noisy(random.Random(s), 100, 10, **NOISE),
+            noisy(random.Random(s + 10**6), 100 * factor, 10, **NOISE),
+        )
+        for s in range(200)
+    ]
     assert verdicts.count(expected) / len(verdicts) >= 0.95
 
 
@@ -127,8 +140,9 @@ def test_significant_but_small_shift_is_no_change_and_big_noisy_one_not_signific
     base = [100 + rng.random() * 0.1 for _ in range(10)]
     assert _verdict(base, [v * 1.02 for v in base]) == "no change"  # p tiny, effect 2 %
     assert _verdict(base, [v * 1.02 for v in base], threshold=0.01) == "slower"
-    comp = compare_documents(document([case("a", [100, 101, 102])]),
-                             document([case("a", [150, 151, 152])]))
+    comp = compare_documents(
+        document([case("a", [100, 101, 102])]), document([case("a", [150, 151, 152])])
+    )
     c = comp.cases[0]
     assert c.verdict == "not significant" and "3 vs 3 repeats" in c.detail
     assert comp.exit_status == 0
@@ -155,10 +169,14 @@ def test_failed_case_and_missing_data():
 
 
 def test_counters_are_compared_exactly_and_every_difference_listed():
-    diffs = counter_diffs("k", {"a": 1, "b": {"x": 2, "y": 3}, "gone": 0},
-                          {"a": 1, "b": {"x": 2, "y": 4}, "new": 5})
+    diffs = counter_diffs(
+        "k", {"a": 1, "b": {"x": 2, "y": 3}, "gone": 0}, {"a": 1, "b": {"x": 2, "y": 4}, "new": 5}
+    )
     assert [(d.counter, d.baseline, d.current) for d in diffs] == [
-        ("b.y", 3, 4), ("gone", 0, "(absent)"), ("new", "(absent)", 5)]
+        ("b.y", 3, 4),
+        ("gone", 0, "(absent)"),
+        ("new", "(absent)", 5),
+    ]
     base = document([case("a", [1, 1, 1, 1], {"slowpath": 10})])
     same = compare_documents(base, document([case("a", [1, 1, 1, 1], {"slowpath": 10})]))
     assert same.counters == [] and same.exit_status == 0
@@ -172,20 +190,24 @@ def test_no_case_in_common_is_a_usage_error():
 
 
 def test_cases_on_one_side_only_are_listed_as_warnings():
-    comp = compare_documents(document([case("a", [1]), case("b", [1])]),
-                             document([case("a", [1]), case("c", [1])]))
+    comp = compare_documents(
+        document([case("a", [1]), case("b", [1])]), document([case("a", [1]), case("c", [1])])
+    )
     assert comp.only_baseline == ["b"] and comp.only_current == ["c"]
     assert any("missing" in w for w in comp.warnings)
 
 
 def test_different_machines_and_configs_warn():
-    comp = compare_documents(document([case("a", [1])], cpu="A"),
-                             document([case("a", [1])], cpu="B", config={"loops": 5}))
+    comp = compare_documents(
+        document([case("a", [1])], cpu="A"),
+        document([case("a", [1])], cpu="B", config={"loops": 5}),
+    )
     text = " ".join(comp.warnings)
     assert "different machines" in text and "cpu_model" in text
     assert "different configurations" in text
-    same = compare_documents(document([case("a", [1])], mhz=2500.0),
-                             document([case("a", [1])], mhz=2500.4))
+    same = compare_documents(
+        document([case("a", [1])], mhz=2500.0), document([case("a", [1])], mhz=2500.4)
+    )
     assert not any("machines" in w for w in same.warnings)
 
 
@@ -238,19 +260,23 @@ def test_relative_mode_missing_group_and_bad_ratio_spec():
 
 def test_relative_mode_without_ratio_checks_counters_only():
     base = document([case("a", [1, 2], {"n": 1})])
-    comp = compare_documents(base, document([case("a", [5, 6], {"n": 1})], cpu="other"),
-                             mode="relative")
+    comp = compare_documents(
+        base, document([case("a", [5, 6], {"n": 1})], cpu="other"), mode="relative"
+    )
     assert comp.ratios == [] and comp.exit_status == 0
     comp = compare_documents(base, document([case("a", [5, 6], {"n": 2})]), mode="relative")
     assert comp.exit_status == 1
 
 
-@pytest.mark.parametrize("kw, needle", [
-    ({"metric": "watts"}, "unknown metric"),
-    ({"threshold": -0.1}, "threshold"),
-    ({"alpha": 1.5}, "alpha"),
-    ({"mode": "fuzzy"}, "unknown mode"),
-])
+@pytest.mark.parametrize(
+    "kw, needle",
+    [
+        ({"metric": "watts"}, "unknown metric"),
+        ({"threshold": -0.1}, "threshold"),
+        ({"alpha": 1.5}, "alpha"),
+        ({"mode": "fuzzy"}, "unknown mode"),
+    ],
+)
 def test_bad_parameters(kw, needle):
     doc = document([case("a", [1])])
     with pytest.raises(UsageError, match=needle):
@@ -266,14 +292,25 @@ def test_relative_groups_drop_params_that_restate_the_variant():
             cost = {"before": 100.0, "after": 50.0}[block]
             for variant, value in ((block, cost), ("fallback", 80.0)):
                 params = {"variant": variant, "block": block, "scenario": scen}
-                cases.append(case(f"{scen}|{variant}|{block}", [value] * 4, params=params,
-                                  name=f"{scen}-{variant}"))
+                cases.append(
+                    case(
+                        f"{scen}|{variant}|{block}",
+                        [value] * 4,
+                        params=params,
+                        name=f"{scen}-{variant}",
+                    )
+                )
     doc = document(cases)
     comp = compare_documents(doc, doc, mode="relative", ratio="after/before")
     assert [(r.group, r.base_ratio) for r in comp.ratios] == [
-        ("scenario=N=2", 0.5), ("scenario=N=10", 0.5), ("scenario=worse-case", 0.5)]
+        ("scenario=N=2", 0.5),
+        ("scenario=N=10", 0.5),
+        ("scenario=worse-case", 0.5),
+    ]
     comp = compare_documents(doc, doc, mode="relative", ratio="before/fallback")
     assert [r.group for r in comp.ratios] == [
-        "block=before scenario=N=2", "block=before scenario=N=10",
-        "block=before scenario=worse-case"]
+        "block=before scenario=N=2",
+        "block=before scenario=N=10",
+        "block=before scenario=worse-case",
+    ]
     assert {r.base_ratio for r in comp.ratios} == {1.25}

@@ -37,38 +37,55 @@ def test_a_valid_config_resolves_with_defaults(tmp_path):
 
 def test_cli_form_and_config_form_resolve_identically(tmp_path):
     bench = registry.get("sample")
-    raw = {"loops": config.coerce(bench.option("loops"), "5000", "command line", "--loops"),
-           "tests": config.coerce(bench.option("tests"), "for_loop,cmpxchg", "command line")}
+    raw = {
+        "loops": config.coerce(bench.option("loops"), "5000", "command line", "--loops"),
+        "tests": config.coerce(bench.option("tests"), "for_loop,cmpxchg", "command line"),
+    }
     cli_cfg = config.resolve(bench, raw, "command line")
     file_cfg = _load(tmp_path, "benchmark: sample\nloops: 5000\ntests: for_loop,cmpxchg\n")
     assert cli_cfg == file_cfg
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("benchmark: sample\nlops: 5\n",
-     "lops: unknown key for benchmark 'sample' (did you mean 'loops'?"),
-    ("benchmark: sample\nloops: many\n", "loops: expected an integer, got 'many'"),
-    ("benchmark: sample\nloops: 2.5\n", "loops: expected an integer, got 2.5"),
-    ("benchmark: sample\nloops: 1000000.0\n",
-     "loops: expected an integer, got 1000000.0 (write it as 1000000)"),
-    ("benchmark: sample\nloops: true\n", "loops: expected an integer, got True (a boolean)"),
-    ("benchmark: sample\nloops: [1, 2]\n", "loops: expected an integer, got [1, 2] (a list)"),
-    ("benchmark: sample\nloops: 0\n", "loops: 0 is below the minimum 1"),
-    ("benchmark: sample\nloops: 5000000000\n", "loops: 5000000000 is above the maximum 4294967295"),
-    ("benchmark: sample\nrepeat: -3\n", "repeat: -3 is below the minimum 1"),
-    ("benchmark: sample\ntests: [for_loop, nope]\n", "tests[1]: 'nope' is not one of for_loop"),
-    ("benchmark: sample\ntests: {a: 1}\n", "tests: expected a list (or comma-separated values)"),
-    ("benchmark: sample\ntests: []\n", "tests: expected at least one value"),
-    ("loops: 5\n", "benchmark: missing (one of"),
-    ("benchmark: sampel\n", "benchmark: unknown benchmark 'sampel' (did you mean 'sample'?"),
-    ("benchmark: [sample]\n", "benchmark: unknown benchmark ['sample']"),
-    ("- benchmark: sample\n", "expected a mapping with a 'benchmark' key, got a list"),
-    ("benchmark: sample\nloops: 5000\nloops: 6000\n",
-     "key 'loops' given twice (line 2 and line 3)"),
-    ("benchmark: sample\nloops: [1,\n", "invalid YAML at line 3 column 1"),
-    ("benchmark: sample\n  loops: 5\n", "invalid YAML at line 2 column 8"),
-    ("\t\n", "config file is empty"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "benchmark: sample\nlops: 5\n",
+            "lops: unknown key for benchmark 'sample' (did you mean 'loops'?",
+        ),
+        ("benchmark: sample\nloops: many\n", "loops: expected an integer, got 'many'"),
+        ("benchmark: sample\nloops: 2.5\n", "loops: expected an integer, got 2.5"),
+        (
+            "benchmark: sample\nloops: 1000000.0\n",
+            "loops: expected an integer, got 1000000.0 (write it as 1000000)",
+        ),
+        ("benchmark: sample\nloops: true\n", "loops: expected an integer, got True (a boolean)"),
+        ("benchmark: sample\nloops: [1, 2]\n", "loops: expected an integer, got [1, 2] (a list)"),
+        ("benchmark: sample\nloops: 0\n", "loops: 0 is below the minimum 1"),
+        (
+            "benchmark: sample\nloops: 5000000000\n",
+            "loops: 5000000000 is above the maximum 4294967295",
+        ),
+        ("benchmark: sample\nrepeat: -3\n", "repeat: -3 is below the minimum 1"),
+        ("benchmark: sample\ntests: [for_loop, nope]\n", "tests[1]: 'nope' is not one of for_loop"),
+        (
+            "benchmark: sample\ntests: {a: 1}\n",
+            "tests: expected a list (or comma-separated values)",
+        ),
+        ("benchmark: sample\ntests: []\n", "tests: expected at least one value"),
+        ("loops: 5\n", "benchmark: missing (one of"),
+        ("benchmark: sampel\n", "benchmark: unknown benchmark 'sampel' (did you mean 'sample'?"),
+        ("benchmark: [sample]\n", "benchmark: unknown benchmark ['sample']"),
+        ("- benchmark: sample\n", "expected a mapping with a 'benchmark' key, got a list"),
+        (
+            "benchmark: sample\nloops: 5000\nloops: 6000\n",
+            "key 'loops' given twice (line 2 and line 3)",
+        ),
+        ("benchmark: sample\nloops: [1,\n", "invalid YAML at line 3 column 1"),
+        ("benchmark: sample\n  loops: 5\n", "invalid YAML at line 2 column 8"),
+        ("\t\n", "config file is empty"),
+    ],
+)
 def test_bad_configs_name_key_path_and_problem(tmp_path, text, expected):
     assert expected in _message(tmp_path, text)
 
@@ -81,8 +98,13 @@ def test_unreadable_config_files(tmp_path):
 
 
 def _cli(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "skbbench", *args], capture_output=True,
-                          text=True, timeout=120, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "skbbench", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+    )
 
 
 def test_run_with_a_bad_config_is_one_line_exit_2_and_runs_nothing(tmp_path):

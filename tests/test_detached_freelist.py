@@ -27,7 +27,8 @@ def pages():
 def _bdf(cache, arr):
     p = np.array(arr, dtype=np.uint64)
     first_skipped, page, head, tail, cnt = build_detached_freelist(
-        cache.s, np.uint64(len(p)), p, False)
+        cache.s, np.uint64(len(p)), p, False
+    )
     return int(first_skipped), int(page), int(head), int(tail), int(cnt), p
 
 
@@ -131,8 +132,9 @@ def _slab_free_calls(cache, variant, arr):
     before = dict(cache.slab_free_histogram())
     cache.free_bulk(0, arr, variant)
     after = cache.slab_free_histogram()
-    return {k: after.get(k, 0) - before.get(k, 0)
-            for k in after if after.get(k, 0) != before.get(k, 0)}
+    return {
+        k: after.get(k, 0) - before.get(k, 0) for k in after if after.get(k, 0) != before.get(k, 0)
+    }
 
 
 def _hist(sizes):
@@ -152,11 +154,11 @@ def _slabs(cache, nslabs):
     return [v for k, v in sorted(by_page.items()) if (k << cache.order) != cpu_page][:nslabs]
 
 
-@pytest.mark.parametrize("pattern", ["AB" * 8, "ABCDEFG" * 4, "AAAAAAAABBBBBBBB",
-                                     "ABCABCAAAAAAD", "DCBA" * 5 + "A" * 5])
+@pytest.mark.parametrize(
+    "pattern", ["AB" * 8, "ABCDEFG" * 4, "AAAAAAAABBBBBBBB", "ABCABCAAAAAAD", "DCBA" * 5 + "A" * 5]
+)
 def test_free_bulk_after_makes_one_slab_free_per_group(pattern):
-    cache = kmem_cache_create(object_size=256, nr_cpus=8, profile="zero", check=True,
-                              max_slabs=32)
+    cache = kmem_cache_create(object_size=256, nr_cpus=8, profile="zero", check=True, max_slabs=32)
     slabs = _slabs(cache, 7)
     taken = {c: 0 for c in set(pattern)}
     arr = []
@@ -181,8 +183,7 @@ def test_free_bulk_after_makes_one_slab_free_per_group(pattern):
 @settings(max_examples=30, deadline=None)
 @given(pattern=st.lists(st.sampled_from("ABCDEFG."), min_size=1, max_size=60))
 def test_random_arrays_group_like_the_reference(pattern):
-    cache = kmem_cache_create(object_size=256, nr_cpus=8, profile="zero", check=True,
-                              max_slabs=32)
+    cache = kmem_cache_create(object_size=256, nr_cpus=8, profile="zero", check=True, max_slabs=32)
     slabs = _slabs(cache, 7)
     taken = dict.fromkeys("ABCDEFG", 0)
     arr, pages_of = [], []

@@ -83,8 +83,16 @@ def _churn_two(cpus, ops, localq=32, sharedq=128, hold=300):
         try:
             pin_current_thread(cpu)
             go.wait(timeout=60)
-            churn(mp.pool, mp.s, i, ops, np.uint64(0x9E3779B97F4A7C15 + i),
-                  np.zeros(hold, dtype=np.uint64), np.zeros(hold, dtype=np.uint64), outs[i])
+            churn(
+                mp.pool,
+                mp.s,
+                i,
+                ops,
+                np.uint64(0x9E3779B97F4A7C15 + i),
+                np.zeros(hold, dtype=np.uint64),
+                np.zeros(hold, dtype=np.uint64),
+                outs[i],
+            )
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(repr(exc))
 
@@ -98,8 +106,16 @@ def _churn_two(cpus, ops, localq=32, sharedq=128, hold=300):
 
 
 def test_parallel_alloc_free_conserves_objects(two_cpus):
-    churn(np.zeros(64, np.uint64), np.zeros(64, np.uint64), 0, 0, np.uint64(1),
-          np.zeros(1, np.uint64), np.zeros(1, np.uint64), np.zeros(2, np.int64))  # compile
+    churn(
+        np.zeros(64, np.uint64),
+        np.zeros(64, np.uint64),
+        0,
+        0,
+        np.uint64(1),
+        np.zeros(1, np.uint64),
+        np.zeros(1, np.uint64),
+        np.zeros(2, np.int64),
+    )  # compile
     mp, cache, outs = _churn_two(two_cpus, 300_000)
     assert [int(o[0]) for o in outs] == [0, 0]  # no object held by two threads at once
     assert [int(o[1]) for o in outs] == [0, 0]  # the slab never ran dry
@@ -128,8 +144,12 @@ def test_parallel_bench_scenarios_run_and_conserve(two_cpus):
     cfg = resolve(BENCHMARKS["qmempool"], {"parallel_loops": 200, "groups": ["parallel"]}, "t")
     cases = qp.build_cases(cfg)
     par = [c for c in cases if isinstance(c, ParallelCase)]
-    assert [c.name for c in par] == [qp.P_KMEM_FASTPATH, qp.P_QMEMPOOL_FASTPATH,
-                                     qp.P_KMEM_PATTERN, qp.P_QMEMPOOL_PATTERN]
+    assert [c.name for c in par] == [
+        qp.P_KMEM_FASTPATH,
+        qp.P_QMEMPOOL_FASTPATH,
+        qp.P_KMEM_PATTERN,
+        qp.P_QMEMPOOL_PATTERN,
+    ]
     for case in par:
         res = run_parallel_case(case, repeat=1, warmup=0)
         assert res.error is None, res.messages
@@ -137,8 +157,15 @@ def test_parallel_bench_scenarios_run_and_conserve(two_cpus):
         assert [r.invoked for r in res.runs[0]] == [n] * len(case.cpus)
         assert "slub" in res.counters
     single = [c.name for c in cases if not isinstance(c, ParallelCase)]
-    assert single == ["kmem fastpath reuse", "qmempool fastpath BH-disable",
-                      "qmempool fastpath BH-disable+inline", "qmempool fastpath SOFTIRQ",
-                      "qmempool fastpath SOFTIRQ+inline", "benchmark_kmem_cache_pattern",
-                      "qmempool N-pattern", "qmempool N-pattern+inline",
-                      "qmempool N-pattern softirq", "qmempool N-pattern softirq+inline"]
+    assert single == [
+        "kmem fastpath reuse",
+        "qmempool fastpath BH-disable",
+        "qmempool fastpath BH-disable+inline",
+        "qmempool fastpath SOFTIRQ",
+        "qmempool fastpath SOFTIRQ+inline",
+        "benchmark_kmem_cache_pattern",
+        "qmempool N-pattern",
+        "qmempool N-pattern+inline",
+        "qmempool N-pattern softirq",
+        "qmempool N-pattern softirq+inline",
+    ]

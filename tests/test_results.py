@@ -30,17 +30,42 @@ from tests.resultdocs import case, document
 
 
 def _result(key: str, cycles: list[int], counters: dict | None = None) -> CaseResult:
-    runs = [[Record(loops=1000, step=1, invoked=1000, tsc_start=10, tsc_stop=10 + c * 1000,
-                    wall_start=0, wall_stop=c * 400, cpu=1)] for c in cycles]
-    return CaseResult(key=key, name=key, kind="single", loops=1000, step=1,
-                      params={"size": 4, "variant": "bulk"}, group="g", runs=runs,
-                      counters=counters or {"slowpath": 3, "nested": {"pages": 2}})
+    runs = [
+        [
+            Record(
+                loops=1000,
+                step=1,
+                invoked=1000,
+                tsc_start=10,
+                tsc_stop=10 + c * 1000,
+                wall_start=0,
+                wall_stop=c * 400,
+                cpu=1,
+            )
+        ]
+        for c in cycles
+    ]
+    return CaseResult(
+        key=key,
+        name=key,
+        kind="single",
+        loops=1000,
+        step=1,
+        params={"size": 4, "variant": "bulk"},
+        group="g",
+        runs=runs,
+        counters=counters or {"slowpath": 3, "nested": {"pages": 2}},
+    )
 
 
 def _doc() -> dict:
-    return build_document("sample", {"benchmark": "sample", "loops": 1000},
-                          [_result("a", [5, 7, 6]), _result("b", [9, 8, 10])],
-                          {"cpu_model": "X", "tsc_mhz": 2500.0}, ["a warning"])
+    return build_document(
+        "sample",
+        {"benchmark": "sample", "loops": 1000},
+        [_result("a", [5, 7, 6]), _result("b", [9, 8, 10])],
+        {"cpu_model": "X", "tsc_mhz": 2500.0},
+        ["a warning"],
+    )
 
 
 @pytest.mark.parametrize("name", ["r.json", "r.yaml", "r.yml"])
@@ -104,22 +129,32 @@ def _mutated(tmp_path, mutate) -> str:
     return _error(_write(tmp_path, "m.json", json.dumps(doc)))
 
 
-@pytest.mark.parametrize("mutate, needle", [
-    (lambda d: d.update(schema=2), "schema: result schema version 2 is not supported"),
-    (lambda d: d.update(schema="1"), "schema: result schema version '1'"),
-    (lambda d: d.pop("cases"), "cases: missing"),
-    (lambda d: d.update(cases={}), "cases: expected a list, got a mapping"),
-    (lambda d: d["cases"][1].pop("key"), "cases[1].key: missing"),
-    (lambda d: d["cases"][1].update(key="a"), "cases[1].key: duplicate case key 'a'"),
-    (lambda d: d["cases"][0].update(counters=[1]), "cases[0].counters: expected a mapping"),
-    (lambda d: d["cases"][0]["runs"][2][0].update(tsc_stop="x"),
-     "cases[0].runs[2][0].tsc_stop: expected an integer, got 'x'"),
-    (lambda d: d["cases"][0]["runs"][0][0].pop("invoked"), "cases[0].runs[0][0].invoked: missing"),
-    (lambda d: d["cases"][0]["runs"][0][0].update(invoked=-1),
-     "cases[0].runs[0][0].invoked: must be >= 0"),
-    (lambda d: d["cases"][0]["runs"].append(5), "cases[0].runs[3]: expected a list"),
-    (lambda d: d.update(machine="x"), "machine: expected a mapping"),
-])
+@pytest.mark.parametrize(
+    "mutate, needle",
+    [
+        (lambda d: d.update(schema=2), "schema: result schema version 2 is not supported"),
+        (lambda d: d.update(schema="1"), "schema: result schema version '1'"),
+        (lambda d: d.pop("cases"), "cases: missing"),
+        (lambda d: d.update(cases={}), "cases: expected a list, got a mapping"),
+        (lambda d: d["cases"][1].pop("key"), "cases[1].key: missing"),
+        (lambda d: d["cases"][1].update(key="a"), "cases[1].key: duplicate case key 'a'"),
+        (lambda d: d["cases"][0].update(counters=[1]), "cases[0].counters: expected a mapping"),
+        (
+            lambda d: d["cases"][0]["runs"][2][0].update(tsc_stop="x"),
+            "cases[0].runs[2][0].tsc_stop: expected an integer, got 'x'",
+        ),
+        (
+            lambda d: d["cases"][0]["runs"][0][0].pop("invoked"),
+            "cases[0].runs[0][0].invoked: missing",
+        ),
+        (
+            lambda d: d["cases"][0]["runs"][0][0].update(invoked=-1),
+            "cases[0].runs[0][0].invoked: must be >= 0",
+        ),
+        (lambda d: d["cases"][0]["runs"].append(5), "cases[0].runs[3]: expected a list"),
+        (lambda d: d.update(machine="x"), "machine: expected a mapping"),
+    ],
+)
 def test_schema_problems_name_the_key_path(tmp_path, mutate, needle):
     assert needle in _mutated(tmp_path, mutate)
 
@@ -188,8 +223,12 @@ def test_atomic_write_survives_a_kill_mid_write(tmp_path, sig):
     target = tmp_path / "results.json"
     write_atomic(target, json.dumps(_doc()))
     before = target.read_bytes()
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(target)], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(target)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert child.stdout.readline().strip() == "HALF"
         temps = [p for p in tmp_path.iterdir() if p.name != "results.json"]

@@ -23,8 +23,19 @@ from skbbench.model.slub import (
 
 @pytest.mark.parametrize(
     "nr_cpus, order, objects",
-    [(1, 0, 16), (2, 0, 16), (4, 0, 16), (7, 0, 16), (8, 1, 32), (16, 1, 32), (64, 1, 32),
-     (127, 1, 32), (128, 2, 64), (256, 2, 64), (1024, 2, 64)],
+    [
+        (1, 0, 16),
+        (2, 0, 16),
+        (4, 0, 16),
+        (7, 0, 16),
+        (8, 1, 32),
+        (16, 1, 32),
+        (64, 1, 32),
+        (127, 1, 32),
+        (128, 2, 64),
+        (256, 2, 64),
+        (1024, 2, 64),
+    ],
 )
 def test_order_and_objects_per_slab_of_the_worked_example(nr_cpus, order, objects):
     assert calculate_size(232) == 256  # sizeof(struct sk_buff) with SLAB_HWCACHE_ALIGN
@@ -62,10 +73,16 @@ VARIANTS = ("fallback", "before", "after", "kfree_bulk")
 op_strategy = st.one_of(
     st.tuples(st.just("alloc"), st.integers(0, 3)),
     st.tuples(st.just("free"), st.integers(0, 3), st.integers(0, 10**6)),
-    st.tuples(st.just("alloc_bulk"), st.integers(0, 3), st.integers(1, 70),
-              st.sampled_from(VARIANTS)),
-    st.tuples(st.just("free_bulk"), st.integers(0, 3), st.integers(1, 70),
-              st.sampled_from(VARIANTS), st.integers(0, 10**6)),
+    st.tuples(
+        st.just("alloc_bulk"), st.integers(0, 3), st.integers(1, 70), st.sampled_from(VARIANTS)
+    ),
+    st.tuples(
+        st.just("free_bulk"),
+        st.integers(0, 3),
+        st.integers(1, 70),
+        st.sampled_from(VARIANTS),
+        st.integers(0, 10**6),
+    ),
     st.tuples(st.just("flush")),
 )
 
@@ -86,13 +103,16 @@ def _check_counters(cache, singles_alloc, singles_free, freed_total):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(ops=st.lists(op_strategy, min_size=1, max_size=60),
-       geometry=st.sampled_from([(256, 8), (256, 1), (1024, 4), (64, 2)]))
+@given(
+    ops=st.lists(op_strategy, min_size=1, max_size=60),
+    geometry=st.sampled_from([(256, 8), (256, 1), (1024, 4), (64, 2)]),
+)
 def test_random_sequences_keep_every_object_exactly_once(ops, geometry):
     object_size, nr_cpus = geometry
     # room for every object the sequence can hold (60 x 70), so nothing fails for OOM
-    cache = kmem_cache_create(object_size=object_size, nr_cpus=nr_cpus, profile="zero",
-                              check=True, max_slabs=300)
+    cache = kmem_cache_create(
+        object_size=object_size, nr_cpus=nr_cpus, profile="zero", check=True, max_slabs=300
+    )
     ncpu = cache.nr_cpus
     live: list[int] = []
     singles_alloc = singles_free = freed_total = 0
@@ -141,8 +161,7 @@ def test_random_sequences_keep_every_object_exactly_once(ops, geometry):
 
 
 def test_single_op_counters_and_remote_frees():
-    cache = kmem_cache_create(object_size=256, nr_cpus=8, profile="zero", check=True,
-                              max_slabs=16)
+    cache = kmem_cache_create(object_size=256, nr_cpus=8, profile="zero", check=True, max_slabs=16)
     objs = [cache.alloc(0) for _ in range(40)]  # > 32 objects per slab: two slabs
     st0 = cache.stats(0)
     assert st0["ALLOC_FASTPATH"] + st0["ALLOC_SLOWPATH"] == 40
@@ -215,8 +234,7 @@ def test_a_mixed_workload_exercises_every_slub_path_under_validation():
     rng = np.random.default_rng(1)
     total = dict.fromkeys(STAT_ITEMS, 0)
     for object_size, nr_cpus in [(256, 8), (1024, 4)]:
-        cache = kmem_cache_create(object_size, nr_cpus, profile="zero", check=True,
-                                  max_slabs=200)
+        cache = kmem_cache_create(object_size, nr_cpus, profile="zero", check=True, max_slabs=200)
         live: list[int] = []
         for _ in range(250):
             r = rng.random()
@@ -239,6 +257,10 @@ def test_a_mixed_workload_exercises_every_slub_path_under_validation():
             total[k] += v
         cache.free_bulk(0, live, "before")
         cache.destroy()
-    never = {"ALLOC_NODE_MISMATCH", "ORDER_FALLBACK", "CMPXCHG_DOUBLE_CPU_FAIL",
-             "CMPXCHG_DOUBLE_FAIL"}  # one node, one order, one thread
+    never = {
+        "ALLOC_NODE_MISMATCH",
+        "ORDER_FALLBACK",
+        "CMPXCHG_DOUBLE_CPU_FAIL",
+        "CMPXCHG_DOUBLE_FAIL",
+    }  # one node, one order, one thread
     assert {k for k, v in total.items() if v == 0} == never

@@ -29,9 +29,14 @@ def make(path: Path, cases: int, repeat: int, seed: int, shift: float) -> None:
     for i in range(cases):
         center = 20 + (i % 250)
         counters = {"alloc_slowpath": i // 32, "free_slowpath": i // 16, "pages": i % 7}
-        docs.append(case(f"kmem bulk_quick_reuse|step={i}|size={i}|variant=v{i % 2}",
-                         noisy(rng, center * (shift if i % 10 == 0 else 1), repeat),
-                         counters, {"size": i, "variant": f"v{i % 2}"}))
+        docs.append(
+            case(
+                f"kmem bulk_quick_reuse|step={i}|size={i}|variant=v{i % 2}",
+                noisy(rng, center * (shift if i % 10 == 0 else 1), repeat),
+                counters,
+                {"size": i, "variant": f"v{i % 2}"},
+            )
+        )
     write_document(document(docs), path)
 
 
@@ -49,14 +54,19 @@ def main() -> None:
         times = []
         for _ in range(args.runs):
             t0 = time.perf_counter()
-            p = subprocess.run([sys.executable, "-m", "skbbench", "compare", str(a), str(b)],
-                               capture_output=True, text=True)
+            p = subprocess.run(
+                [sys.executable, "-m", "skbbench", "compare", str(a), str(b)],
+                capture_output=True,
+                text=True,
+            )
             times.append(time.perf_counter() - t0)
             assert p.returncode in (0, 1), p.stderr
         last = p.stdout.strip().splitlines()[-1]
-        print(f"compare {args.cases} vs {args.cases} cases x {args.repeat} repeats "
-              f"({size:.1f} MB per file): best {min(times):.3f} s, median "
-              f"{statistics.median(times):.3f} s over {args.runs} runs (exit {p.returncode})")
+        print(
+            f"compare {args.cases} vs {args.cases} cases x {args.repeat} repeats "
+            f"({size:.1f} MB per file): best {min(times):.3f} s, median "
+            f"{statistics.median(times):.3f} s over {args.runs} runs (exit {p.returncode})"
+        )
         print(f"  summary: {last}")
 
 

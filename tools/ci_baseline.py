@@ -51,15 +51,22 @@ def main() -> None:
     ap.add_argument("--config", default=str(ROOT / "configs" / "ci.yaml"))
     ap.add_argument("--ratio", default="after/before")
     ap.add_argument("--stat", default="min", choices=("min", "median"))
-    ap.add_argument("--save", action="store_true",
-                    help="store the most typical run as baselines/ci.json (update or save)")
+    ap.add_argument(
+        "--save",
+        action="store_true",
+        help="store the most typical run as baselines/ci.json (update or save)",
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         docs = []
         for i in range(args.runs):
             out = Path(tmp) / f"run{i}.json"
-            subprocess.run([sys.executable, "-m", "skbbench", "run", args.config, "-o", str(out)],
-                           check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+            subprocess.run(
+                [sys.executable, "-m", "skbbench", "run", args.config, "-o", str(out)],
+                check=True,
+                stdout=subprocess.DEVNULL,
+                cwd=ROOT,
+            )
             docs.append(load_document(out))
         per_run = [ratios(d, args.ratio, args.stat) for d in docs]
         groups = list(per_run[0])
@@ -67,20 +74,28 @@ def main() -> None:
         print(f"{args.runs} runs of {args.config}, ratio {args.ratio} of the {args.stat}:")
         for g in groups:
             vals = [r[g] for r in per_run]
-            print(f"  {g:10s} median {medians[g]:.3f}  range {min(vals) / medians[g] - 1:+.1%}"
-                  f" .. {max(vals) / medians[g] - 1:+.1%}")
-        worst = [max(abs(b[g] / a[g] - 1) for g in groups)
-                 for a, b in itertools.permutations(per_run, 2)]
+            print(
+                f"  {g:10s} median {medians[g]:.3f}  range {min(vals) / medians[g] - 1:+.1%}"
+                f" .. {max(vals) / medians[g] - 1:+.1%}"
+            )
+        worst = [
+            max(abs(b[g] / a[g] - 1) for g in groups) for a, b in itertools.permutations(per_run, 2)
+        ]
         for tol in (0.15, 0.25, 0.35, 0.5):
             share = sum(w > tol for w in worst) / len(worst)
             print(f"  tolerance {tol:.0%}: {share:.0%} of {len(worst)} baseline/run pairs fail")
-        typical = min(range(len(per_run)), key=lambda i: max(
-            abs(math.log(per_run[i][g] / medians[g])) for g in groups))
+        typical = min(
+            range(len(per_run)),
+            key=lambda i: max(abs(math.log(per_run[i][g] / medians[g])) for g in groups),
+        )
         dev = max(abs(per_run[typical][g] / medians[g] - 1) for g in groups)
         print(f"  most typical run: #{typical} (largest deviation from the medians {dev:.1%})")
         base = per_run[typical]
-        others = [max(abs(r[g] / base[g] - 1) for g in groups)
-                  for i, r in enumerate(per_run) if i != typical]
+        others = [
+            max(abs(r[g] / base[g] - 1) for g in groups)
+            for i, r in enumerate(per_run)
+            if i != typical
+        ]
         for tol in (0.15, 0.25, 0.35, 0.5):
             share = sum(w > tol for w in others) / len(others)
             print(f"  against it, tolerance {tol:.0%}: {share:.0%} of {len(others)} runs fail")
@@ -89,8 +104,9 @@ def main() -> None:
         if args.save:
             name = "ci"
             exists = baselines.baseline_path(name, ROOT / "baselines").exists()
-            path = (baselines.update if exists else baselines.save)(name, docs[typical],
-                                                                    ROOT / "baselines")
+            path = (baselines.update if exists else baselines.save)(
+                name, docs[typical], ROOT / "baselines"
+            )
             print(f"  {'updated' if exists else 'saved'} {path}")
 
 

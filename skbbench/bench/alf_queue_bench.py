@@ -45,8 +45,14 @@ MAX_BULK = 32  # alf_queue_bench caps bulk at 32
 DEFAULT_BULKS = (2, 3, 4, 6, 8, 16)
 BASELINE = "baseline-array-push-pop"
 SCENARIOS = (
-    "for_loop", "ALF-MPMC-simple", "ALF-MPMC-multi", "MPMC-bulk",
-    "ALF-SPSC-simple", "ALF-SPSC-multi", "SPSC-bulk", BASELINE,
+    "for_loop",
+    "ALF-MPMC-simple",
+    "ALF-MPMC-multi",
+    "MPMC-bulk",
+    "ALF-SPSC-simple",
+    "ALF-SPSC-multi",
+    "SPSC-bulk",
+    BASELINE,
 )
 _ONE = np.uint64(1)
 
@@ -223,8 +229,9 @@ def validate(cfg: dict[str, Any]) -> None:
         )
 
 
-def _record(kernel: Callable[..., Any], args: Callable[[np.ndarray], tuple], iters: int,
-            step: int) -> Callable[[], Record]:
+def _record(
+    kernel: Callable[..., Any], args: Callable[[np.ndarray], tuple], iters: int, step: int
+) -> Callable[[], Record]:
     def run() -> Record:
         window = new_window()
         if int(kernel(*args(window))) <= 0:
@@ -253,41 +260,89 @@ def build_cases(cfg: dict[str, Any]) -> list[Case]:
     mem = np.zeros(8 + ring, dtype=np.uint64)
     cases: list[Case] = []
 
-    def add(name: str, iters: int, step: int, kernel: Callable[..., Any],
-            args: Callable[[np.ndarray], tuple]) -> None:
-        cases.append(Case(name=name, loops=iters, step=step, group="alf_queue_bench",
-                          run=_record(kernel, args, iters, step), params={"ring_size": ring}))
+    def add(
+        name: str,
+        iters: int,
+        step: int,
+        kernel: Callable[..., Any],
+        args: Callable[[np.ndarray], tuple],
+    ) -> None:
+        cases.append(
+            Case(
+                name=name,
+                loops=iters,
+                step=step,
+                group="alf_queue_bench",
+                run=_record(kernel, args, iters, step),
+                params={"ring_size": ring},
+            )
+        )
 
     if "for_loop" in tests:
         n = loops * 10
         add("for_loop", n, 0, time_bench_for_loop, lambda w, n=n: (n, w))
     if "ALF-MPMC-simple" in tests:
-        add("ALF-MPMC-simple", loops, 0, time_bench_ALF_MPMC_simple,
-            lambda w: (mpmc, loops, w, objs, out))
+        add(
+            "ALF-MPMC-simple",
+            loops,
+            0,
+            time_bench_ALF_MPMC_simple,
+            lambda w: (mpmc, loops, w, objs, out),
+        )
     if "ALF-MPMC-multi" in tests:
         n = max(1, loops // 100)
-        add("ALF-MPMC-multi", n, MULTI, time_bench_ALF_MPMC_multi,
-            lambda w, n=n: (mpmc, n, MULTI, w, objs, out))
+        add(
+            "ALF-MPMC-multi",
+            n,
+            MULTI,
+            time_bench_ALF_MPMC_multi,
+            lambda w, n=n: (mpmc, n, MULTI, w, objs, out),
+        )
     if "MPMC-bulk" in tests:
         for b in bulks:
-            add(f"MPMC-bulk{b}", loops, b, time_bench_MPMC_bulk,
-                lambda w, b=b: (mpmc, loops, b, w, objs, out))
+            add(
+                f"MPMC-bulk{b}",
+                loops,
+                b,
+                time_bench_MPMC_bulk,
+                lambda w, b=b: (mpmc, loops, b, w, objs, out),
+            )
     if "ALF-SPSC-simple" in tests:
         n = loops * 10
-        add("ALF-SPSC-simple", n, 0, time_bench_ALF_SPSC_simple,
-            lambda w, n=n: (spsc, n, w, objs, out))
+        add(
+            "ALF-SPSC-simple",
+            n,
+            0,
+            time_bench_ALF_SPSC_simple,
+            lambda w, n=n: (spsc, n, w, objs, out),
+        )
     if BASELINE in tests:
         n = loops * 10
-        add(BASELINE, n, 0, time_bench_array_push_pop,
-            lambda w, n=n: (n, w, mem, np.uint64(ring - 1)))
+        add(
+            BASELINE,
+            n,
+            0,
+            time_bench_array_push_pop,
+            lambda w, n=n: (n, w, mem, np.uint64(ring - 1)),
+        )
     if "ALF-SPSC-multi" in tests:
         n = max(1, loops // 10)
-        add("ALF-SPSC-multi", n, MULTI, time_bench_ALF_SPSC_multi,
-            lambda w, n=n: (spsc, n, MULTI, w, objs, out))
+        add(
+            "ALF-SPSC-multi",
+            n,
+            MULTI,
+            time_bench_ALF_SPSC_multi,
+            lambda w, n=n: (spsc, n, MULTI, w, objs, out),
+        )
     if "SPSC-bulk" in tests:
         for b in bulks:
-            add(f"SPSC-bulk{b}", loops, b, time_bench_SPSC_bulk,
-                lambda w, b=b: (spsc, loops, b, w, objs, out))
+            add(
+                f"SPSC-bulk{b}",
+                loops,
+                b,
+                time_bench_SPSC_bulk,
+                lambda w, b=b: (spsc, loops, b, w, objs, out),
+            )
     return cases
 
 

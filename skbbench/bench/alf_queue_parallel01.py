@@ -131,8 +131,18 @@ def time_alf_queue_parallel(q, loops, enqueue, spsc, window, objs, out, warn, sy
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def time_alf_queue_parallel_bulk(q, loops, bulk, enqueue, window, objs, out, warn, sync,  # type: ignore[no-untyped-def]
-                                 nthreads):
+def time_alf_queue_parallel_bulk(
+    q,
+    loops,
+    bulk,
+    enqueue,
+    window,
+    objs,
+    out,
+    warn,
+    sync,  # type: ignore[no-untyped-def]
+    nthreads,
+):
     # time_bench_CPU_BULK_enq_or_deq: until the element count reaches loops
     native_start_barrier(sync, nthreads)
     b = np.uint64(bulk)
@@ -177,8 +187,11 @@ def _setup(q_size: int, prefill: int, nthreads: int) -> Callable[[], _ParData]:
 
 
 def _counters(data: _ParData) -> dict[str, Any]:
-    return {"prefill": data.prefilled, "queue_count_after": queue_count(data.q),
-            "warnings": list(data.warnings)}
+    return {
+        "prefill": data.prefilled,
+        "queue_count_after": queue_count(data.q),
+        "warnings": list(data.warnings),
+    }
 
 
 def _run_single(name: str, loops: int, spsc: bool) -> Callable[[_ParData, int, int], Record]:
@@ -190,8 +203,9 @@ def _run_single(name: str, loops: int, spsc: bool) -> Callable[[_ParData, int, i
         objs = np.full(MAX_PAR_BULK, 42, dtype=np.uint64)
         out = np.zeros(MAX_PAR_BULK, dtype=np.uint64)
         warn = np.zeros(2, dtype=np.uint64)
-        time_alf_queue_parallel(data.q, loops, enqueue, spsc, window, objs, out, warn, data.sync,
-                                data.nthreads)
+        time_alf_queue_parallel(
+            data.q, loops, enqueue, spsc, window, objs, out, warn, data.sync, data.nthreads
+        )
         if warn[0]:
             what = "enq fullq" if enqueue else "deq emptyq"
             with data.lock:
@@ -210,8 +224,9 @@ def _run_bulk(loops: int, bulk: int) -> Callable[[_ParData, int, int], Record]:
         objs = np.full(MAX_PAR_BULK, 42, dtype=np.uint64)
         out = np.zeros(MAX_PAR_BULK, dtype=np.uint64)
         warn = np.zeros(2, dtype=np.uint64)
-        time_alf_queue_parallel_bulk(data.q, loops, bulk, enqueue, window, objs, out, warn,
-                                     data.sync, data.nthreads)
+        time_alf_queue_parallel_bulk(
+            data.q, loops, bulk, enqueue, window, objs, out, warn, data.sync, data.nthreads
+        )
         if warn[0]:
             what = "enq fullq" if enqueue else "deq emptyq"
             with data.lock:
@@ -262,27 +277,57 @@ def build_cases(cfg: dict[str, Any]) -> list[ParallelCase]:
     cases: list[ParallelCase] = []
     two, two_notes = cpus_for(2, None if requested is None else min(2, requested))
     many, many_notes = cpus_for(MANY_CPUS, requested)
-    for name, spsc in (("alf_queue_MPMC_parallel_two_CPUs", False),
-                       ("alf_queue_SPSC_parallel_two_CPUs", True)):
+    for name, spsc in (
+        ("alf_queue_MPMC_parallel_two_CPUs", False),
+        ("alf_queue_SPSC_parallel_two_CPUs", True),
+    ):
         if name in tests:
-            cases.append(ParallelCase(
-                name=name, loops=loops, step=0, cpus=two, run=_run_single(name, loops, spsc),
-                setup=_setup(q_size, prefill, len(two)), params=params, counters=_counters,
-                group="alf_queue_parallel01",
-                notes=list(two_notes)))
+            cases.append(
+                ParallelCase(
+                    name=name,
+                    loops=loops,
+                    step=0,
+                    cpus=two,
+                    run=_run_single(name, loops, spsc),
+                    setup=_setup(q_size, prefill, len(two)),
+                    params=params,
+                    counters=_counters,
+                    group="alf_queue_parallel01",
+                    notes=list(two_notes),
+                )
+            )
     if "alf_queue_MPMC_parallel_many_CPUs" in tests:
-        cases.append(ParallelCase(
-            name="alf_queue_MPMC_parallel_many_CPUs", loops=loops, step=0, cpus=many,
-            run=_run_single("many", loops, False), setup=_setup(q_size, prefill, len(many)),
-            params=params,
-            counters=_counters, group="alf_queue_parallel01", notes=list(many_notes)))
+        cases.append(
+            ParallelCase(
+                name="alf_queue_MPMC_parallel_many_CPUs",
+                loops=loops,
+                step=0,
+                cpus=many,
+                run=_run_single("many", loops, False),
+                setup=_setup(q_size, prefill, len(many)),
+                params=params,
+                counters=_counters,
+                group="alf_queue_parallel01",
+                notes=list(many_notes),
+            )
+        )
     if "alf_queue_BULK_MPMC_parallel_many_CPUs" in tests:
-        cases.append(ParallelCase(
-            name="alf_queue_BULK_MPMC_parallel_many_CPUs", loops=loops, step=bulk, cpus=many,
-            run=_run_bulk(loops, bulk), setup=_setup(q_size, prefill, len(many)),
-            params={**params, "bulk": bulk},
-            counters=_counters, group="alf_queue_parallel01",
-            notes=[n.replace("parallel CPUs", f"parallel CPUs (bulk:{bulk})") for n in many_notes]))
+        cases.append(
+            ParallelCase(
+                name="alf_queue_BULK_MPMC_parallel_many_CPUs",
+                loops=loops,
+                step=bulk,
+                cpus=many,
+                run=_run_bulk(loops, bulk),
+                setup=_setup(q_size, prefill, len(many)),
+                params={**params, "bulk": bulk},
+                counters=_counters,
+                group="alf_queue_parallel01",
+                notes=[
+                    n.replace("parallel CPUs", f"parallel CPUs (bulk:{bulk})") for n in many_notes
+                ],
+            )
+        )
     return cases
 
 
@@ -294,8 +339,23 @@ S_ABORT = 8
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def stress_worker(q, spsc, produce, consume, pid, per_producer, total, bulk, shared,  # type: ignore[no-untyped-def]
-                  seen, last, sums, buf, out, deadline):
+def stress_worker(
+    q,
+    spsc,
+    produce,
+    consume,
+    pid,
+    per_producer,
+    total,
+    bulk,
+    shared,  # type: ignore[no-untyped-def]
+    seen,
+    last,
+    sums,
+    buf,
+    out,
+    deadline,
+):
     """One pinned thread: produce ``per_producer`` values tagged (pid << 32 | serial+1)
     in bulks of ``bulk`` (all-or-nothing), and/or consume in bulks of up to ``bulk``
     until ``total`` elements were consumed by all consumers together. ``seen[i]`` counts
@@ -408,8 +468,15 @@ def _expected_checksums(nprod: int, per: int) -> tuple[int, int]:
     return s, x
 
 
-def stress(api: str, total: int, bulk: int, ring: int = 64, cpus: list[int] | None = None,
-           start: int = 0, timeout_s: float = 120.0) -> StressResult:
+def stress(
+    api: str,
+    total: int,
+    bulk: int,
+    ring: int = 64,
+    cpus: list[int] | None = None,
+    start: int = 0,
+    timeout_s: float = 120.0,
+) -> StressResult:
     """Push ``total`` tagged elements through one queue on pinned threads and check them.
 
     ``api``: ``"mpmc"`` (every thread produces and consumes with mp/mc: both heads are
@@ -455,9 +522,23 @@ def stress(api: str, total: int, bulk: int, ring: int = 64, cpus: list[int] | No
             row = consumers.index(i) if consume else 0
             pid = producers.index(i) if produce else 0
             barrier.wait(timeout=60)
-            stress_worker(q, api == "spsc", produce, consume, pid, per, total, bulk, shared,
-                          seen[row], lasts[i], sums[i], np.zeros(64, dtype=np.uint64),
-                          np.zeros(64, dtype=np.uint64), deadline)
+            stress_worker(
+                q,
+                api == "spsc",
+                produce,
+                consume,
+                pid,
+                per,
+                total,
+                bulk,
+                shared,
+                seen[row],
+                lasts[i],
+                sums[i],
+                np.zeros(64, dtype=np.uint64),
+                np.zeros(64, dtype=np.uint64),
+                deadline,
+            )
         except Exception as exc:  # report, never lose a thread silently
             errors.append(f"thread {i}: {type(exc).__name__}: {str(exc)[:300]}")
             shared[S_ABORT] = 1
@@ -473,11 +554,26 @@ def stress(api: str, total: int, bulk: int, ring: int = 64, cpus: list[int] | No
         # stuck inside a queue operation (e.g. the in-order tail wait): a livelock
         shared[S_ABORT] = 1
         return StressResult(
-            api=api, bulk=bulk, ring=ring, cpus=cpus, total=total, consumed=-1, lost=-1,
-            duplicated=-1, disorder=-1, bad=-1, sum_ok=False, xor_ok=False, timed_out=True,
+            api=api,
+            bulk=bulk,
+            ring=ring,
+            cpus=cpus,
+            total=total,
+            consumed=-1,
+            lost=-1,
+            duplicated=-1,
+            disorder=-1,
+            bad=-1,
+            sum_ok=False,
+            xor_ok=False,
+            timed_out=True,
             left_in_queue=-1,
-            problems=errors + [f"threads still running after {timeout_s + 30:.0f} s"
-                               " (stuck inside a queue operation)"])
+            problems=errors
+            + [
+                f"threads still running after {timeout_s + 30:.0f} s"
+                " (stuck inside a queue operation)"
+            ],
+        )
     counts = seen.sum(axis=0, dtype=np.int64)
     lost = int((counts == 0).sum())
     dup = int((counts > 1).sum())
@@ -490,13 +586,29 @@ def stress(api: str, total: int, bulk: int, ring: int = 64, cpus: list[int] | No
     exp_sum, exp_xor = _expected_checksums(nprod, per)
     consumed = int(sums[:, 0].sum())
     res = StressResult(
-        api=api, bulk=bulk, ring=ring, cpus=cpus, total=total, consumed=consumed, lost=lost,
-        duplicated=dup, disorder=int(sums[:, 3].sum()), bad=int(sums[:, 4].sum()),
-        sum_ok=got_sum == exp_sum, xor_ok=got_xor == exp_xor,
-        timed_out=bool(sums[:, 5].any()), left_in_queue=queue_count(q), problems=list(errors))
-    for label, bad in (("lost", res.lost), ("duplicated", res.duplicated),
-                       ("reordered", res.disorder), ("bad values", res.bad),
-                       ("left in queue", res.left_in_queue)):
+        api=api,
+        bulk=bulk,
+        ring=ring,
+        cpus=cpus,
+        total=total,
+        consumed=consumed,
+        lost=lost,
+        duplicated=dup,
+        disorder=int(sums[:, 3].sum()),
+        bad=int(sums[:, 4].sum()),
+        sum_ok=got_sum == exp_sum,
+        xor_ok=got_xor == exp_xor,
+        timed_out=bool(sums[:, 5].any()),
+        left_in_queue=queue_count(q),
+        problems=list(errors),
+    )
+    for label, bad in (
+        ("lost", res.lost),
+        ("duplicated", res.duplicated),
+        ("reordered", res.disorder),
+        ("bad values", res.bad),
+        ("left in queue", res.left_in_queue),
+    ):
         if bad:
             res.problems.append(f"{bad} {label}")
     if consumed != total:

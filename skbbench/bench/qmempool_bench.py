@@ -220,21 +220,32 @@ def run_fastpath(mp: QMemPool, variant: str, cpu: int, iters: int, window: np.nd
     """The timed fast-path loop of one variant (pool already warmed up)."""
     if variant in (NORMAL, SOFTIRQ):
         fa, ff = fn_addresses(variant)
-        return int(qmempool_fastpath_exported(mp.pool.ctypes.data, mp.s.ctypes.data, fa, ff,
-                                              cpu, iters, window))
-    kernel = qmempool_fastpath_softirq_inline if variant == SOFTIRQ_INLINE else \
-        qmempool_fastpath_bh_inline
+        return int(
+            qmempool_fastpath_exported(
+                mp.pool.ctypes.data, mp.s.ctypes.data, fa, ff, cpu, iters, window
+            )
+        )
+    kernel = (
+        qmempool_fastpath_softirq_inline
+        if variant == SOFTIRQ_INLINE
+        else qmempool_fastpath_bh_inline
+    )
     return int(kernel(mp.pool, mp.s, cpu, iters, window))
 
 
-def run_pattern(mp: QMemPool, variant: str, cpu: int, iters: int, objs: np.ndarray,
-                window: np.ndarray) -> int:
+def run_pattern(
+    mp: QMemPool, variant: str, cpu: int, iters: int, objs: np.ndarray, window: np.ndarray
+) -> int:
     if variant in (NORMAL, SOFTIRQ):
         fa, ff = fn_addresses(variant)
-        return int(qmempool_pattern_exported(mp.pool.ctypes.data, mp.s.ctypes.data, fa, ff,
-                                             cpu, iters, objs, window))
-    kernel = qmempool_pattern_softirq_inline if variant == SOFTIRQ_INLINE else \
-        qmempool_pattern_bh_inline
+        return int(
+            qmempool_pattern_exported(
+                mp.pool.ctypes.data, mp.s.ctypes.data, fa, ff, cpu, iters, objs, window
+            )
+        )
+    kernel = (
+        qmempool_pattern_softirq_inline if variant == SOFTIRQ_INLINE else qmempool_pattern_bh_inline
+    )
     return int(kernel(mp.pool, mp.s, cpu, iters, objs, window))
 
 
@@ -249,10 +260,13 @@ def warm_up(mp: QMemPool, cpu: int) -> None:
 
 
 def new_cache(cfg: dict[str, Any], name: str, cpus: int | None = None) -> SlubCache:
-    return kmem_cache_create(object_size=int(cfg.get("object_size") or 256),
-                             nr_cpus=cpus or int(cfg.get("cpus") or 8),
-                             profile=cfg.get("profile") or "published",
-                             max_slabs=int(cfg.get("max_slabs") or 256), name=name)
+    return kmem_cache_create(
+        object_size=int(cfg.get("object_size") or 256),
+        nr_cpus=cpus or int(cfg.get("cpus") or 8),
+        profile=cfg.get("profile") or "published",
+        max_slabs=int(cfg.get("max_slabs") or 256),
+        name=name,
+    )
 
 
 def teardown(mp: QMemPool | None, cache: SlubCache) -> dict[str, Any]:
@@ -284,8 +298,7 @@ def _record(window: np.ndarray, got: int, iters: int) -> Record:
     return window_record(window, loops=iters, step=0)
 
 
-def kmem_fastpath_case(cfg: dict[str, Any], iters: int, group: str,
-                       params: dict[str, Any]) -> Case:
+def kmem_fastpath_case(cfg: dict[str, Any], iters: int, group: str, params: dict[str, Any]) -> Case:
     last = _Last()
 
     def run() -> Record:
@@ -295,13 +308,27 @@ def kmem_fastpath_case(cfg: dict[str, Any], iters: int, group: str,
         last.value = teardown(None, cache)
         return _record(window, got, iters)
 
-    return Case(name=KMEM_FASTPATH, loops=iters, step=0, run=run, counters=last,
-                group=group, params=dict(params))
+    return Case(
+        name=KMEM_FASTPATH,
+        loops=iters,
+        step=0,
+        run=run,
+        counters=last,
+        group=group,
+        params=dict(params),
+    )
 
 
-def qmempool_fastpath_case(cfg: dict[str, Any], variant: str, iters: int, group: str,
-                           params: dict[str, Any], localq: int = 32, sharedq: int = 128,
-                           prealloc: int = 16) -> Case:
+def qmempool_fastpath_case(
+    cfg: dict[str, Any],
+    variant: str,
+    iters: int,
+    group: str,
+    params: dict[str, Any],
+    localq: int = 32,
+    sharedq: int = 128,
+    prealloc: int = 16,
+) -> Case:
     last = _Last()
 
     def run() -> Record:
@@ -314,12 +341,20 @@ def qmempool_fastpath_case(cfg: dict[str, Any], variant: str, iters: int, group:
         last.value = teardown(mp, cache)
         return _record(window, got, iters)
 
-    return Case(name=FASTPATH_NAMES[variant], loops=iters, step=0, run=run, counters=last,
-                group=group, params={**params, "variant": variant})
+    return Case(
+        name=FASTPATH_NAMES[variant],
+        loops=iters,
+        step=0,
+        run=run,
+        counters=last,
+        group=group,
+        params={**params, "variant": variant},
+    )
 
 
-def kmem_pattern_case(cfg: dict[str, Any], name: str, iters: int, n: int, group: str,
-                      params: dict[str, Any]) -> Case:
+def kmem_pattern_case(
+    cfg: dict[str, Any], name: str, iters: int, n: int, group: str, params: dict[str, Any]
+) -> Case:
     last = _Last()
 
     def run() -> Record:
@@ -330,13 +365,27 @@ def kmem_pattern_case(cfg: dict[str, Any], name: str, iters: int, n: int, group:
         last.value = teardown(None, cache)
         return _record(window, got, iters * n)
 
-    return Case(name=name, loops=iters * n, step=0, run=run, counters=last, group=group,
-                params={**params, "N": n})
+    return Case(
+        name=name,
+        loops=iters * n,
+        step=0,
+        run=run,
+        counters=last,
+        group=group,
+        params={**params, "N": n},
+    )
 
 
-def qmempool_pattern_case(cfg: dict[str, Any], variant: str, iters: int, n: int,
-                          localq: int, sharedq: int, group: str,
-                          params: dict[str, Any]) -> Case:
+def qmempool_pattern_case(
+    cfg: dict[str, Any],
+    variant: str,
+    iters: int,
+    n: int,
+    localq: int,
+    sharedq: int,
+    group: str,
+    params: dict[str, Any],
+) -> Case:
     last = _Last()
 
     def run() -> Record:
@@ -348,8 +397,15 @@ def qmempool_pattern_case(cfg: dict[str, Any], variant: str, iters: int, n: int,
         last.value = teardown(mp, cache)
         return _record(window, got, iters * n)
 
-    return Case(name=PATTERN_NAMES[variant], loops=iters * n, step=0, run=run, counters=last,
-                group=group, params={**params, "N": n, "variant": variant})
+    return Case(
+        name=PATTERN_NAMES[variant],
+        loops=iters * n,
+        step=0,
+        run=run,
+        counters=last,
+        group=group,
+        params={**params, "N": n, "variant": variant},
+    )
 
 
 GROUPS = ("fastpath", "pattern", "parallel")

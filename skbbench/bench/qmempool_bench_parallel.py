@@ -206,8 +206,9 @@ def build_cases(cfg: dict[str, Any]) -> list[Case | ParallelCase]:
         raise UsageError(f"parallel_loops {loops} x {n}: overflows the 32-bit invoke count")
     sharedq_pattern = pow2_at_least(n * ncpu)
     if sharedq_pattern > ALF_MAX_SIZE:
-        raise UsageError(f"{ncpu} CPUs: the pattern pool's sharedq (1024 x CPUs) exceeds "
-                         f"{ALF_MAX_SIZE}")
+        raise UsageError(
+            f"{ncpu} CPUs: the pattern pool's sharedq (1024 x CPUs) exceeds {ALF_MAX_SIZE}"
+        )
     group = "qmempool_bench_parallel"
     params: dict[str, Any] = {"module": group}
     notes = [f"Limit to {ncpu} parallel CPUs"] if cfg.get("parallel_cpus") else []
@@ -224,16 +225,30 @@ def build_cases(cfg: dict[str, Any]) -> list[Case | ParallelCase]:
 
     def run_kmem_fastpath(data: _Shared, index: int, cpu: int) -> Record:
         window = new_window()
-        got = int(parallel_kmem_cache_fastpath_reuse(data.cache.s, index, loops, window,
-                                                     data.sync, data.nthreads))
+        got = int(
+            parallel_kmem_cache_fastpath_reuse(
+                data.cache.s, index, loops, window, data.sync, data.nthreads
+            )
+        )
         if got <= 0:
             raise BenchAbort("ERROR: function being timed failed")
         return window_record(window, loops=loops, step=0)
 
-    cases.append(ParallelCase(
-        name=P_KMEM_FASTPATH, loops=loops, step=0, cpus=cpus, run=run_kmem_fastpath,
-        setup=setup_kmem4, check=conserve, counters=counters, group=group, params=params,
-        notes=list(notes)))
+    cases.append(
+        ParallelCase(
+            name=P_KMEM_FASTPATH,
+            loops=loops,
+            step=0,
+            cpus=cpus,
+            run=run_kmem_fastpath,
+            setup=setup_kmem4,
+            check=conserve,
+            counters=counters,
+            group=group,
+            params=params,
+            notes=list(notes),
+        )
+    )
     cases.append(qb.kmem_fastpath_case(pcfg, loops * 30, group, params))
 
     # 2. fastpath_qmempool
@@ -246,16 +261,30 @@ def build_cases(cfg: dict[str, Any]) -> list[Case | ParallelCase]:
         assert mp is not None
         qb.warm_up(mp, index)  # BH-protected API, before this CPU's window
         window = new_window()
-        got = int(parallel_qmempool_fastpath(mp.pool, mp.s, index, loops, window, data.sync,
-                                             data.nthreads))
+        got = int(
+            parallel_qmempool_fastpath(
+                mp.pool, mp.s, index, loops, window, data.sync, data.nthreads
+            )
+        )
         if got <= 0:
             raise BenchAbort("ERROR: function being timed failed")
         return window_record(window, loops=loops, step=0)
 
-    cases.append(ParallelCase(
-        name=P_QMEMPOOL_FASTPATH, loops=loops, step=0, cpus=cpus, run=run_qmempool_fastpath,
-        setup=setup_pool4, check=conserve, counters=counters, group=group, params=params,
-        notes=list(notes)))
+    cases.append(
+        ParallelCase(
+            name=P_QMEMPOOL_FASTPATH,
+            loops=loops,
+            step=0,
+            cpus=cpus,
+            run=run_qmempool_fastpath,
+            setup=setup_pool4,
+            check=conserve,
+            counters=counters,
+            group=group,
+            params=params,
+            notes=list(notes),
+        )
+    )
     for v in qb.VARIANTS:
         cases.append(qb.qmempool_fastpath_case(pcfg, v, loops * 30, group, params))
 
@@ -266,42 +295,71 @@ def build_cases(cfg: dict[str, Any]) -> list[Case | ParallelCase]:
     def run_kmem_pattern(data: _Shared, index: int, cpu: int) -> Record:
         objs = np.zeros(n, dtype=np.uint64)  # each thread its own array
         window = new_window()
-        got = int(parallel_kmem_cache_pattern(data.cache.s, index, loops, objs, window,
-                                              data.sync, data.nthreads))
+        got = int(
+            parallel_kmem_cache_pattern(
+                data.cache.s, index, loops, objs, window, data.sync, data.nthreads
+            )
+        )
         if got <= 0:
             raise BenchAbort("ERROR: function being timed failed")
         return window_record(window, loops=loops * n, step=0)
 
-    cases.append(ParallelCase(
-        name=P_KMEM_PATTERN, loops=loops * n, step=0, cpus=cpus, run=run_kmem_pattern,
-        setup=setup_kmem, check=conserve, counters=counters, group=group,
-        params={**params, "N": n}, notes=list(notes)))
+    cases.append(
+        ParallelCase(
+            name=P_KMEM_PATTERN,
+            loops=loops * n,
+            step=0,
+            cpus=cpus,
+            run=run_kmem_pattern,
+            setup=setup_kmem,
+            check=conserve,
+            counters=counters,
+            group=group,
+            params={**params, "N": n},
+            notes=list(notes),
+        )
+    )
     single_iters = max(1, loops // 10)
     cases.append(qb.kmem_pattern_case(pcfg, S_KMEM_PATTERN, single_iters, n, group, params))
 
     # 5. N_pattern_qmempool
     def setup_pool_pattern() -> _Shared:
         cache = qb.new_cache(pcfg, "qmempool_test")
-        return _Shared(cache=cache, nthreads=ncpu,
-                       mp=qmempool_create(64, sharedq_pattern, 0, cache))
+        return _Shared(
+            cache=cache, nthreads=ncpu, mp=qmempool_create(64, sharedq_pattern, 0, cache)
+        )
 
     def run_qmempool_pattern(data: _Shared, index: int, cpu: int) -> Record:
         mp = data.mp
         assert mp is not None
         objs = np.zeros(n, dtype=np.uint64)
         window = new_window()
-        got = int(parallel_qmempool_pattern(mp.pool, mp.s, index, loops, objs, window,
-                                            data.sync, data.nthreads))
+        got = int(
+            parallel_qmempool_pattern(
+                mp.pool, mp.s, index, loops, objs, window, data.sync, data.nthreads
+            )
+        )
         if got <= 0:
             raise BenchAbort("ERROR: function being timed failed")
         return window_record(window, loops=loops * n, step=0)
 
-    cases.append(ParallelCase(
-        name=P_QMEMPOOL_PATTERN, loops=loops * n, step=0, cpus=cpus, run=run_qmempool_pattern,
-        setup=setup_pool_pattern, check=conserve, counters=counters, group=group,
-        params={**params, "N": n, "sharedq": sharedq_pattern}, notes=list(notes)))
+    cases.append(
+        ParallelCase(
+            name=P_QMEMPOOL_PATTERN,
+            loops=loops * n,
+            step=0,
+            cpus=cpus,
+            run=run_qmempool_pattern,
+            setup=setup_pool_pattern,
+            check=conserve,
+            counters=counters,
+            group=group,
+            params={**params, "N": n, "sharedq": sharedq_pattern},
+            notes=list(notes),
+        )
+    )
     for v in qb.VARIANTS:
-        cases.append(qb.qmempool_pattern_case(pcfg, v, single_iters, n, 64, sharedq_pattern,
-                                              group, params))
+        cases.append(
+            qb.qmempool_pattern_case(pcfg, v, single_iters, n, 64, sharedq_pattern, group, params)
+        )
     return cases
-

@@ -238,15 +238,23 @@ def counter_delta(after: dict[str, Any], before: dict[str, Any]) -> dict[str, An
         hist = {int(k): v for k, v in out["slab_free_objects_per_call"].items()}
         calls = sum(hist.values())
         out["slab_free_avg_objects"] = (
-            round(sum(k * v for k, v in hist.items()) / calls, 3) if calls else 0.0)
+            round(sum(k * v for k, v in hist.items()) / calls, 3) if calls else 0.0
+        )
     return out
 
 
 class _Run:
     """A Case's run()/counters() pair: create the cache, time the kernel, keep counters."""
 
-    def __init__(self, cfg: dict[str, Any], name: str, max_slabs: int,
-                 body: Callable[[SlubCache, np.ndarray], int], loops: int, step: int) -> None:
+    def __init__(
+        self,
+        cfg: dict[str, Any],
+        name: str,
+        max_slabs: int,
+        body: Callable[[SlubCache, np.ndarray], int],
+        loops: int,
+        step: int,
+    ) -> None:
         self.cfg, self.name, self.max_slabs = cfg, name, max_slabs
         self.body, self.loops, self.step = body, loops, step
         self.last: dict[str, Any] = {}
@@ -272,8 +280,16 @@ class _Run:
         return self.last
 
 
-def bulk_case(cfg: dict[str, Any], name: str, variant: str, bulk: int, iterations: int,
-              cache_name: str, notes: list[str] | None = None, group: str = MODULE) -> Case:
+def bulk_case(
+    cfg: dict[str, Any],
+    name: str,
+    variant: str,
+    bulk: int,
+    iterations: int,
+    cache_name: str,
+    notes: list[str] | None = None,
+    group: str = MODULE,
+) -> Case:
     """One bulk alloc+free scenario: ``iterations`` x (alloc ``bulk``, free ``bulk``)."""
     vid = variant_id(variant)
     kernel = bulk_quick_reuse_checked if cfg.get("check") else bulk_quick_reuse
@@ -284,9 +300,15 @@ def bulk_case(cfg: dict[str, Any], name: str, variant: str, bulk: int, iteration
 
     run = _Run(cfg, cache_name, max_slabs_for(bulk), body, iterations, bulk)
     return Case(
-        name=name, loops=iterations, step=bulk, run=run, counters=run.counters,
-        params={"variant": variant, **cache_params(cfg)}, group=group,
-        expected_invoked=iterations * bulk, notes=list(notes or []),
+        name=name,
+        loops=iterations,
+        step=bulk,
+        run=run,
+        counters=run.counters,
+        params={"variant": variant, **cache_params(cfg)},
+        group=group,
+        expected_invoked=iterations * bulk,
+        notes=list(notes or []),
     )
 
 
@@ -313,8 +335,15 @@ def _fastpath_case(cfg: dict[str, Any], loops: int, notes: list[str]) -> Case:
 
     run = _Run(cfg, "slab_bench_test1", 64, body, loops, 0)
     return Case(
-        name="kmem fastpath reuse", loops=loops, step=0, run=run, counters=run.counters,
-        params=cache_params(cfg), group=MODULE, expected_invoked=loops, notes=notes,
+        name="kmem fastpath reuse",
+        loops=loops,
+        step=0,
+        run=run,
+        counters=run.counters,
+        params=cache_params(cfg),
+        group=MODULE,
+        expected_invoked=loops,
+        notes=notes,
     )
 
 
@@ -364,7 +393,8 @@ def build_test01(cfg: dict[str, Any]) -> list[Case]:
             iterations = loops // b
             name = quick_reuse_name(variant)
             cache_name = {"fallback": "slab_bench_test2", "kfree_bulk": "slab_bench_test5"}.get(
-                variant, "slab_bench_test3")
+                variant, "slab_bench_test3"
+            )
             cases.append(bulk_case(cfg, name, variant, b, iterations, cache_name, notes))
     cases[0].notes = module_notes(cfg, MODULE)
     return cases

@@ -29,13 +29,15 @@ MODULE = "slab_bulk_test02"
 NAME = "kmem_cache_(free+alloc)_bulk"
 
 
-def _aborted(name: str, bulk: int, loops: int, message: str, notes: list[str],
-             params: dict[str, Any]) -> Case:
+def _aborted(
+    name: str, bulk: int, loops: int, message: str, notes: list[str], params: dict[str, Any]
+) -> Case:
     def run() -> Record:
         raise BenchAbort(f"{message}; ABORT: function being timed failed")
 
-    return Case(name=name, loops=loops, step=bulk, run=run, params=params, group=MODULE,
-                notes=notes)
+    return Case(
+        name=name, loops=loops, step=bulk, run=run, params=params, group=MODULE, notes=notes
+    )
 
 
 def build_test02(cfg: dict[str, Any]) -> list[Case]:
@@ -49,10 +51,10 @@ def build_test02(cfg: dict[str, Any]) -> list[Case]:
             notes.append(f"{MODULE}: Bench bulk size:{bulk}")
             overflow = guard_overflow(MODULE, loops, bulk)
             if overflow:
-                cases.append(_aborted(NAME, bulk, loops, overflow, notes,
-                                      {"variant": variant}))
+                cases.append(_aborted(NAME, bulk, loops, overflow, notes, {"variant": variant}))
                 continue
-            cases.append(bulk_case(cfg, NAME, variant, bulk, loops, "slab_bulk_test02",
-                                   notes, group=MODULE))
+            cases.append(
+                bulk_case(cfg, NAME, variant, bulk, loops, "slab_bulk_test02", notes, group=MODULE)
+            )
     cases[0].notes = module_notes(cfg, MODULE) + cases[0].notes
     return cases

@@ -283,8 +283,9 @@ class Test03Module:
             "search skipped many buckets": int(self.h[_W_SKIPPED]),
         }
 
-    def case(self, name: str, variant: str, modulo: int, iterations: int, scenario: str,
-             notes: list[str]) -> Case:
+    def case(
+        self, name: str, variant: str, modulo: int, iterations: int, scenario: str, notes: list[str]
+    ) -> Case:
         vid = variant_id(variant)
         kernel = bulk_test_loop_checked if self.cfg.get("check") else bulk_test_loop
         bulk = self.bulk
@@ -293,7 +294,7 @@ class Test03Module:
         def run() -> Record:
             cache = self.ensure()
             cache.reset_counters()
-            self.h[_W_TOO_MANY:_W_SKIPPED + 1] = 0
+            self.h[_W_TOO_MANY : _W_SKIPPED + 1] = 0
             window = new_window()
             cnt = int(kernel(cache.s, self.h, self.objs, iterations, bulk, modulo, vid, window))
             cache.raise_if_error()
@@ -305,10 +306,20 @@ class Test03Module:
             return window_record(window, loops=iterations, step=bulk)
 
         return Case(
-            name=name, loops=iterations, step=bulk, run=run, counters=lambda: dict(last),
-            params={"variant": variant, "block": self.block, "scenario": scenario,
-                    **cache_params(self.cfg)},
-            group=MODULE, expected_invoked=iterations * bulk, notes=notes,
+            name=name,
+            loops=iterations,
+            step=bulk,
+            run=run,
+            counters=lambda: dict(last),
+            params={
+                "variant": variant,
+                "block": self.block,
+                "scenario": scenario,
+                **cache_params(self.cfg),
+            },
+            group=MODULE,
+            expected_invoked=iterations * bulk,
+            notes=notes,
         )
 
 
@@ -321,25 +332,33 @@ def build_test03(cfg: dict[str, Any]) -> list[Case]:
             ("worse-case", "worse-case", MODULO_DISABLED, [])
         ]
         for n in (*NMATCH, bulk + 1):
-            scenarios.append(("N-page-match", f"N={n}", n,
-                              [f"{MODULE}: Every N:{n} page will be a match"]))
+            scenarios.append(
+                ("N-page-match", f"N={n}", n, [f"{MODULE}: Every N:{n} page will be a match"])
+            )
         for variant in compare_variants(cfg):
             module = Test03Module(cfg, bulk, variant)
             first = True
             for base, scenario, modulo, notes in scenarios:
                 head = []
                 if first:
-                    head = [variant_note(MODULE, variant),
-                            f"{MODULE}: Prefill with {PREFILL} objects",
-                            f"{MODULE}: NOTICE: Measurements include calls to jhash()",
-                            f"{MODULE}: Bench bulk size:{bulk}"]
+                    head = [
+                        variant_note(MODULE, variant),
+                        f"{MODULE}: Prefill with {PREFILL} objects",
+                        f"{MODULE}: NOTICE: Measurements include calls to jhash()",
+                        f"{MODULE}: Bench bulk size:{bulk}",
+                    ]
                     first = False
                 if variant != "fallback":
-                    cases.append(module.case(f"{base}-bulk", variant, modulo, iterations,
-                                             scenario, head + notes))
+                    cases.append(
+                        module.case(
+                            f"{base}-bulk", variant, modulo, iterations, scenario, head + notes
+                        )
+                    )
                     head, notes = [], []
-                cases.append(module.case(f"{base}-fallback", "fallback", modulo, iterations,
-                                         scenario, head + notes))
+                cases.append(
+                    module.case(
+                        f"{base}-fallback", "fallback", modulo, iterations, scenario, head + notes
+                    )
+                )
     cases[0].notes = module_notes(cfg, MODULE) + cases[0].notes
     return cases
-

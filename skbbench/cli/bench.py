@@ -59,8 +59,9 @@ def run_and_report(ctx: click.Context, cfg: dict[str, Any], output: str | None) 
         doc = execute(cfg, progress=progress)
     finally:
         progress.done()
-    click.echo(f"skbbench: ran on CPU {doc['machine']['pinned_cpu']} (pinned; --cpu N to choose)",
-               err=True)
+    click.echo(
+        f"skbbench: ran on CPU {doc['machine']['pinned_cpu']} (pinned; --cpu N to choose)", err=True
+    )
     if output:
         write_document(doc, output)
     click.echo(render(doc, ctx.obj["format"]), nl=False)

@@ -53,19 +53,39 @@ def _fmt(ctx: click.Context) -> str:
 
 @click.command("run")
 @click.argument("configs", nargs=-1, required=True, metavar="CONFIG...")
-@click.option("-o", "--output", metavar="FILE",
-              help="Write the result document to FILE, atomically (YAML when FILE ends in "
-                   ".yaml/.yml, else JSON).")
-@click.option("--output-format", type=click.Choice(["json", "yaml"]), default=None,
-              help="Format of FILE, overriding its suffix.")
-@click.option("--save-baseline", metavar="NAME",
-              help="Also store the results as a new baseline NAME (baselines/NAME.json).")
-@click.option("--baselines-dir", metavar="DIR", default=None,
-              help="Baselines directory (default: $SKBBENCH_BASELINES or ./baselines).")
+@click.option(
+    "-o",
+    "--output",
+    metavar="FILE",
+    help="Write the result document to FILE, atomically (YAML when FILE ends in "
+    ".yaml/.yml, else JSON).",
+)
+@click.option(
+    "--output-format",
+    type=click.Choice(["json", "yaml"]),
+    default=None,
+    help="Format of FILE, overriding its suffix.",
+)
+@click.option(
+    "--save-baseline",
+    metavar="NAME",
+    help="Also store the results as a new baseline NAME (baselines/NAME.json).",
+)
+@click.option(
+    "--baselines-dir",
+    metavar="DIR",
+    default=None,
+    help="Baselines directory (default: $SKBBENCH_BASELINES or ./baselines).",
+)
 @click.pass_context
-def run(ctx: click.Context, configs: tuple[str, ...], output: str | None,
-        output_format: str | None, save_baseline: str | None,
-        baselines_dir: str | None) -> None:
+def run(
+    ctx: click.Context,
+    configs: tuple[str, ...],
+    output: str | None,
+    output_format: str | None,
+    save_baseline: str | None,
+    baselines_dir: str | None,
+) -> None:
     """Run the benchmarks described by YAML CONFIG files (see configs/).
 
     A config is a mapping: `benchmark: NAME` plus that benchmark's options, exactly the
@@ -80,8 +100,10 @@ def run(ctx: click.Context, configs: tuple[str, ...], output: str | None,
     cfgs = [config.load_file(path) for path in configs]
     labels = [Path(p).stem for p in configs]
     if len(cfgs) > 1 and len(set(labels)) != len(labels):
-        raise UsageError("two configs have the same file name stem "
-                         f"({', '.join(labels)}): rename one so its cases keep distinct keys")
+        raise UsageError(
+            "two configs have the same file name stem "
+            f"({', '.join(labels)}): rename one so its cases keep distinct keys"
+        )
     if output:  # fail before a long run, not after it
         format_for_path(output, output_format)
         parent = Path(output).parent
@@ -90,8 +112,10 @@ def run(ctx: click.Context, configs: tuple[str, ...], output: str | None,
     if save_baseline:
         path = baselines.baseline_path(save_baseline, baselines_dir)
         if path.exists():
-            raise UsageError(f"baseline '{save_baseline}' already exists ({path}): use "
-                             f"'skbbench baseline update {save_baseline} RESULTS' to replace it")
+            raise UsageError(
+                f"baseline '{save_baseline}' already exists ({path}): use "
+                f"'skbbench baseline update {save_baseline} RESULTS' to replace it"
+            )
     from skbbench.cli.progress import Progress
     from skbbench.report.formats import render
     from skbbench.session import execute
@@ -116,8 +140,9 @@ def run(ctx: click.Context, configs: tuple[str, ...], output: str | None,
         write_document(merged, output, output_format)
     if save_baseline:
         path = baselines.save(save_baseline, merged, baselines_dir)
-        click.echo(f"saved baseline '{save_baseline}' ({path}, {len(merged['cases'])} cases)",
-                   err=True)
+        click.echo(
+            f"saved baseline '{save_baseline}' ({path}, {len(merged['cases'])} cases)", err=True
+        )
 
 
 # --------------------------------------------------------------------------------------
@@ -127,32 +152,82 @@ def run(ctx: click.Context, configs: tuple[str, ...], output: str | None,
 @click.command("compare", epilog=EXIT_HELP)
 @click.argument("baseline", metavar="BASELINE")
 @click.argument("current", metavar="CURRENT")
-@click.option("--threshold", default="5", show_default=True, metavar="PCT",
-              help="Minimum effect in percent: a median ratio closer to 1 is 'no change'.")
-@click.option("--alpha", default="0.05", show_default=True, metavar="P",
-              help="Significance level of the Mann-Whitney U test on the repeats.")
-@click.option("--metric", type=click.Choice(["cycles", "ns"]), default="cycles",
-              show_default=True, help="Per-element value compared: TSC cycles or wall ns.")
-@click.option("--mode", type=click.Choice(["absolute", "relative"]), default="absolute",
-              show_default=True,
-              help="absolute: judge each case's values (same machine). relative: judge only "
-                   "counters and the --ratio between two variants of each run (across "
-                   "machines, CI).")
-@click.option("--ratio", metavar="NUM/DEN", default=None,
-              help="Relative mode: variants whose per-group ratio is compared, e.g. "
-                   "after/before (cases carry params.variant).")
-@click.option("--tolerance", default="25", show_default=True, metavar="PCT",
-              help="Relative mode: allowed change of a variant ratio, in percent.")
-@click.option("--stat", type=click.Choice(["median", "min"]), default="median",
-              show_default=True, help="Relative mode: statistic of the repeats in a ratio.")
-@click.option("--variant-key", default="variant", show_default=True, metavar="KEY",
-              help="Relative mode: the params key naming the variant.")
-@click.option("--only-changes", is_flag=True,
-              help="List only the cases whose verdict is not 'no change'.")
+@click.option(
+    "--threshold",
+    default="5",
+    show_default=True,
+    metavar="PCT",
+    help="Minimum effect in percent: a median ratio closer to 1 is 'no change'.",
+)
+@click.option(
+    "--alpha",
+    default="0.05",
+    show_default=True,
+    metavar="P",
+    help="Significance level of the Mann-Whitney U test on the repeats.",
+)
+@click.option(
+    "--metric",
+    type=click.Choice(["cycles", "ns"]),
+    default="cycles",
+    show_default=True,
+    help="Per-element value compared: TSC cycles or wall ns.",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["absolute", "relative"]),
+    default="absolute",
+    show_default=True,
+    help="absolute: judge each case's values (same machine). relative: judge only "
+    "counters and the --ratio between two variants of each run (across "
+    "machines, CI).",
+)
+@click.option(
+    "--ratio",
+    metavar="NUM/DEN",
+    default=None,
+    help="Relative mode: variants whose per-group ratio is compared, e.g. "
+    "after/before (cases carry params.variant).",
+)
+@click.option(
+    "--tolerance",
+    default="25",
+    show_default=True,
+    metavar="PCT",
+    help="Relative mode: allowed change of a variant ratio, in percent.",
+)
+@click.option(
+    "--stat",
+    type=click.Choice(["median", "min"]),
+    default="median",
+    show_default=True,
+    help="Relative mode: statistic of the repeats in a ratio.",
+)
+@click.option(
+    "--variant-key",
+    default="variant",
+    show_default=True,
+    metavar="KEY",
+    help="Relative mode: the params key naming the variant.",
+)
+@click.option(
+    "--only-changes", is_flag=True, help="List only the cases whose verdict is not 'no change'."
+)
 @click.pass_context
-def compare(ctx: click.Context, baseline: str, current: str, threshold: str, alpha: str,
-            metric: str, mode: str, ratio: str | None, tolerance: str, stat: str,
-            variant_key: str, only_changes: bool) -> int:
+def compare(
+    ctx: click.Context,
+    baseline: str,
+    current: str,
+    threshold: str,
+    alpha: str,
+    metric: str,
+    mode: str,
+    ratio: str | None,
+    tolerance: str,
+    stat: str,
+    variant_key: str,
+    only_changes: bool,
+) -> int:
     """Compare result file CURRENT against BASELINE (a result file, or the name of a
     stored baseline such as `ci`).
 
@@ -175,13 +250,21 @@ def compare(ctx: click.Context, baseline: str, current: str, threshold: str, alp
     cur_doc = load_document(current)
     base_name = baseline if Path(baseline).exists() else str(baselines.baseline_path(baseline))
     comp = compare_documents(
-        base_doc, cur_doc, baseline_name=base_name, current_name=current, metric=metric,
-        threshold=thr, alpha=a, mode=mode, ratio=ratio, tolerance=tol, stat=stat,
+        base_doc,
+        cur_doc,
+        baseline_name=base_name,
+        current_name=current,
+        metric=metric,
+        threshold=thr,
+        alpha=a,
+        mode=mode,
+        ratio=ratio,
+        tolerance=tol,
+        stat=stat,
         variant_key=variant_key,
     )
     fmt = _fmt(ctx)
-    click.echo(render_comparison(comp, "table" if fmt == "kernel" else fmt, only_changes),
-               nl=False)
+    click.echo(render_comparison(comp, "table" if fmt == "kernel" else fmt, only_changes), nl=False)
     return comp.exit_status
 
 
@@ -198,9 +281,13 @@ def baseline() -> None:
     """
 
 
-_dir_option = click.option("--dir", "directory", metavar="DIR", default=None,
-                           help="Baselines directory (default: $SKBBENCH_BASELINES or "
-                                "./baselines).")
+_dir_option = click.option(
+    "--dir",
+    "directory",
+    metavar="DIR",
+    default=None,
+    help="Baselines directory (default: $SKBBENCH_BASELINES or ./baselines).",
+)
 
 
 @baseline.command("save")
@@ -254,8 +341,13 @@ def baseline_list(ctx: click.Context, directory: str | None) -> None:
 
     keys = ["name", "created", "command", "cases", "cpu_model", "git_commit", "error"]
     keys = [k for k in keys if any(k in r for r in rows)]
-    click.echo(tabulate([[r.get(k, "") for k in keys] for r in rows], headers=keys,
-                        tablefmt="github" if fmt == "markdown" else "simple"))
+    click.echo(
+        tabulate(
+            [[r.get(k, "") for k in keys] for r in rows],
+            headers=keys,
+            tablefmt="github" if fmt == "markdown" else "simple",
+        )
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -264,15 +356,27 @@ def baseline_list(ctx: click.Context, directory: str | None) -> None:
 
 @click.command("plot")
 @click.argument("results", nargs=-1, required=True, metavar="RESULTS...")
-@click.option("-o", "--output", required=True, metavar="FILE.png",
-              help="Image to write (.png, .svg or .pdf), atomically.")
-@click.option("--metric", type=click.Choice(["cycles", "ns"]), default="cycles",
-              show_default=True, help="Per-element value on the y axis.")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    metavar="FILE.png",
+    help="Image to write (.png, .svg or .pdf), atomically.",
+)
+@click.option(
+    "--metric",
+    type=click.Choice(["cycles", "ns"]),
+    default="cycles",
+    show_default=True,
+    help="Per-element value on the y axis.",
+)
 @click.option("--title", default=None, help="Plot title.")
-@click.option("--no-published", is_flag=True,
-              help="Do not draw the seed post's published values as markers.")
-def plot(results: tuple[str, ...], output: str, metric: str, title: str | None,
-         no_published: bool) -> None:
+@click.option(
+    "--no-published", is_flag=True, help="Do not draw the seed post's published values as markers."
+)
+def plot(
+    results: tuple[str, ...], output: str, metric: str, title: str | None, no_published: bool
+) -> None:
     """Plot cycles per element against bulk size (log x axis), one line per variant of
     each RESULTS file, with the published values as markers where they exist.
 
@@ -282,8 +386,7 @@ def plot(results: tuple[str, ...], output: str, metric: str, title: str | None,
     from skbbench.results import load_document
 
     docs: list[tuple[str, dict[str, Any]]] = [(p, load_document(p)) for p in results]
-    lines = plot_documents(docs, output, metric=metric, published=not no_published,
-                           title=title)
+    lines = plot_documents(docs, output, metric=metric, published=not no_published, title=title)
     click.echo(f"wrote {output} ({lines} line(s))", err=True)
 
 

@@ -72,8 +72,9 @@ def calibration() -> SpinCalibration:
 
         short, long_ = per_call(_SHORT), per_call(_LONG)
         per_iter = max((long_ - short) / (_LONG - _SHORT), 1e-3)
-        _calibration = SpinCalibration(overhead=max(short - per_iter * _SHORT, 0.0),
-                                       per_iter=per_iter)
+        _calibration = SpinCalibration(
+            overhead=max(short - per_iter * _SHORT, 0.0), per_iter=per_iter
+        )
     return _calibration
 
 

@@ -68,7 +68,8 @@ def check_size(size: int, what: str = "ring size") -> None:
         raise UsageError(f"{what} {size}: must be a power of two (alf_queue_alloc: -EINVAL)")
     if size > ALF_MAX_SIZE:
         raise UsageError(
-            f"{what} {size}: larger than the maximum {ALF_MAX_SIZE} (alf_queue_alloc: -EINVAL)")
+            f"{what} {size}: larger than the maximum {ALF_MAX_SIZE} (alf_queue_alloc: -EINVAL)"
+        )
 
 
 def alf_queue_alloc(size: int) -> np.ndarray:

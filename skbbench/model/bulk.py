@@ -68,8 +68,12 @@ BULK_FALLBACK = 0
 BULK_BEFORE = 1
 BULK_AFTER = 2
 BULK_KFREE = 3
-VARIANTS = {"fallback": BULK_FALLBACK, "before": BULK_BEFORE, "after": BULK_AFTER,
-            "kfree_bulk": BULK_KFREE}
+VARIANTS = {
+    "fallback": BULK_FALLBACK,
+    "before": BULK_BEFORE,
+    "after": BULK_AFTER,
+    "kfree_bulk": BULK_KFREE,
+}
 
 
 def variant_id(name: str | int) -> int:

@@ -56,9 +56,7 @@ def page_alloc_words(capacity: int) -> int:
     return PA_STACK + ((capacity + 7) // 8) * 8
 
 
-def page_alloc_init(
-    s: np.ndarray, pa: int, heads: list[int], order: int, page_base: int
-) -> None:
+def page_alloc_init(s: np.ndarray, pa: int, heads: list[int], order: int, page_base: int) -> None:
     """Python-side setup: every block in ``heads`` free; the first one is handed out first."""
     s[pa + PA_LOCK] = 0
     s[pa + PA_NR_FREE] = len(heads)

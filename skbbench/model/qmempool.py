@@ -123,9 +123,18 @@ ST_LEAKED = 10  # objects leaked by the refill error path (off-by-one)
 ST_SLAB_NULL = 11  # kmem_cache_alloc returned NULL
 NR_STATS = 12
 STAT_NAMES = (
-    "alloc_from_sharedq", "sharedq_empty", "slab_refill", "kmem_cache_alloc",
-    "free_to_sharedq", "free_to_slab", "kmem_cache_free", "sharedq_mp_enqueue",
-    "sharedq_mc_dequeue", "bh_disable_enable", "leaked", "slab_null",
+    "alloc_from_sharedq",
+    "sharedq_empty",
+    "slab_refill",
+    "kmem_cache_alloc",
+    "free_to_sharedq",
+    "free_to_slab",
+    "kmem_cache_free",
+    "sharedq_mp_enqueue",
+    "sharedq_mc_dequeue",
+    "bh_disable_enable",
+    "leaked",
+    "slab_null",
 )
 
 BUG_LOCALQ_REFILL = 1  # alf_sp_enqueue into the empty localq failed
@@ -149,14 +158,14 @@ _U32 = np.uint64(0xFFFFFFFF)
 @njit(inline="always", nogil=True)
 def _sharedq(pool):  # type: ignore[no-untyped-def]
     a = pool[PH_SHAREDQ]
-    return pool[np.uintp(a):np.uintp(a + np.uint64(RING) + pool[PH_SHAREDQ_SZ])]
+    return pool[np.uintp(a) : np.uintp(a + np.uint64(RING) + pool[PH_SHAREDQ_SZ])]
 
 
 @njit(inline="always", nogil=True)
 def _localq(pool, cpu):  # type: ignore[no-untyped-def]
     stride = pool[PH_LOCALQ_STRIDE]
     a = pool[PH_LOCALQ] + np.uint64(cpu) * stride
-    return pool[np.uintp(a):np.uintp(a + stride)]
+    return pool[np.uintp(a) : np.uintp(a + stride)]
 
 
 @njit(inline="always", nogil=True)
@@ -167,7 +176,7 @@ def _percpu(pool, cpu):  # type: ignore[no-untyped-def]
 @njit(inline="always", nogil=True)
 def _elems(pool, cpu):  # type: ignore[no-untyped-def]
     a = _percpu(pool, cpu) + np.uint64(PC_ELEMS)
-    return pool[np.uintp(a):np.uintp(a + _BULK)]
+    return pool[np.uintp(a) : np.uintp(a + _BULK)]
 
 
 @njit(inline="always", nogil=True)
@@ -373,10 +382,13 @@ def _u64_view(typingctx, addr):  # type: ignore[no-untyped-def]
         ary = context.make_array(arrty)(context, builder)
         data = builder.inttoptr(args[0], context.get_data_type(types.uint64).as_pointer())
         context.populate_array(
-            ary, data=data,
+            ary,
+            data=data,
             shape=cgutils.pack_array(builder, [ir.Constant(i64, 1 << 40)]),
             strides=cgutils.pack_array(builder, [ir.Constant(i64, 8)]),
-            itemsize=ir.Constant(i64, 8), meminfo=None)
+            itemsize=ir.Constant(i64, 8),
+            meminfo=None,
+        )
         return ary._getvalue()
 
     return sig, codegen
@@ -393,8 +405,10 @@ def call_qmempool_alloc(typingctx, fn, pool_addr, s_addr, cpu):  # type: ignore[
         i64 = ir.IntType(64)
         fnty = ir.FunctionType(i64, [i64, i64, i64])
         target = builder.inttoptr(args[0], fnty.as_pointer())
-        vals = [context.cast(builder, v, t, types.uint64)
-                for v, t in zip(args[1:], signature.args[1:], strict=True)]
+        vals = [
+            context.cast(builder, v, t, types.uint64)
+            for v, t in zip(args[1:], signature.args[1:], strict=True)
+        ]
         return builder.call(target, vals)
 
     return sig, codegen
@@ -411,8 +425,10 @@ def call_qmempool_free(typingctx, fn, pool_addr, s_addr, cpu, elem):  # type: ig
         i64 = ir.IntType(64)
         fnty = ir.FunctionType(ir.VoidType(), [i64, i64, i64, i64])
         target = builder.inttoptr(args[0], fnty.as_pointer())
-        vals = [context.cast(builder, v, t, types.uint64)
-                for v, t in zip(args[1:], signature.args[1:], strict=True)]
+        vals = [
+            context.cast(builder, v, t, types.uint64)
+            for v, t in zip(args[1:], signature.args[1:], strict=True)
+        ]
         builder.call(target, vals)
         return context.get_dummy_value()
 
@@ -459,8 +475,12 @@ class Exported:
 
 
 def exported() -> Exported:
-    return Exported(qmempool_alloc.address, qmempool_free.address,
-                    qmempool_alloc_softirq.address, qmempool_free_softirq.address)
+    return Exported(
+        qmempool_alloc.address,
+        qmempool_free.address,
+        qmempool_alloc_softirq.address,
+        qmempool_free_softirq.address,
+    )
 
 
 # --- create / destroy ------------------------------------------------------------------------
@@ -584,8 +604,12 @@ class QMemPool:
         return n
 
     def params(self) -> dict[str, Any]:
-        return {"localq_sz": self.localq_sz, "sharedq_sz": self.sharedq_sz,
-                "prealloc": self.prealloc, "nr_cpus": self.nr_cpus}
+        return {
+            "localq_sz": self.localq_sz,
+            "sharedq_sz": self.sharedq_sz,
+            "prealloc": self.prealloc,
+            "nr_cpus": self.nr_cpus,
+        }
 
 
 @njit(nogil=True, cache=True, _nrt=False)
@@ -619,7 +643,8 @@ def check_sizes(localq_sz: int, sharedq_sz: int, prealloc: int) -> list[str]:
     if localq_sz > ALF_MAX_SIZE or sharedq_sz > ALF_MAX_SIZE:
         raise UsageError(
             f"qmempool: queue sizes ({localq_sz}/{sharedq_sz}): larger than the ALF maximum "
-            f"{ALF_MAX_SIZE} (alf_queue_alloc: -EINVAL)")
+            f"{ALF_MAX_SIZE} (alf_queue_alloc: -EINVAL)"
+        )
     if prealloc < 0 or prealloc > sharedq_sz:
         raise UsageError(f"qmempool: prealloc({prealloc}) too big for sharedq size({sharedq_sz})")
     if prealloc % QMEMPOOL_BULK != 0:
@@ -627,8 +652,14 @@ def check_sizes(localq_sz: int, sharedq_sz: int, prealloc: int) -> list[str]:
     return []
 
 
-def qmempool_create(localq_sz: int, sharedq_sz: int, prealloc: int, kmem: SlubCache | None,
-                    nr_cpus: int | None = None, cpu: int = 0) -> QMemPool:
+def qmempool_create(
+    localq_sz: int,
+    sharedq_sz: int,
+    prealloc: int,
+    kmem: SlubCache | None,
+    nr_cpus: int | None = None,
+    cpu: int = 0,
+) -> QMemPool:
     # qmempool_create: checks, sharedq + prealloc (one MP enqueue each), localq per CPU
     warnings = check_sizes(localq_sz, sharedq_sz, prealloc)
     if kmem is None:
@@ -649,12 +680,20 @@ def qmempool_create(localq_sz: int, sharedq_sz: int, prealloc: int, kmem: SlubCa
     pool[PH_LOCALQ] = localq_off
     pool[PH_LOCALQ_STRIDE] = stride
     pool[PH_PERCPU] = percpu_off
-    for a, size in [(sharedq_off, sharedq_sz)] + [(localq_off + c * stride, localq_sz)
-                                                  for c in range(n)]:
+    for a, size in [(sharedq_off, sharedq_sz)] + [
+        (localq_off + c * stride, localq_sz) for c in range(n)
+    ]:
         pool[a + 0] = size  # alf_queue_alloc: size, mask
         pool[a + 1] = size - 1
-    mp = QMemPool(pool=pool, cache=kmem, localq_sz=localq_sz, sharedq_sz=sharedq_sz,
-                  prealloc=prealloc, nr_cpus=n, warnings=tuple(warnings))
+    mp = QMemPool(
+        pool=pool,
+        cache=kmem,
+        localq_sz=localq_sz,
+        sharedq_sz=sharedq_sz,
+        prealloc=prealloc,
+        nr_cpus=n,
+        warnings=tuple(warnings),
+    )
     if prealloc:
         got = int(_prealloc(pool, kmem.s, cpu, prealloc, np.zeros(1, dtype=np.uint64)))
         mp.raise_if_error()

@@ -137,28 +137,84 @@ MAX_OBJECT_SIZE = PAGE_SIZE << SLUB_MAX_ORDER  # larger objects do not fit an or
 
 # enum stat_item (v4.4 include/linux/slub_def.h), same order and names.
 STAT_ITEMS = (
-    "ALLOC_FASTPATH", "ALLOC_SLOWPATH", "FREE_FASTPATH", "FREE_SLOWPATH", "FREE_FROZEN",
-    "FREE_ADD_PARTIAL", "FREE_REMOVE_PARTIAL", "ALLOC_FROM_PARTIAL", "ALLOC_SLAB",
-    "ALLOC_REFILL", "ALLOC_NODE_MISMATCH", "FREE_SLAB", "CPUSLAB_FLUSH", "DEACTIVATE_FULL",
-    "DEACTIVATE_EMPTY", "DEACTIVATE_TO_HEAD", "DEACTIVATE_TO_TAIL",
-    "DEACTIVATE_REMOTE_FREES", "DEACTIVATE_BYPASS", "ORDER_FALLBACK",
-    "CMPXCHG_DOUBLE_CPU_FAIL", "CMPXCHG_DOUBLE_FAIL", "CPU_PARTIAL_ALLOC",
-    "CPU_PARTIAL_FREE", "CPU_PARTIAL_NODE", "CPU_PARTIAL_DRAIN",
+    "ALLOC_FASTPATH",
+    "ALLOC_SLOWPATH",
+    "FREE_FASTPATH",
+    "FREE_SLOWPATH",
+    "FREE_FROZEN",
+    "FREE_ADD_PARTIAL",
+    "FREE_REMOVE_PARTIAL",
+    "ALLOC_FROM_PARTIAL",
+    "ALLOC_SLAB",
+    "ALLOC_REFILL",
+    "ALLOC_NODE_MISMATCH",
+    "FREE_SLAB",
+    "CPUSLAB_FLUSH",
+    "DEACTIVATE_FULL",
+    "DEACTIVATE_EMPTY",
+    "DEACTIVATE_TO_HEAD",
+    "DEACTIVATE_TO_TAIL",
+    "DEACTIVATE_REMOTE_FREES",
+    "DEACTIVATE_BYPASS",
+    "ORDER_FALLBACK",
+    "CMPXCHG_DOUBLE_CPU_FAIL",
+    "CMPXCHG_DOUBLE_FAIL",
+    "CPU_PARTIAL_ALLOC",
+    "CPU_PARTIAL_FREE",
+    "CPU_PARTIAL_NODE",
+    "CPU_PARTIAL_DRAIN",
 )
 # Model events (not kernel stat items): primitives executed or charged.
 MODEL_EVENTS = (
-    "this_cpu_cmpxchg_double", "cmpxchg_double_slab", "list_lock", "irq_disable_enable",
-    "irq_save_restore", "page_alloc", "page_free", "bulk_alloc_objects",
+    "this_cpu_cmpxchg_double",
+    "cmpxchg_double_slab",
+    "list_lock",
+    "irq_disable_enable",
+    "irq_save_restore",
+    "page_alloc",
+    "page_free",
+    "bulk_alloc_objects",
     "bulk_free_objects",
 )
-(ALLOC_FASTPATH, ALLOC_SLOWPATH, FREE_FASTPATH, FREE_SLOWPATH, FREE_FROZEN,
- FREE_ADD_PARTIAL, FREE_REMOVE_PARTIAL, ALLOC_FROM_PARTIAL, ALLOC_SLAB, ALLOC_REFILL,
- ALLOC_NODE_MISMATCH, FREE_SLAB, CPUSLAB_FLUSH, DEACTIVATE_FULL, DEACTIVATE_EMPTY,
- DEACTIVATE_TO_HEAD, DEACTIVATE_TO_TAIL, DEACTIVATE_REMOTE_FREES, DEACTIVATE_BYPASS,
- ORDER_FALLBACK, CMPXCHG_DOUBLE_CPU_FAIL, CMPXCHG_DOUBLE_FAIL, CPU_PARTIAL_ALLOC,
- CPU_PARTIAL_FREE, CPU_PARTIAL_NODE, CPU_PARTIAL_DRAIN) = (np.uint64(i) for i in range(26))
-(EV_CPU_CMPXCHG, EV_PAGE_CMPXCHG, EV_LIST_LOCK, EV_IRQ, EV_IRQSAVE, EV_PAGE_ALLOC,
- EV_PAGE_FREE, EV_BULK_ALLOC, EV_BULK_FREE) = (np.uint64(26 + i) for i in range(9))
+(
+    ALLOC_FASTPATH,
+    ALLOC_SLOWPATH,
+    FREE_FASTPATH,
+    FREE_SLOWPATH,
+    FREE_FROZEN,
+    FREE_ADD_PARTIAL,
+    FREE_REMOVE_PARTIAL,
+    ALLOC_FROM_PARTIAL,
+    ALLOC_SLAB,
+    ALLOC_REFILL,
+    ALLOC_NODE_MISMATCH,
+    FREE_SLAB,
+    CPUSLAB_FLUSH,
+    DEACTIVATE_FULL,
+    DEACTIVATE_EMPTY,
+    DEACTIVATE_TO_HEAD,
+    DEACTIVATE_TO_TAIL,
+    DEACTIVATE_REMOTE_FREES,
+    DEACTIVATE_BYPASS,
+    ORDER_FALLBACK,
+    CMPXCHG_DOUBLE_CPU_FAIL,
+    CMPXCHG_DOUBLE_FAIL,
+    CPU_PARTIAL_ALLOC,
+    CPU_PARTIAL_FREE,
+    CPU_PARTIAL_NODE,
+    CPU_PARTIAL_DRAIN,
+) = (np.uint64(i) for i in range(26))
+(
+    EV_CPU_CMPXCHG,
+    EV_PAGE_CMPXCHG,
+    EV_LIST_LOCK,
+    EV_IRQ,
+    EV_IRQSAVE,
+    EV_PAGE_ALLOC,
+    EV_PAGE_FREE,
+    EV_BULK_ALLOC,
+    EV_BULK_FREE,
+) = (np.uint64(26 + i) for i in range(9))
 STAT_STRIDE = 40  # words per CPU: 26 stat items + 9 model events, padded to 5 lines
 
 # --------------------------------------------------------------------------------------
@@ -240,8 +296,14 @@ ERR_DOUBLE_FREE = 1
 ERR_FOREIGN = 2
 ERR_INVARIANT = 3
 ERR_HANDED_TWICE = 4
-OP_NAMES = {1: "kmem_cache_alloc", 2: "kmem_cache_free", 3: "kmem_cache_alloc_bulk",
-            4: "kmem_cache_free_bulk", 5: "flush_all", 6: "validate"}
+OP_NAMES = {
+    1: "kmem_cache_alloc",
+    2: "kmem_cache_free",
+    3: "kmem_cache_alloc_bulk",
+    4: "kmem_cache_free_bulk",
+    5: "flush_all",
+    6: "validate",
+}
 # Invariant sub-codes (H_ERR_AUX for ERR_INVARIANT).
 INVARIANTS = {
     1: "slab freelist points outside its slab or off an object boundary",
@@ -989,9 +1051,7 @@ def _is_slab(s, page):  # type: ignore[no-untyped-def]
     addr = page << _PAGE_SHIFT
     if addr < s[H_ARENA_START] or addr >= s[H_ARENA_END]:
         return False
-    if ((addr - s[H_ARENA_START]) >> s[H_SLAB_SHIFT]) << s[H_SLAB_SHIFT] != addr - s[
-        H_ARENA_START
-    ]:
+    if ((addr - s[H_ARENA_START]) >> s[H_SLAB_SHIFT]) << s[H_SLAB_SHIFT] != addr - s[H_ARENA_START]:
         return False
     return (s[_pg(s, page) + _PG_FLAGS] & _PG_SLAB) != _0
 
@@ -1078,8 +1138,12 @@ def validate_slab_cache(s, op):  # type: ignore[no-untyped-def]
     page = s[n + _N_HEAD]
     while page != _0:
         pg = _pg(s, page)
-        if (not _is_slab(s, page) or _frozen(s[pg + _PG_COUNTERS]) != _0
-                or s[pg + _PG_PREV] != prev or s[pg] == _0):
+        if (
+            not _is_slab(s, page)
+            or _frozen(s[pg + _PG_COUNTERS]) != _0
+            or s[pg + _PG_PREV] != prev
+            or s[pg] == _0
+        ):
             _set_err(s, ERR_INVARIANT, page << _PAGE_SHIFT, _0, 11, op)
             return False
         k = mark + _slab_index(s, page)
@@ -1260,8 +1324,14 @@ def order_objects(order: int, size: int, reserved: int = 0) -> int:
     return ((PAGE_SIZE << order) - reserved) // size
 
 
-def slab_order(size: int, min_objects: int, max_order: int, fract_leftover: int,
-               reserved: int = 0, min_order: int = 0) -> int:
+def slab_order(
+    size: int,
+    min_objects: int,
+    max_order: int,
+    fract_leftover: int,
+    reserved: int = 0,
+    min_order: int = 0,
+) -> int:
     """slab_order (v4.4): first order whose leftover is at most 1/fract_leftover."""
     if order_objects(min_order, size, reserved) > MAX_OBJS_PER_PAGE:
         return get_order(size * MAX_OBJS_PER_PAGE) - 1
@@ -1354,11 +1424,17 @@ class SlubCache:
 
     def params(self) -> dict[str, Any]:
         return {
-            "name": self.name, "object_size": self.object_size, "size": self.size,
-            "order": self.order, "objects_per_slab": self.objects,
-            "min_partial": self.min_partial, "cpu_partial": self.cpu_partial,
-            "nr_cpus": self.nr_cpus, "max_slabs": self.max_slabs,
-            "profile": self.profile.name, "check": self.check,
+            "name": self.name,
+            "object_size": self.object_size,
+            "size": self.size,
+            "order": self.order,
+            "objects_per_slab": self.objects,
+            "min_partial": self.min_partial,
+            "cpu_partial": self.cpu_partial,
+            "nr_cpus": self.nr_cpus,
+            "max_slabs": self.max_slabs,
+            "profile": self.profile.name,
+            "check": self.check,
         }
 
     def _cpu(self, cpu: int) -> int:
@@ -1432,8 +1508,12 @@ class SlubCache:
         code = int(s[H_ERR])
         if code == ERR_NONE:
             return None
-        obj, cpu, aux, op = (int(s[H_ERR_OBJ]), int(s[H_ERR_CPU]), int(s[H_ERR_AUX]),
-                             int(s[H_ERR_OP]))
+        obj, cpu, aux, op = (
+            int(s[H_ERR_OBJ]),
+            int(s[H_ERR_CPU]),
+            int(s[H_ERR_AUX]),
+            int(s[H_ERR_OP]),
+        )
         where = f"SLUB {self.name}: {OP_NAMES.get(op, 'operation')} on cpu {cpu}"
         if code == ERR_DOUBLE_FREE:
             return f"{where}: double free of object 0x{obj:x} (object already free)"
@@ -1464,20 +1544,19 @@ class SlubCache:
         """Objects per __slab_free call -> number of calls (all CPUs)."""
         base = int(self.s[H_HIST_BASE])
         stride = int(self.s[H_HIST_STRIDE])
-        block = self.s[base: base + stride * self.nr_cpus].reshape(self.nr_cpus, stride)
+        block = self.s[base : base + stride * self.nr_cpus].reshape(self.nr_cpus, stride)
         row = block.sum(axis=0)
         return {i: int(row[i]) for i in range(stride) if row[i]}
 
     def _stat_block(self) -> np.ndarray:
         base = int(self.s[H_STAT_BASE])
-        return self.s[base: base + STAT_STRIDE * self.nr_cpus].reshape(
-            self.nr_cpus, STAT_STRIDE)
+        return self.s[base : base + STAT_STRIDE * self.nr_cpus].reshape(self.nr_cpus, STAT_STRIDE)
 
     def reset_counters(self) -> None:
         """Zero stats, events and the histogram (e.g. after a warm-up)."""
         self._stat_block()[:] = 0
         base = int(self.s[H_HIST_BASE])
-        self.s[base: base + int(self.s[H_HIST_STRIDE]) * self.nr_cpus] = 0
+        self.s[base : base + int(self.s[H_HIST_STRIDE]) * self.nr_cpus] = 0
 
     def live_objects(self) -> int:
         """Objects handed out, from the model's own state: the inuse of every slab
@@ -1627,18 +1706,35 @@ def kmem_cache_create(
     heads = [first + (k << order) for k in range(max_slabs)]
     page_alloc_init(s, pa_base, heads, order, page_base)
     return SlubCache(
-        s=s, name=name, object_size=object_size, size=size, order=order, objects=objects,
-        min_partial=minp, cpu_partial=cpup, nr_cpus=nr_cpus, max_slabs=max_slabs,
-        profile=prof, check=bool(check),
+        s=s,
+        name=name,
+        object_size=object_size,
+        size=size,
+        order=order,
+        objects=objects,
+        min_partial=minp,
+        cpu_partial=cpup,
+        nr_cpus=nr_cpus,
+        max_slabs=max_slabs,
+        profile=prof,
+        check=bool(check),
     )
 
 
 # The bulk API lives in skbbench.model.bulk (it imports this module); its names are
 # importable from here too, resolved on first use (PEP 562) to avoid an import cycle.
 _BULK_NAMES = (
-    "BULK_FALLBACK", "BULK_BEFORE", "BULK_AFTER", "BULK_KFREE", "VARIANTS", "variant_id",
-    "kmem_cache_alloc_bulk", "kmem_cache_free_bulk", "kmem_cache_alloc_bulk_checked",
-    "kmem_cache_free_bulk_checked", "build_detached_freelist",
+    "BULK_FALLBACK",
+    "BULK_BEFORE",
+    "BULK_AFTER",
+    "BULK_KFREE",
+    "VARIANTS",
+    "variant_id",
+    "kmem_cache_alloc_bulk",
+    "kmem_cache_free_bulk",
+    "kmem_cache_alloc_bulk_checked",
+    "kmem_cache_free_bulk_checked",
+    "build_detached_freelist",
 )
 
 

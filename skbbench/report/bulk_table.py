@@ -144,13 +144,15 @@ def render_kernel(doc: dict[str, Any]) -> list[str]:
     lines = [header_line(LABELS.get(a, a), LABELS.get(b, b))]
     if want_published and test == "01":
         pub = load_published()
-        lines[0] += (
-            f" | published ({pub['machine']}): {LABELS['before']} - {LABELS['after']}"
-        )
+        lines[0] += f" | published ({pub['machine']}): {LABELS['before']} - {LABELS['after']}"
     for key, ra, rb in rows:
         if ra is None or rb is None:
-            lines.append(f"{key} - " + ("missing" if ra is None else f"{ra[0]} cycles(tsc)")
-                         + " - " + ("missing" if rb is None else f"{rb[0]} cycles(tsc)"))
+            lines.append(
+                f"{key} - "
+                + ("missing" if ra is None else f"{ra[0]} cycles(tsc)")
+                + " - "
+                + ("missing" if rb is None else f"{rb[0]} cycles(tsc)")
+            )
             continue
         line = row_line(key, ra, rb)
         if published and key in published:
@@ -173,8 +175,7 @@ def render_tables(doc: dict[str, Any]) -> list[tuple[str, list[str], list[list[A
     cfg = doc.get("config", {})
     want_published = bool(cfg.get("published")) and str(cfg.get("test", "01")) == "01"
     published = published_rows() if want_published else {}
-    headers = ["bulk", f"{a} cycles(tsc)", f"{a} ns", f"{b} cycles(tsc)", f"{b} ns",
-               "improved %"]
+    headers = ["bulk", f"{a} cycles(tsc)", f"{a} ns", f"{b} cycles(tsc)", f"{b} ns", "improved %"]
     if published:
         headers += ["published before", "published after", "published improved %"]
     out = []

@@ -58,17 +58,33 @@ def case_rows(comp: Comparison, only_changes: bool = False) -> list[list[str]]:
     for c in comp.cases:
         if only_changes and c.verdict == "no change":
             continue
-        rows.append([
-            _case_label(c, show), _num(c.base_median), _num(c.cur_median), _num(c.ratio),
-            _change(c.ratio), _p(c.p_value), c.verdict, c.detail,
-        ])
+        rows.append(
+            [
+                _case_label(c, show),
+                _num(c.base_median),
+                _num(c.cur_median),
+                _num(c.ratio),
+                _change(c.ratio),
+                _p(c.p_value),
+                c.verdict,
+                c.detail,
+            ]
+        )
     return rows
 
 
 def ratio_rows(comp: Comparison) -> list[list[str]]:
-    return [[r.group, _num(r.base_ratio), _num(r.cur_ratio),
-             "-" if r.change is None else f"{r.change * 100:+.1f}%", r.verdict, r.detail]
-            for r in comp.ratios]
+    return [
+        [
+            r.group,
+            _num(r.base_ratio),
+            _num(r.cur_ratio),
+            "-" if r.change is None else f"{r.change * 100:+.1f}%",
+            r.verdict,
+            r.detail,
+        ]
+        for r in comp.ratios
+    ]
 
 
 def counter_rows(comp: Comparison) -> list[list[str]]:
@@ -84,11 +100,16 @@ def _header(comp: Comparison) -> list[str]:
             f"{comp.threshold * 100:g}%; significance: Mann-Whitney U, alpha {comp.alpha:g}"
         )
     else:
-        what = (f"variant ratio {comp.ratio} of the {comp.stat} {unit} per element, "
-                f"tolerance +-{comp.tolerance * 100:g}%" if comp.ratio
-                else "no --ratio given: only counters and case failures are checked")
-        lines.append(f"relative mode: {what}; counters compared exactly; absolute "
-                     "values shown for information only")
+        what = (
+            f"variant ratio {comp.ratio} of the {comp.stat} {unit} per element, "
+            f"tolerance +-{comp.tolerance * 100:g}%"
+            if comp.ratio
+            else "no --ratio given: only counters and case failures are checked"
+        )
+        lines.append(
+            f"relative mode: {what}; counters compared exactly; absolute "
+            "values shown for information only"
+        )
     return lines
 
 
@@ -102,8 +123,9 @@ def summary_line(comp: Comparison) -> str:
     counts = ", ".join(f"{n} {v}" for v, n in comp.verdict_counts().items())
     if comp.mode == "relative":
         ok = sum(r.verdict == "ok" for r in comp.ratios)
-        counts = (f"{ok}/{len(comp.ratios)} variant ratios within tolerance, " if comp.ratio
-                  else "") + f"counters of {len(comp.cases)} cases compared"
+        counts = (
+            f"{ok}/{len(comp.ratios)} variant ratios within tolerance, " if comp.ratio else ""
+        ) + f"counters of {len(comp.cases)} cases compared"
     fails = comp.failures()
     if fails:
         return f"{counts} -> REGRESSION: " + "; ".join(fails)
@@ -116,34 +138,58 @@ def render_text(comp: Comparison, tablefmt: str = "simple", only_changes: bool =
     unit = UNITS[comp.metric]
     rows = case_rows(comp, only_changes)
     if rows:
-        headers = ["case", f"baseline {unit}", f"current {unit}", "ratio", "change", "p",
-                   "verdict", "note"]
+        headers = [
+            "case",
+            f"baseline {unit}",
+            f"current {unit}",
+            "ratio",
+            "change",
+            "p",
+            "verdict",
+            "note",
+        ]
         parts.append(_tabulate(rows, headers, tablefmt))
     elif only_changes:
         parts.append(f"all {len(comp.cases)} common cases: no change")
     small = [c for c in comp.cases if c.verdict == "not significant" and c.detail]
     if small:
         reps = small[0].repeats
-        parts.append(f"NOTE: with {reps[0]} vs {reps[1]} repeats the smallest possible p is "
-                     f"{min_p_value(*reps):.3g}: use repeat >= 4 to detect changes at "
-                     f"alpha {comp.alpha:g}")
+        parts.append(
+            f"NOTE: with {reps[0]} vs {reps[1]} repeats the smallest possible p is "
+            f"{min_p_value(*reps):.3g}: use repeat >= 4 to detect changes at "
+            f"alpha {comp.alpha:g}"
+        )
     if comp.ratios:
-        parts.append(f"Variant ratios {comp.ratio} ({comp.stat} {unit}; tolerance "
-                     f"+-{(comp.tolerance or 0) * 100:g}%):")
-        parts.append(_tabulate(ratio_rows(comp), ["group", "baseline", "current", "change",
-                                                  "verdict", "note"], tablefmt))
+        parts.append(
+            f"Variant ratios {comp.ratio} ({comp.stat} {unit}; tolerance "
+            f"+-{(comp.tolerance or 0) * 100:g}%):"
+        )
+        parts.append(
+            _tabulate(
+                ratio_rows(comp),
+                ["group", "baseline", "current", "change", "verdict", "note"],
+                tablefmt,
+            )
+        )
     if comp.counters:
         parts.append(f"Counter differences ({len(comp.counters)}):")
-        parts.append(_tabulate(counter_rows(comp), ["case", "counter", "baseline", "current"],
-                               tablefmt))
+        parts.append(
+            _tabulate(counter_rows(comp), ["case", "counter", "baseline", "current"], tablefmt)
+        )
     else:
         parts.append("Counters: identical in all common cases")
     if comp.only_baseline:
-        parts.append("Only in baseline: " + ", ".join(comp.only_baseline[:10])
-                     + (" ..." if len(comp.only_baseline) > 10 else ""))
+        parts.append(
+            "Only in baseline: "
+            + ", ".join(comp.only_baseline[:10])
+            + (" ..." if len(comp.only_baseline) > 10 else "")
+        )
     if comp.only_current:
-        parts.append("Only in current: " + ", ".join(comp.only_current[:10])
-                     + (" ..." if len(comp.only_current) > 10 else ""))
+        parts.append(
+            "Only in current: "
+            + ", ".join(comp.only_current[:10])
+            + (" ..." if len(comp.only_current) > 10 else "")
+        )
     parts.append(summary_line(comp))
     return "\n\n".join(parts) + "\n"
 

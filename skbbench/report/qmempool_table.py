@@ -29,28 +29,69 @@ WIRE_SPEED_NS = 67.2  # 10 Gbit/s, 64-byte frames + 20 bytes preamble/IFG: 84 B 
 
 # (row label, SLUB case name, qmempool case name, group)
 PAIRS: tuple[tuple[str, str, str, str], ...] = tuple(
-    [(f"fastpath reuse, {lbl}", "kmem fastpath reuse", f"qmempool fastpath {suffix}",
-      "qmempool_bench")
-     for lbl, suffix in (("exported BH-disable", "BH-disable"),
-                         ("inline BH-disable", "BH-disable+inline"),
-                         ("exported SOFTIRQ", "SOFTIRQ"),
-                         ("inline SOFTIRQ", "SOFTIRQ+inline"))]
-    + [(f"N-pattern, {lbl}", "kmem alloc+free N-pattern", f"qmempool N-pattern{suffix}",
-        "qmempool_bench")
-       for lbl, suffix in (("exported BH-disable", ""), ("inline BH-disable", "+inline"),
-                           ("exported softirq", " softirq"),
-                           ("inline softirq", " softirq+inline"))]
-    + [("parallel fastpath, inline softirq", "benchmark_kmem_cache_fastpath_reuse",
-        "parallel_qmempool_fastpath_reuse_softirq_inline", "qmempool_bench_parallel"),
-       ("parallel N-pattern, inline softirq", "parallel_kmem_cache_pattern",
-        "parallel_qmempool_pattern_softirq_inline", "qmempool_bench_parallel")]
-    + [(f"single-CPU fastpath (parallel module), {lbl}", "kmem fastpath reuse",
-        f"qmempool fastpath {suffix}", "qmempool_bench_parallel")
-       for lbl, suffix in (("exported BH-disable", "BH-disable"),
-                           ("inline SOFTIRQ", "SOFTIRQ+inline"))]
-    + [(f"single-CPU N-pattern (parallel module), {lbl}", "benchmark_kmem_cache_pattern",
-        f"qmempool N-pattern{suffix}", "qmempool_bench_parallel")
-       for lbl, suffix in (("exported BH-disable", ""), ("inline softirq", " softirq+inline"))]
+    [
+        (
+            f"fastpath reuse, {lbl}",
+            "kmem fastpath reuse",
+            f"qmempool fastpath {suffix}",
+            "qmempool_bench",
+        )
+        for lbl, suffix in (
+            ("exported BH-disable", "BH-disable"),
+            ("inline BH-disable", "BH-disable+inline"),
+            ("exported SOFTIRQ", "SOFTIRQ"),
+            ("inline SOFTIRQ", "SOFTIRQ+inline"),
+        )
+    ]
+    + [
+        (
+            f"N-pattern, {lbl}",
+            "kmem alloc+free N-pattern",
+            f"qmempool N-pattern{suffix}",
+            "qmempool_bench",
+        )
+        for lbl, suffix in (
+            ("exported BH-disable", ""),
+            ("inline BH-disable", "+inline"),
+            ("exported softirq", " softirq"),
+            ("inline softirq", " softirq+inline"),
+        )
+    ]
+    + [
+        (
+            "parallel fastpath, inline softirq",
+            "benchmark_kmem_cache_fastpath_reuse",
+            "parallel_qmempool_fastpath_reuse_softirq_inline",
+            "qmempool_bench_parallel",
+        ),
+        (
+            "parallel N-pattern, inline softirq",
+            "parallel_kmem_cache_pattern",
+            "parallel_qmempool_pattern_softirq_inline",
+            "qmempool_bench_parallel",
+        ),
+    ]
+    + [
+        (
+            f"single-CPU fastpath (parallel module), {lbl}",
+            "kmem fastpath reuse",
+            f"qmempool fastpath {suffix}",
+            "qmempool_bench_parallel",
+        )
+        for lbl, suffix in (
+            ("exported BH-disable", "BH-disable"),
+            ("inline SOFTIRQ", "SOFTIRQ+inline"),
+        )
+    ]
+    + [
+        (
+            f"single-CPU N-pattern (parallel module), {lbl}",
+            "benchmark_kmem_cache_pattern",
+            f"qmempool N-pattern{suffix}",
+            "qmempool_bench_parallel",
+        )
+        for lbl, suffix in (("exported BH-disable", ""), ("inline softirq", " softirq+inline"))
+    ]
 )
 
 
@@ -80,7 +121,8 @@ def check_alfq_config(cfg: dict[str, Any]) -> None:
     if ring < 128 and (not tests or {"ALF-MPMC-multi", "ALF-SPSC-multi"} & set(tests)):
         raise UsageError(
             f"ring_size: {ring} is smaller than the 128 elements of the -multi scenarios "
-            "(leave them out with tests, or use a ring of at least 128)")
+            "(leave them out with tests, or use a ring of at least 128)"
+        )
     q = int(cfg.get("q_size") or 65536)
     pb = int(cfg.get("parallel_bulk") or 8)
     if pb > q:
@@ -122,8 +164,9 @@ def _index(doc: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
     return out
 
 
-def comparison(doc: dict[str, Any]) -> list[tuple[str, str, tuple[int, float], str,
-                                                  tuple[int, float]]]:
+def comparison(
+    doc: dict[str, Any],
+) -> list[tuple[str, str, tuple[int, float], str, tuple[int, float]]]:
     """Rows (label, SLUB name, (cycles, ns), qmempool name, (cycles, ns))."""
     idx = _index(doc)
     rows = []
@@ -159,8 +202,10 @@ def render_kernel(doc: dict[str, Any]) -> list[str]:
     rows = comparison(doc)
     if not rows:
         return []
-    lines = ["qmempool vs SLUB model (per element = alloc+free; saving = SLUB - qmempool;"
-             f" budget = {WIRE_SPEED_NS} ns per packet at 10 Gbit/s wire speed)"]
+    lines = [
+        "qmempool vs SLUB model (per element = alloc+free; saving = SLUB - qmempool;"
+        f" budget = {WIRE_SPEED_NS} ns per packet at 10 Gbit/s wire speed)"
+    ]
     for label, _slub, (ca, na), _qmp, (cb, nb) in rows:
         lines.append(
             f"{label}: SLUB {ca} cycles(tsc) {na:.3f} ns - qmempool {cb} cycles(tsc) "
@@ -169,8 +214,9 @@ def render_kernel(doc: dict[str, Any]) -> list[str]:
         )
     bc = budget_cycles(doc)
     cyc = f" = {bc} cycles(tsc) at {tsc_mhz(doc):.0f} MHz" if bc is not None else ""
-    lines.append(f"10 Gbit/s wire speed, minimum-size packets: budget {WIRE_SPEED_NS:.3f} ns"
-                 f"{cyc} per packet")
+    lines.append(
+        f"10 Gbit/s wire speed, minimum-size packets: budget {WIRE_SPEED_NS:.3f} ns{cyc} per packet"
+    )
     return lines
 
 
@@ -178,13 +224,41 @@ def render_tables(doc: dict[str, Any]) -> list[tuple[str, list[str], list[list[A
     rows = comparison(doc)
     if not rows:
         return []
-    headers = ["scenario", "SLUB cycles(tsc)", "SLUB ns", "qmempool cycles(tsc)",
-               "qmempool ns", "saving cycles(tsc)", "saving ns", "qmempool % of budget"]
+    headers = [
+        "scenario",
+        "SLUB cycles(tsc)",
+        "SLUB ns",
+        "qmempool cycles(tsc)",
+        "qmempool ns",
+        "saving cycles(tsc)",
+        "saving ns",
+        "qmempool % of budget",
+    ]
     out: list[list[Any]] = []
     for label, _slub, (ca, na), _qmp, (cb, nb) in rows:
-        out.append([label, ca, round(na, 3), cb, round(nb, 3), ca - cb, round(na - nb, 3),
-                    round(nb / WIRE_SPEED_NS * 100, 1)])
+        out.append(
+            [
+                label,
+                ca,
+                round(na, 3),
+                cb,
+                round(nb, 3),
+                ca - cb,
+                round(na - nb, 3),
+                round(nb / WIRE_SPEED_NS * 100, 1),
+            ]
+        )
     bc = budget_cycles(doc)
-    out.append(["10 Gbit/s wire-speed budget (64 B packets)", "", "", "", "", "", "",
-                f"{WIRE_SPEED_NS} ns" + (f" = {bc} cycles(tsc)" if bc is not None else "")])
+    out.append(
+        [
+            "10 Gbit/s wire-speed budget (64 B packets)",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            f"{WIRE_SPEED_NS} ns" + (f" = {bc} cycles(tsc)" if bc is not None else ""),
+        ]
+    )
     return [("qmempool vs SLUB model: saving per element (alloc+free)", headers, out)]
