@@ -36,6 +36,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from skbbench.errors import UsageError
+from skbbench.model.machine import CostIters
 
 
 @dataclass(frozen=True)
@@ -73,3 +74,17 @@ def get_profile(name: str | CostProfile) -> CostProfile:
         raise UsageError(
             f"unknown cost profile '{name}' (choose from {', '.join(PROFILES)})"
         ) from None
+
+
+def cost_iters(profile: str | CostProfile) -> CostIters:
+    """Busy-wait iterations for each kernel-only cost of ``profile`` on this machine
+    (calibrates the spin loop on first use: imports numba)."""
+    from skbbench.harness.spin import cost_iters as iters
+
+    prof = get_profile(profile)
+    return CostIters(
+        irq_disable_enable=iters(prof.irq_disable_enable),
+        irq_save_restore=iters(prof.irq_save_restore),
+        bh_disable_enable=iters(prof.bh_disable_enable),
+        preempt_disable_enable=iters(prof.preempt_disable_enable),
+    )
