@@ -19,8 +19,8 @@ Reports and compare read documents only (never the model or numba). Shape (schem
     }
 
 Files are JSON (``.json``, the default) or YAML (``.yaml``/``.yml``, same document). They
-are written atomically (:func:`write_document`) and read back with :func:`load_document`,
-which validates the shape and turns every problem into a one-line
+are written safely (:func:`write_document`, skbbench.outfile) and read back with
+:func:`load_document`, which validates the shape and turns every problem into a one-line
 :class:`~skbbench.errors.UsageError` naming the file, the key path and the problem
 (``a.json: cases[3].runs[0][0].tsc_stop: expected an integer, got 'x'``).
 """
@@ -29,9 +29,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import os
 import statistics
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +37,9 @@ from skbbench import __version__
 from skbbench.errors import UsageError
 from skbbench.harness.record import Record
 from skbbench.harness.runner import CaseResult
+from skbbench.outfile import OutputTarget, write_output
+from skbbench.outfile import check_output_path as check_output_path  # re-exported
+from skbbench.outfile import write_atomic as write_atomic  # re-exported
 
 SCHEMA_VERSION = 1
 
@@ -122,30 +123,6 @@ def build_document(
     }
 
 
-def write_atomic(path: str | Path, text: str | bytes) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same directory and a rename:
-    a crash or Ctrl-C leaves either the old file or the new one, never a truncated one."""
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    try:
-        try:  # mkstemp makes 0600 files: keep an existing file's mode, else rw-r--r--
-            os.fchmod(fd, target.stat().st_mode & 0o7777 if target.exists() else 0o644)
-        except OSError:
-            pass
-        with os.fdopen(fd, "wb" if isinstance(text, bytes) else "w") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
 def dump_json(doc: dict[str, Any]) -> str:
     return json.dumps(doc, indent=1, sort_keys=False) + "\n"
 
@@ -178,20 +155,16 @@ def dump_document(doc: dict[str, Any], fmt: str = "json") -> str:
     return dump_yaml(doc) if format_for_path("", fmt) == "yaml" else dump_json(doc)
 
 
-def write_document(doc: dict[str, Any], path: str | Path, fmt: str | None = None) -> str:
-    """Write ``doc`` atomically to ``path`` (format from ``fmt`` or the suffix); returns
-    the format used. A missing parent directory is a usage error, not a traceback."""
-    target = Path(path)
-    kind = format_for_path(target, fmt)
-    parent = target.parent if str(target.parent) else Path(".")
-    if not parent.is_dir():
-        raise UsageError(f"{path}: directory {parent} does not exist")
-    if target.is_dir():
-        raise UsageError(f"{path}: is a directory")
-    try:
-        write_atomic(target, dump_document(doc, kind))
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot write: {exc.strerror or exc}") from None
+def write_document(
+    doc: dict[str, Any], target: str | Path | OutputTarget, fmt: str | None = None
+) -> str:
+    """Write ``doc`` to ``target`` (format from ``fmt`` or the path's suffix): a path or
+    the :class:`~skbbench.outfile.OutputTarget` that :func:`check_output_path` returned
+    before the run. Regular files are replaced atomically, devices and FIFOs written
+    through (skbbench.outfile); problems are one-line UsageErrors. Returns the format."""
+    path = target.path if isinstance(target, OutputTarget) else target
+    kind = format_for_path(path, fmt)
+    write_output(target, dump_document(doc, kind))
     return kind
 
 

@@ -40,20 +40,12 @@ def _metavar(opt: Option) -> str:
 
 def run_and_report(ctx: click.Context, cfg: dict[str, Any], output: str | None) -> dict[str, Any]:
     """Execute a resolved config, save it (atomically) if asked, print it in the format."""
-    from pathlib import Path
-
     from skbbench.cli.progress import Progress
-    from skbbench.errors import UsageError
     from skbbench.report.formats import render
-    from skbbench.results import write_document
+    from skbbench.results import check_output_path, write_document
     from skbbench.session import execute
 
-    if output:  # refuse a bad path before spending the run on it
-        target = Path(output)
-        if target.is_dir():
-            raise UsageError(f"{output}: is a directory")
-        if not (target.parent if str(target.parent) else Path(".")).is_dir():
-            raise UsageError(f"{output}: directory {target.parent} does not exist")
+    target = check_output_path(output) if output else None  # refuse a bad path before the run
     progress = Progress()
     try:
         doc = execute(cfg, progress=progress)
@@ -62,8 +54,8 @@ def run_and_report(ctx: click.Context, cfg: dict[str, Any], output: str | None) 
     click.echo(
         f"skbbench: ran on CPU {doc['machine']['pinned_cpu']} (pinned; --cpu N to choose)", err=True
     )
-    if output:
-        write_document(doc, output)
+    if target:
+        write_document(doc, target)
     click.echo(render(doc, ctx.obj["format"]), nl=False)
     return doc
 
@@ -87,7 +79,9 @@ def make_command(bench: Benchmark) -> click.Command:
             "--output",
             default=None,
             metavar="FILE",
-            help="Also write the result document to FILE (JSON; YAML for .yaml/.yml), atomically.",
+            help="Also write the result document to FILE (JSON; YAML for .yaml/.yml): a "
+            "regular file is replaced atomically, a device or FIFO written through; checked "
+            "before the run.",
         )
     )
     command = callback
