@@ -52,7 +52,8 @@ def _fmt(ctx: click.Context) -> str:
 
 
 @click.command("run")
-@click.argument("configs", nargs=-1, required=True, metavar="CONFIG...")
+@click.argument("configs", nargs=-1, metavar="CONFIG...")
+@click.option("--list", "list_configs", is_flag=True, help="List the shipped configs and exit.")
 @click.option(
     "-o",
     "--output",
@@ -82,12 +83,14 @@ def _fmt(ctx: click.Context) -> str:
 def run(
     ctx: click.Context,
     configs: tuple[str, ...],
+    list_configs: bool,
     output: str | None,
     output_format: str | None,
     save_baseline: str | None,
     baselines_dir: str | None,
 ) -> None:
-    """Run the benchmarks described by YAML CONFIG files (see configs/).
+    """Run the benchmarks described by YAML CONFIG files, or shipped configs by name
+    (`skbbench run ci`; `--list` shows them).
 
     A config is a mapping: `benchmark: NAME` plus that benchmark's options, exactly the
     command's flags with `_` for `-` (`skbbench run configs/x.yaml` and `skbbench NAME
@@ -97,8 +100,16 @@ def run(
     """
     from skbbench import baselines, config
     from skbbench.results import check_output_path, format_for_path, merge_documents, write_document
+    from skbbench.shipped import describe_configs, resolve_config
 
-    cfgs = [config.load_file(path) for path in configs]
+    if list_configs:
+        from tabulate import tabulate
+
+        click.echo(tabulate(describe_configs(), headers=["name", "benchmark", "what"]))
+        return
+    if not configs:
+        raise UsageError("run: missing CONFIG (a YAML file or a shipped name; --list shows them)")
+    cfgs = [config.load_file(resolve_config(path)) for path in configs]
     labels = [Path(p).stem for p in configs]
     if len(cfgs) > 1 and len(set(labels)) != len(labels):
         raise UsageError(
