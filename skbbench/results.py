@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import statistics
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -258,31 +259,21 @@ def read_text(path: str | Path, what: str = "file") -> str:
 
 
 def load_document(path: str | Path) -> dict[str, Any]:
-    """Read and validate a result file (JSON or YAML by suffix; a JSON file whose content
-    is YAML is rejected as not valid JSON)."""
+    """Read a result file of any readable schema version (JSON or YAML by suffix; a JSON
+    file whose content is YAML is rejected as not valid JSON), as a current document."""
     text = read_text(path, "result file")
     doc = parse_document_text(text, str(path), format_for_path(path))
-    return validate_document(doc, str(path))
+    return read_document(doc, str(path))
 
 
-def validate_document(doc: Any, source: str = "<document>") -> dict[str, Any]:
-    """Check the schema-1 shape that compare, report and plot rely on; returns ``doc``.
+# Reading is one function per schema version: it validates a document of that version and
+# returns it in the current shape (schema SCHEMA_VERSION). A new version adds its reader
+# here and turns the previous current reader into an upgrade (check, then convert).
+# Published description of the current version: skbbench/data/result.schema.json.
 
-    Raises UsageError naming ``source``, the key path and the problem."""
-    ck = _Checker(source)
-    if not isinstance(doc, dict):
-        raise ck.fail(
-            "", f"not a skbbench result file (top level is {_type_name(doc)}, expected a mapping)"
-        )
-    if "schema" not in doc:
-        raise ck.fail("", "not a skbbench result file (no 'schema' key)")
-    schema = doc["schema"]
-    if schema != SCHEMA_VERSION or isinstance(schema, bool):
-        raise ck.fail(
-            "schema",
-            f"result schema version {_describe(schema)} is not supported "
-            f"(this skbbench {__version__} reads schema {SCHEMA_VERSION})",
-        )
+
+def _read_schema_1(doc: dict[str, Any], ck: _Checker) -> dict[str, Any]:
+    """Schema 1 (skbbench 0.1): per-case repeats of raw time_bench windows."""
     for key in ("command", "skbbench"):
         if key in doc:
             ck.string(doc[key], key)
@@ -302,6 +293,53 @@ def validate_document(doc: Any, source: str = "<document>") -> dict[str, Any]:
             )
         seen[key] = i
     return doc
+
+
+READERS: dict[int, Callable[[dict[str, Any], _Checker], dict[str, Any]]] = {
+    1: _read_schema_1,
+}
+
+
+def _schema_version(doc: Any, ck: _Checker) -> Any:
+    if not isinstance(doc, dict):
+        raise ck.fail(
+            "", f"not a skbbench result file (top level is {_type_name(doc)}, expected a mapping)"
+        )
+    if "schema" not in doc:
+        raise ck.fail("", "not a skbbench result file (no 'schema' key)")
+    return doc["schema"]
+
+
+def _unsupported(ck: _Checker, schema: Any, versions: list[int]) -> UsageError:
+    readable = ", ".join(map(str, versions))
+    return ck.fail(
+        "schema",
+        f"result schema version {_describe(schema)} is not supported "
+        f"(this skbbench {__version__} reads schema {readable})",
+    )
+
+
+def read_document(doc: Any, source: str = "<document>") -> dict[str, Any]:
+    """Validate a document of any readable schema version and return it as a current one.
+
+    Raises UsageError naming ``source``, the key path and the problem."""
+    ck = _Checker(source)
+    schema = _schema_version(doc, ck)
+    if isinstance(schema, bool) or schema not in READERS:
+        raise _unsupported(ck, schema, sorted(READERS))
+    return READERS[schema](doc, ck)
+
+
+def validate_document(doc: Any, source: str = "<document>") -> dict[str, Any]:
+    """Check that ``doc`` is a document of the current schema (what skbbench writes and
+    compare, report and plot rely on); returns ``doc``.
+
+    Raises UsageError naming ``source``, the key path and the problem."""
+    ck = _Checker(source)
+    schema = _schema_version(doc, ck)
+    if isinstance(schema, bool) or schema != SCHEMA_VERSION:
+        raise _unsupported(ck, schema, [SCHEMA_VERSION])
+    return READERS[SCHEMA_VERSION](doc, ck)
 
 
 def _validate_case(ck: _Checker, case: Any, path: str) -> None:
