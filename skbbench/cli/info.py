@@ -52,7 +52,7 @@ def info(ctx: click.Context) -> None:
         ("kernel", meta["kernel"]),
         ("Python", meta["python"]),
         ("numba / llvmlite / numpy", f"{meta['numba']} / {meta['llvmlite']} / {meta['numpy']}"),
-        ("git commit", meta["git_commit"] or "not a checkout"),
+        ("git commit", _commit(meta)),
     ]
     if fmt in ("table", "markdown", "csv"):
         from tabulate import tabulate
@@ -65,3 +65,15 @@ def info(ctx: click.Context) -> None:
             click.echo(f"{key:<{width}} : {value}")
     for w in warnings:
         click.echo(f"WARNING: {w}")
+
+
+def _commit(meta: dict) -> str:
+    if not meta["git_commit"]:
+        return "not a checkout"
+    where = {
+        "package": "the checkout skbbench runs from",
+        "working-directory": "the checkout in the current directory",
+        "working-directory-differs": "the checkout in the current directory, whose modules "
+        "differ from the installed ones",
+    }.get(meta.get("git_commit_source") or "", "?")
+    return f"{meta['git_commit']} ({where})"
