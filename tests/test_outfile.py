@@ -150,7 +150,20 @@ def test_block_device_is_refused(tmp_path):
         check_output_path(dev)
 
 
-def test_a_failed_write_keeps_the_old_file_and_rescues_the_document(tmp_path, monkeypatch):
+@pytest.fixture
+def rescue_dir(tmp_path, monkeypatch):
+    """Where a failed write keeps the document (the temp directory, here a private one)."""
+    import tempfile
+
+    d = tmp_path / "rescue"
+    d.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(d))
+    return d
+
+
+def test_a_failed_write_keeps_the_old_file_and_rescues_the_document(
+    tmp_path, monkeypatch, rescue_dir
+):
     f = tmp_path / "r.json"
     f.write_text("old")
     checked = check_output_path(f)
@@ -165,13 +178,12 @@ def test_a_failed_write_keeps_the_old_file_and_rescues_the_document(tmp_path, mo
     msg = str(err.value)
     assert "No space left on device" in msg and "\n" not in msg
     assert f.read_text() == "old"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.json", "rescue"]
     kept = Path(msg.rsplit("saved to ", 1)[1].rstrip(")"))
-    assert kept.read_text() == "the new document"
-    kept.unlink()
+    assert kept.parent == rescue_dir and kept.read_text() == "the new document"
 
 
-def test_a_file_made_read_only_during_the_run_is_not_replaced(tmp_path):
+def test_a_file_made_read_only_during_the_run_is_not_replaced(tmp_path, rescue_dir):
     f = tmp_path / "r.json"
     f.write_text("old")
     checked = check_output_path(f)
@@ -179,6 +191,7 @@ def test_a_file_made_read_only_during_the_run_is_not_replaced(tmp_path):
     with pytest.raises(UsageError, match="read-only.*saved to"):
         write_output(checked, "new")
     assert f.read_text() == "old"
+    assert [p.read_text() for p in rescue_dir.iterdir()] == ["new"]
 
 
 # A child that writes through a symlink with a slow file object and says when it is half
