@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from skbbench.errors import UsageError
-from skbbench.results import dump_json, load_document, validate_document, write_atomic
+from skbbench.outfile import check_output_path, write_output
+from skbbench.results import dump_json, load_document, validate_document
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -30,6 +31,28 @@ def baseline_path(name: str, directory: str | Path | None = None) -> Path:
             "(no path, no extension)"
         )
     return baselines_dir(directory) / f"{name}.json"
+
+
+def check_save(name: str, directory: str | Path | None = None) -> Path:
+    """Before a run that will ``save`` baseline ``name``: refuse an existing baseline and a
+    place where it cannot be written (the directory, or the nearest existing parent of a
+    directory still to be made, must take a new file). Returns the baseline's path."""
+    path = baseline_path(name, directory)
+    if path.exists() or path.is_symlink():
+        raise UsageError(
+            f"baseline '{name}' already exists ({path}): use "
+            f"'skbbench baseline update {name} RESULTS' to replace it"
+        )
+    existing = path.parent
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if existing == path.parent:
+        check_output_path(path)
+    elif not existing.is_dir():
+        raise UsageError(f"{path.parent}: cannot create directory: {existing} is not a directory")
+    else:
+        check_output_path(existing / f".{name}.json")  # proves a directory can be made there
+    return path
 
 
 def _store(name: str, doc: dict[str, Any], directory: str | Path | None, *, exists: bool) -> Path:
@@ -51,7 +74,7 @@ def _store(name: str, doc: dict[str, Any], directory: str | Path | None, *, exis
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"{path.parent}: cannot create directory: {exc.strerror}") from None
-    write_atomic(path, dump_json(doc))
+    write_output(check_output_path(path), dump_json(doc))
     return path
 
 

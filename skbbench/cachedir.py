@@ -17,10 +17,11 @@ from pathlib import Path
 _PACKAGE = Path(__file__).resolve().parent
 
 
-def source_hash() -> str:
+def source_hash(package: Path = _PACKAGE) -> str:
+    """Hash of every module of ``package`` (default: this skbbench) and numba/llvmlite."""
     h = hashlib.sha256()
-    for path in sorted(_PACKAGE.rglob("*.py")):
-        h.update(str(path.relative_to(_PACKAGE)).encode())
+    for path in sorted(package.rglob("*.py")):
+        h.update(str(path.relative_to(package)).encode())
         h.update(path.read_bytes())
     for dist in ("numba", "llvmlite"):
         try:

@@ -16,6 +16,7 @@ def machine_metadata(allow_calibration: bool = True) -> dict[str, Any]:
     unless the TSC frequency must be calibrated)."""
     flags = sysinfo.cpu_flags()
     tsc = tsc_frequency(allow_calibration=allow_calibration)
+    commit, commit_source = sysinfo.git_commit_info()
     return {
         "cpu_model": sysinfo.cpu_model(),
         "tsc_mhz": round(tsc.mhz, 3),
@@ -38,7 +39,8 @@ def machine_metadata(allow_calibration: bool = True) -> dict[str, Any]:
         "numba": sysinfo.package_version("numba"),
         "llvmlite": sysinfo.package_version("llvmlite"),
         "numpy": sysinfo.package_version("numpy"),
-        "git_commit": sysinfo.git_commit(),
+        "git_commit": commit,
+        "git_commit_source": commit_source,
         "argv": " ".join(sys.argv[1:]),
     }
 

@@ -19,8 +19,8 @@ Reports and compare read documents only (never the model or numba). Shape (schem
     }
 
 Files are JSON (``.json``, the default) or YAML (``.yaml``/``.yml``, same document). They
-are written atomically (:func:`write_document`) and read back with :func:`load_document`,
-which validates the shape and turns every problem into a one-line
+are written safely (:func:`write_document`, skbbench.outfile) and read back with
+:func:`load_document`, which validates the shape and turns every problem into a one-line
 :class:`~skbbench.errors.UsageError` naming the file, the key path and the problem
 (``a.json: cases[3].runs[0][0].tsc_stop: expected an integer, got 'x'``).
 """
@@ -29,15 +29,17 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import os
 import statistics
-import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from skbbench import __version__
 from skbbench.errors import UsageError
+from skbbench.outfile import OutputTarget, write_output
+from skbbench.outfile import check_output_path as check_output_path  # re-exported
+from skbbench.outfile import write_atomic as write_atomic  # re-exported
 from skbbench.timebench import Record
 
 SCHEMA_VERSION = 1
@@ -140,30 +142,6 @@ def build_document(
     }
 
 
-def write_atomic(path: str | Path, text: str | bytes) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same directory and a rename:
-    a crash or Ctrl-C leaves either the old file or the new one, never a truncated one."""
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    try:
-        try:  # mkstemp makes 0600 files: keep an existing file's mode, else rw-r--r--
-            os.fchmod(fd, target.stat().st_mode & 0o7777 if target.exists() else 0o644)
-        except OSError:
-            pass
-        with os.fdopen(fd, "wb" if isinstance(text, bytes) else "w") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
 def dump_json(doc: dict[str, Any]) -> str:
     return json.dumps(doc, indent=1, sort_keys=False) + "\n"
 
@@ -196,27 +174,16 @@ def dump_document(doc: dict[str, Any], fmt: str = "json") -> str:
     return dump_yaml(doc) if format_for_path("", fmt) == "yaml" else dump_json(doc)
 
 
-def check_output_path(path: str | Path, fmt: str | None = None) -> str:
-    """Refuse, before a run, an output path the document could not be written to;
-    returns the format it will be written in."""
-    target = Path(path)
-    kind = format_for_path(target, fmt)
-    parent = target.parent if str(target.parent) else Path(".")
-    if target.is_dir():
-        raise UsageError(f"{path}: is a directory")
-    if not parent.is_dir():
-        raise UsageError(f"{path}: directory {parent} does not exist")
-    return kind
-
-
-def write_document(doc: dict[str, Any], path: str | Path, fmt: str | None = None) -> str:
-    """Write ``doc`` atomically to ``path`` (format from ``fmt`` or the suffix); returns
-    the format used."""
-    kind = check_output_path(path, fmt)
-    try:
-        write_atomic(Path(path), dump_document(doc, kind))
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot write: {exc.strerror or exc}") from None
+def write_document(
+    doc: dict[str, Any], target: str | Path | OutputTarget, fmt: str | None = None
+) -> str:
+    """Write ``doc`` to ``target`` (format from ``fmt`` or the path's suffix): a path or
+    the :class:`~skbbench.outfile.OutputTarget` that :func:`check_output_path` returned
+    before the run. Regular files are replaced atomically, devices and FIFOs written
+    through (skbbench.outfile); problems are one-line UsageErrors. Returns the format."""
+    path = target.path if isinstance(target, OutputTarget) else target
+    kind = format_for_path(path, fmt)
+    write_output(target, dump_document(doc, kind))
     return kind
 
 
@@ -310,31 +277,21 @@ def read_text(path: str | Path, what: str = "file") -> str:
 
 
 def load_document(path: str | Path) -> dict[str, Any]:
-    """Read and validate a result file (JSON or YAML by suffix; a JSON file whose content
-    is YAML is rejected as not valid JSON)."""
+    """Read a result file of any readable schema version (JSON or YAML by suffix; a JSON
+    file whose content is YAML is rejected as not valid JSON), as a current document."""
     text = read_text(path, "result file")
     doc = parse_document_text(text, str(path), format_for_path(path))
-    return validate_document(doc, str(path))
+    return read_document(doc, str(path))
 
 
-def validate_document(doc: Any, source: str = "<document>") -> dict[str, Any]:
-    """Check the schema-1 shape that compare, report and plot rely on; returns ``doc``.
+# Reading is one function per schema version: it validates a document of that version and
+# returns it in the current shape (schema SCHEMA_VERSION). A new version adds its reader
+# here and turns the previous current reader into an upgrade (check, then convert).
+# Published description of the current version: skbbench/data/result.schema.json.
 
-    Raises UsageError naming ``source``, the key path and the problem."""
-    ck = _Checker(source)
-    if not isinstance(doc, dict):
-        raise ck.fail(
-            "", f"not a skbbench result file (top level is {_type_name(doc)}, expected a mapping)"
-        )
-    if "schema" not in doc:
-        raise ck.fail("", "not a skbbench result file (no 'schema' key)")
-    schema = doc["schema"]
-    if schema != SCHEMA_VERSION or isinstance(schema, bool):
-        raise ck.fail(
-            "schema",
-            f"result schema version {_describe(schema)} is not supported "
-            f"(this skbbench {__version__} reads schema {SCHEMA_VERSION})",
-        )
+
+def _read_schema_1(doc: dict[str, Any], ck: _Checker) -> dict[str, Any]:
+    """Schema 1 (skbbench 0.1): per-case repeats of raw time_bench windows."""
     for key in ("command", "skbbench"):
         if key in doc:
             ck.string(doc[key], key)
@@ -354,6 +311,53 @@ def validate_document(doc: Any, source: str = "<document>") -> dict[str, Any]:
             )
         seen[key] = i
     return doc
+
+
+READERS: dict[int, Callable[[dict[str, Any], _Checker], dict[str, Any]]] = {
+    1: _read_schema_1,
+}
+
+
+def _schema_version(doc: Any, ck: _Checker) -> Any:
+    if not isinstance(doc, dict):
+        raise ck.fail(
+            "", f"not a skbbench result file (top level is {_type_name(doc)}, expected a mapping)"
+        )
+    if "schema" not in doc:
+        raise ck.fail("", "not a skbbench result file (no 'schema' key)")
+    return doc["schema"]
+
+
+def _unsupported(ck: _Checker, schema: Any, versions: list[int]) -> UsageError:
+    readable = ", ".join(map(str, versions))
+    return ck.fail(
+        "schema",
+        f"result schema version {_describe(schema)} is not supported "
+        f"(this skbbench {__version__} reads schema {readable})",
+    )
+
+
+def read_document(doc: Any, source: str = "<document>") -> dict[str, Any]:
+    """Validate a document of any readable schema version and return it as a current one.
+
+    Raises UsageError naming ``source``, the key path and the problem."""
+    ck = _Checker(source)
+    schema = _schema_version(doc, ck)
+    if isinstance(schema, bool) or schema not in READERS:
+        raise _unsupported(ck, schema, sorted(READERS))
+    return READERS[schema](doc, ck)
+
+
+def validate_document(doc: Any, source: str = "<document>") -> dict[str, Any]:
+    """Check that ``doc`` is a document of the current schema (what skbbench writes and
+    compare, report and plot rely on); returns ``doc``.
+
+    Raises UsageError naming ``source``, the key path and the problem."""
+    ck = _Checker(source)
+    schema = _schema_version(doc, ck)
+    if isinstance(schema, bool) or schema != SCHEMA_VERSION:
+        raise _unsupported(ck, schema, [SCHEMA_VERSION])
+    return READERS[SCHEMA_VERSION](doc, ck)
 
 
 def _validate_case(ck: _Checker, case: Any, path: str) -> None:

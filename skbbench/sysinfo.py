@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import platform
+import re
 import subprocess
 from importlib import metadata
 from pathlib import Path
@@ -99,21 +100,10 @@ def package_version(name: str) -> str | None:
         return None
 
 
-def git_commit(path: Path | None = None) -> str | None:
-    """The commit of the checkout skbbench runs from, with '-dirty' if modified."""
-    root = path or Path(__file__).resolve().parent.parent
-    if not (root / ".git").exists():
-        return None
+def _git(root: Path, *args: str) -> str | None:
     try:
-        rev = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+        return subprocess.run(
+            ["git", "-C", str(root), *args],
             capture_output=True,
             text=True,
             timeout=5,
@@ -121,4 +111,54 @@ def git_commit(path: Path | None = None) -> str | None:
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
+
+
+def git_commit(path: Path | None = None) -> str | None:
+    """The commit of the checkout at ``path`` (default: the one skbbench runs from), with
+    '-dirty' if tracked files are modified; None when it is not a checkout."""
+    root = path or Path(__file__).resolve().parent.parent
+    if not (root / ".git").exists():
+        return None
+    rev = _git(root, "rev-parse", "HEAD")
+    dirty = _git(root, "status", "--porcelain", "--untracked-files=no")
+    if not rev or dirty is None:
+        return None
     return rev + ("-dirty" if dirty else "")
+
+
+_VERSION_RE = re.compile(r"""^__version__\s*=\s*["']([^"']+)["']""", re.MULTILINE)
+
+
+def _source_version(tree: Path) -> str | None:
+    try:
+        m = _VERSION_RE.search((tree / "skbbench" / "__init__.py").read_text())
+    except OSError:
+        return None
+    return m.group(1) if m else None
+
+
+def git_commit_info(
+    package_dir: Path | None = None, cwd: Path | None = None
+) -> tuple[str | None, str | None]:
+    """(commit, where it was found) for result metadata.
+
+    ``package``: skbbench runs from a checkout (source tree, editable install).
+    ``working-directory``: skbbench is installed (site-packages), and the current
+    directory is inside a checkout of a skbbench source tree of the same version whose
+    modules are identical to the installed ones; ``working-directory-differs`` when they
+    are not (installed from another commit, or edited since). (None, None) otherwise."""
+    from skbbench import __version__
+    from skbbench.cachedir import source_hash
+
+    package = package_dir or Path(__file__).resolve().parent
+    commit = git_commit(package.parent)
+    if commit:
+        return commit, "package"
+    top = _git(cwd or Path.cwd(), "rev-parse", "--show-toplevel")
+    if not top or _source_version(Path(top)) != __version__:
+        return None, None
+    commit = git_commit(Path(top))
+    if not commit:
+        return None, None
+    same = source_hash(Path(top) / "skbbench") == source_hash(package)
+    return commit, "working-directory" if same else "working-directory-differs"

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from skbbench import sysinfo
+from skbbench.outfile import write_atomic
 
 CALIBRATION_SECONDS = 1.0
 
@@ -61,12 +62,12 @@ def calibrate(seconds: float = CALIBRATION_SECONDS) -> float:
 
 
 def _write_cache(mhz: float) -> None:
+    """Atomically (unique temporary file, fsync, rename): two processes calibrating at
+    once, or a crash mid-write, never leave a torn cache; a failure only skips caching."""
     path = cache_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({**_cache_key(), "mhz": mhz}))
-        os.replace(tmp, path)
+        write_atomic(path, json.dumps({**_cache_key(), "mhz": mhz}))
     except OSError:
         pass
 

@@ -44,17 +44,17 @@ def run_and_report(ctx: click.Context, cfg: RunConfig, output: str | None) -> di
     from skbbench.results import check_output_path, write_document
     from skbbench.session import execute
 
-    if output:  # refuse a bad path before spending the run on it
-        check_output_path(output)
+    target = check_output_path(output) if output else None  # refuse a bad path before the run
     progress = Progress()
     try:
         doc = execute(cfg, progress=progress)
     finally:
         progress.done()
-    pinned = doc["machine"]["pinned_cpu"]
-    click.echo(f"skbbench: ran on CPU {pinned} (pinned; --cpu N to choose)", err=True)
-    if output:
-        write_document(doc, output)
+    click.echo(
+        f"skbbench: ran on CPU {doc['machine']['pinned_cpu']} (pinned; --cpu N to choose)", err=True
+    )
+    if target:
+        write_document(doc, target)
     click.echo(render(doc, ctx.obj["format"]), nl=False)
     return doc
 
@@ -78,7 +78,9 @@ def make_command(family: type[RunConfig]) -> click.Command:
             "--output",
             default=None,
             metavar="FILE",
-            help="Also write the result document to FILE (JSON; YAML for .yaml/.yml), atomically.",
+            help="Also write the result document to FILE (JSON; YAML for .yaml/.yml): a "
+            "regular file is replaced atomically, a device or FIFO written through; checked "
+            "before the run.",
         )
     )
     command: Any = callback

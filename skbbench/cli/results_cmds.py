@@ -52,13 +52,15 @@ def _fmt(ctx: click.Context) -> str:
 
 
 @click.command("run")
-@click.argument("configs", nargs=-1, required=True, metavar="CONFIG...")
+@click.argument("configs", nargs=-1, metavar="CONFIG...")
+@click.option("--list", "list_configs", is_flag=True, help="List the shipped configs and exit.")
 @click.option(
     "-o",
     "--output",
     metavar="FILE",
-    help="Write the result document to FILE, atomically (YAML when FILE ends in "
-    ".yaml/.yml, else JSON).",
+    help="Write the result document to FILE (YAML when FILE ends in .yaml/.yml, else "
+    "JSON): a regular file is replaced atomically, a device or FIFO written through; "
+    "checked before the run.",
 )
 @click.option(
     "--output-format",
@@ -81,12 +83,14 @@ def _fmt(ctx: click.Context) -> str:
 def run(
     ctx: click.Context,
     configs: tuple[str, ...],
+    list_configs: bool,
     output: str | None,
     output_format: str | None,
     save_baseline: str | None,
     baselines_dir: str | None,
 ) -> None:
-    """Run the benchmarks described by YAML CONFIG files (see configs/).
+    """Run the benchmarks described by YAML CONFIG files, or shipped configs by name
+    (`skbbench run ci`; `--list` shows them).
 
     A config is a mapping: `benchmark: NAME` plus that benchmark's options, exactly the
     command's flags with `_` for `-` (`skbbench run configs/x.yaml` and `skbbench NAME
@@ -95,27 +99,29 @@ def run(
     prefixed with the config file's stem.
     """
     from skbbench import baselines, config
-    from skbbench.results import format_for_path, merge_documents, write_document
+    from skbbench.results import check_output_path, format_for_path, merge_documents, write_document
+    from skbbench.shipped import describe_configs, resolve_config
 
-    cfgs = [config.load_file(path) for path in configs]
+    if list_configs:
+        from tabulate import tabulate
+
+        click.echo(tabulate(describe_configs(), headers=["name", "benchmark", "what"]))
+        return
+    if not configs:
+        raise UsageError("run: missing CONFIG (a YAML file or a shipped name; --list shows them)")
+    cfgs = [config.load_file(resolve_config(path)) for path in configs]
     labels = [Path(p).stem for p in configs]
     if len(cfgs) > 1 and len(set(labels)) != len(labels):
         raise UsageError(
             "two configs have the same file name stem "
             f"({', '.join(labels)}): rename one so its cases keep distinct keys"
         )
+    target = None
     if output:  # fail before a long run, not after it
         format_for_path(output, output_format)
-        parent = Path(output).parent
-        if str(parent) and not parent.is_dir():
-            raise UsageError(f"{output}: directory {parent} does not exist")
+        target = check_output_path(output)
     if save_baseline:
-        path = baselines.baseline_path(save_baseline, baselines_dir)
-        if path.exists():
-            raise UsageError(
-                f"baseline '{save_baseline}' already exists ({path}): use "
-                f"'skbbench baseline update {save_baseline} RESULTS' to replace it"
-            )
+        baselines.check_save(save_baseline, baselines_dir)
     from skbbench.cli.progress import Progress
     from skbbench.report.formats import render
     from skbbench.session import execute
@@ -136,8 +142,8 @@ def run(
     merged = merge_documents(docs, labels)
     if fmt in ("json", "yaml"):
         click.echo(render(merged, fmt), nl=False)
-    if output:
-        write_document(merged, output, output_format)
+    if target:
+        write_document(merged, target, output_format)
     if save_baseline:
         path = baselines.save(save_baseline, merged, baselines_dir)
         click.echo(
@@ -343,7 +349,7 @@ def baseline_list(ctx: click.Context, directory: str | None) -> None:
     "--output",
     required=True,
     metavar="FILE.png",
-    help="Image to write (.png, .svg or .pdf), atomically.",
+    help="Image to write (.png, .svg or .pdf): replaced atomically, checked first.",
 )
 @click.option(
     "--metric",

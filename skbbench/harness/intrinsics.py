@@ -34,6 +34,12 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from skbbench.harness.cpufeatures import ensure_cx16
+
+# Every kernel imports this module before it compiles: a Numba target without cx16 would
+# turn cmpxchg128 into an unresolvable libatomic call (LLVM abort or segfault).
+ensure_cx16()
+
 # Inline asm (the compiler barrier, pause) needs the native asm parser; without it LLVM
 # aborts the whole process. Idempotent and cheap.
 llvm_binding.initialize_native_asmparser()

@@ -27,8 +27,20 @@ def machine_rows(meta: dict[str, Any]) -> list[tuple[str, str]]:
         ("kernel", meta["kernel"]),
         ("Python", meta["python"]),
         ("numba / llvmlite / numpy", f"{meta['numba']} / {meta['llvmlite']} / {meta['numpy']}"),
-        ("git commit", meta["git_commit"] or "not a checkout"),
+        ("git commit", _commit(meta)),
     ]
+
+
+def _commit(meta: dict[str, Any]) -> str:
+    if not meta["git_commit"]:
+        return "not a checkout"
+    where = {
+        "package": "the checkout skbbench runs from",
+        "working-directory": "the checkout in the current directory",
+        "working-directory-differs": "the checkout in the current directory, whose modules "
+        "differ from the installed ones",
+    }.get(meta.get("git_commit_source") or "", "?")
+    return f"{meta['git_commit']} ({where})"
 
 
 def render_machine(meta: dict[str, Any], warnings: list[str], fmt: str) -> str:

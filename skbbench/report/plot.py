@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from skbbench.errors import UsageError
-from skbbench.results import repeat_values, split_document, write_atomic
+from skbbench.outfile import check_output_path, write_output
+from skbbench.results import repeat_values, split_document
 
 IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
 MISSING_MESSAGE = (
@@ -88,17 +89,15 @@ def plot_documents(
     published: bool = True,
     title: str | None = None,
 ) -> int:
-    """Plot ``(label, document)`` pairs into ``output`` (.png, .svg or .pdf), written
-    atomically. Returns the number of lines drawn."""
+    """Plot ``(label, document)`` pairs into ``output`` (.png, .svg or .pdf), checked
+    before drawing and written safely (skbbench.outfile). Returns the number of lines drawn."""
     out = Path(output)
     if out.suffix.lower() not in IMAGE_SUFFIXES:
         raise UsageError(
             f"{output}: the image type comes from the suffix: use one of "
             f"{', '.join(IMAGE_SUFFIXES)}"
         )
-    parent = out.parent if str(out.parent) else Path(".")
-    if not parent.is_dir():
-        raise UsageError(f"{output}: directory {parent} does not exist")
+    target = check_output_path(out)  # before drawing: a bad path costs nothing
     series: list[tuple[str, dict[str, Any], Series]] = []
     for label, doc in docs:
         found = False
@@ -168,8 +167,5 @@ def plot_documents(
     buf = io.BytesIO()
     fig.savefig(buf, format=out.suffix.lower().lstrip("."))
     plt.close(fig)
-    try:
-        write_atomic(out, buf.getvalue())
-    except OSError as exc:
-        raise UsageError(f"{output}: cannot write: {exc.strerror or exc}") from None
+    write_output(target, buf.getvalue())
     return lines
