@@ -364,7 +364,7 @@ def test_corrupted_free_index_is_caught_by_validation():
 def test_hot_kernels_have_no_nrt_calls():
     from numba import njit
 
-    from skbbench.model import slab
+    from skbbench.model import slab, slab_reap
     from tests.asmcheck import nrt_calls
 
     @njit(nogil=True, cache=False, _nrt=False)
@@ -386,6 +386,7 @@ def test_hot_kernels_have_no_nrt_calls():
         slab.free_block,
         slab.cache_grow,
         slab.__cache_free_alien,
-        slab.cache_reap,
+        slab_reap.cache_reap,
+        slab_reap.drain_array,
     ):
         assert nrt_calls(k) == [], k.py_func.__name__

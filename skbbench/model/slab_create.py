@@ -132,18 +132,18 @@ class SlabCache:
 
     def reap(self, cpu: int = 0, node_due: bool = True) -> None:
         """cache_reap as it runs on ``cpu``; ``node_due``: the node's 4 s timer expired."""
-        from skbbench.model import slab
+        from skbbench.model import slab_reap
 
-        slab.cache_reap(self.s, self._cpu(cpu), node_due)
+        slab_reap.cache_reap(self.s, self._cpu(cpu), node_due)
         if self.check:
             self.validate(op=7)
 
     def drain(self) -> bool:
         """__kmem_cache_shrink: empty every array cache, destroy free slabs; True if
         slabs holding objects remain."""
-        from skbbench.model import slab
+        from skbbench.model import slab_reap
 
-        left = bool(slab.kmem_cache_shrink(self.s))
+        left = bool(slab_reap.kmem_cache_shrink(self.s))
         if self.check:
             self.validate(op=5)
         return left
