@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numba import njit
 
-from skbbench.errors import UsageError
+from skbbench.errors import ModelParameterError
 from skbbench.model.alf_queue import (
     C_HEAD,
     C_TAIL,
@@ -55,7 +55,7 @@ def start_at(q, start):
 
 @pytest.mark.parametrize("size", [0, 3, 42, 100, 65535, 131072, 1 << 20])
 def test_bad_sizes_are_rejected(size):
-    with pytest.raises(UsageError, match="power of two|maximum"):
+    with pytest.raises(ModelParameterError, match="power of two|maximum"):
         alf_queue_alloc(size)
 
 

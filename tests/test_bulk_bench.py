@@ -146,7 +146,7 @@ def test_hot_kernels_have_no_nrt_calls():
     from skbbench.bench.slab_bulk_test01 import bulk_quick_reuse, fastpath_reuse
     from skbbench.bench.slab_bulk_test03 import bulk_test_loop
     from skbbench.harness.window import new_window
-    from skbbench.model.slub import kmem_cache_create
+    from skbbench.model.slub_create import kmem_cache_create
     from tests.asmcheck import fresh_asm, native_bodies, nrt_calls
 
     cache = kmem_cache_create(profile="zero", max_slabs=64)

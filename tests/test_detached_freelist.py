@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skbbench.model.bulk import build_detached_freelist
-from skbbench.model.slub import kmem_cache_create
+from skbbench.model.slub_create import kmem_cache_create
 
 
 @pytest.fixture()

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from skbbench.bench import qmempool_bench as qb
-from skbbench.errors import UsageError
+from skbbench.errors import ModelParameterError
 from skbbench.model.qmempool import QMEMPOOL_BULK, qmempool_create
-from skbbench.model.slub import kmem_cache_create
+from skbbench.model.slub_create import kmem_cache_create
 from tests.asmcheck import NRT_SYMBOLS, fresh_asm, native_bodies
 
 
@@ -29,12 +29,12 @@ def cache(check=True, cpus=2, profile="published"):
     ],
 )
 def test_create_checks(args, needle):
-    with pytest.raises(UsageError, match=needle):
+    with pytest.raises(ModelParameterError, match=needle):
         qmempool_create(*args, cache(check=False))
 
 
 def test_create_needs_a_cache():
-    with pytest.raises(UsageError, match="NULL"):
+    with pytest.raises(ModelParameterError, match="NULL"):
         qmempool_create(32, 128, 0, None)
 
 

@@ -18,7 +18,7 @@ from skbbench.model.qmempool import (
     __qmempool_free_softirq,
     qmempool_create,
 )
-from skbbench.model.slub import kmem_cache_create
+from skbbench.model.slub_create import kmem_cache_create
 from skbbench.registry import BENCHMARKS
 
 _1 = np.uint64(1)

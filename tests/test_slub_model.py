@@ -6,9 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from skbbench.errors import ModelError, UsageError
-from skbbench.model.slub import (
-    STAT_ITEMS,
+from skbbench.errors import ModelError, ModelParameterError
+from skbbench.model.slub_create import (
     calculate_order,
     calculate_size,
     kmem_cache_create,
@@ -16,6 +15,7 @@ from skbbench.model.slub import (
     set_cpu_partial,
     set_min_partial,
 )
+from skbbench.model.slub_layout import STAT_ITEMS
 
 # --------------------------------------------------------------------------------------
 # Geometry: kernel-model.md 1.1 worked example (skbuff_head_cache, size 256)
@@ -54,13 +54,13 @@ def test_min_partial_and_cpu_partial_defaults():
 
 
 @pytest.mark.parametrize("size", [0, 4, 7, 32769, 10**6])
-def test_bad_object_sizes_are_usage_errors(size):
-    with pytest.raises(UsageError, match="object size"):
+def test_bad_object_sizes_are_model_parameter_errors(size):
+    with pytest.raises(ModelParameterError, match="object size"):
         kmem_cache_create(object_size=size, profile="zero", max_slabs=1)
 
 
-def test_unknown_profile_is_a_usage_error():
-    with pytest.raises(UsageError, match="cost profile 'fast'"):
+def test_unknown_profile_is_a_model_parameter_error():
+    with pytest.raises(ModelParameterError, match="cost profile 'fast'"):
         kmem_cache_create(profile="fast", max_slabs=1)
 
 

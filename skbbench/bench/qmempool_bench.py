@@ -44,7 +44,8 @@ from skbbench.model.qmempool import (
     exported,
     qmempool_create,
 )
-from skbbench.model.slub import SlubCache, kmem_cache_alloc, kmem_cache_create, kmem_cache_free
+from skbbench.model.slub import kmem_cache_alloc, kmem_cache_free
+from skbbench.model.slub_create import SlubCache, kmem_cache_create
 
 _0 = np.uint64(0)
 _1 = np.uint64(1)

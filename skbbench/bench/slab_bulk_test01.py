@@ -45,14 +45,9 @@ from skbbench.model.bulk import (
     kmem_cache_free_bulk_checked,
     variant_id,
 )
-from skbbench.model.slub import (
-    SlubCache,
-    kmem_cache_alloc,
-    kmem_cache_alloc_checked,
-    kmem_cache_create,
-    kmem_cache_free,
-    kmem_cache_free_checked,
-)
+from skbbench.model.slub import kmem_cache_alloc, kmem_cache_free
+from skbbench.model.slub_create import SlubCache, kmem_cache_create
+from skbbench.model.slub_debug import kmem_cache_alloc_checked, kmem_cache_free_checked
 
 MODULE = "slab_bulk_test01"
 DEFAULT_SIZES = {

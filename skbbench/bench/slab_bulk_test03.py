@@ -49,15 +49,10 @@ from skbbench.model.bulk import (
     kmem_cache_free_bulk_checked,
     variant_id,
 )
-from skbbench.model.slub import (
-    H_PAGE_BASE,
-    SlubCache,
-    kmem_cache_alloc,
-    kmem_cache_alloc_checked,
-    kmem_cache_free,
-    kmem_cache_free_checked,
-    virt_to_head_page,
-)
+from skbbench.model.slub import kmem_cache_alloc, kmem_cache_free, virt_to_head_page
+from skbbench.model.slub_create import SlubCache
+from skbbench.model.slub_debug import kmem_cache_alloc_checked, kmem_cache_free_checked
+from skbbench.model.slub_layout import H_PAGE_BASE
 
 MODULE = "slab_bulk_test03"
 HASHSZ = 16

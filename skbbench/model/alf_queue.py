@@ -23,7 +23,7 @@ On x86 acquire/release compile to plain moves, as smp_rmb/smp_wmb do in the kern
 
 Calling from another @njit kernel (all functions are ``inline="always"``)::
 
-    q = alf_queue_alloc(512)            # Python; UsageError on bad sizes
+    q = alf_queue_alloc(512)            # Python; ModelParameterError on bad sizes
     objs = np.zeros(16, np.uint64)      # the caller's ptr[] array
     n = alf_mp_enqueue(q, objs, 0, 16)  # objs[0:16] -> ring; returns 16 or 0 (all-or-nothing)
     n = alf_mc_dequeue(q, objs, 0, 16)  # up to 16 into objs[0:]; returns the number moved
@@ -39,7 +39,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from skbbench.errors import UsageError
+from skbbench.errors import ModelParameterError
 from skbbench.harness.intrinsics import atomic_load64, atomic_store64, cmpxchg64, cpu_relax
 from skbbench.harness.memory import aligned_words
 
@@ -63,11 +63,13 @@ _ZERO = np.uint64(0)
 def check_size(size: int, what: str = "ring size") -> None:
     """alf_queue_alloc's check: a power of two, at most 65536 (else -EINVAL)."""
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
-        raise UsageError(f"{what} {size!r}: must be an integer")
+        raise ModelParameterError(f"{what} {size!r}: must be an integer")
     if size < 1 or size & (size - 1):
-        raise UsageError(f"{what} {size}: must be a power of two (alf_queue_alloc: -EINVAL)")
+        raise ModelParameterError(
+            f"{what} {size}: must be a power of two (alf_queue_alloc: -EINVAL)"
+        )
     if size > ALF_MAX_SIZE:
-        raise UsageError(
+        raise ModelParameterError(
             f"{what} {size}: larger than the maximum {ALF_MAX_SIZE} (alf_queue_alloc: -EINVAL)"
         )
 
@@ -111,7 +113,7 @@ def queue_contents(q: np.ndarray) -> list[int]:
 
 
 @njit(inline="always", nogil=True)
-def __helper_alf_enqueue_store(q, p_head, objs, off, n):  # type: ignore[no-untyped-def]
+def __helper_alf_enqueue_store(q, p_head, objs, off, n):
     # __helper_alf_enqueue_store_unroll: contiguous copy unless the run reaches the end
     mask = q[Q_MASK]
     index = p_head & mask
@@ -127,7 +129,7 @@ def __helper_alf_enqueue_store(q, p_head, objs, off, n):  # type: ignore[no-unty
 
 
 @njit(inline="always", nogil=True)
-def __helper_alf_dequeue_load(q, c_head, objs, off, n):  # type: ignore[no-untyped-def]
+def __helper_alf_dequeue_load(q, c_head, objs, off, n):
     # __helper_alf_dequeue_load_unroll
     mask = q[Q_MASK]
     index = c_head & mask
@@ -146,7 +148,7 @@ def __helper_alf_dequeue_load(q, c_head, objs, off, n):  # type: ignore[no-untyp
 
 
 @njit(inline="always", nogil=True)
-def alf_mp_enqueue(q, objs, off, n):  # type: ignore[no-untyped-def]
+def alf_mp_enqueue(q, objs, off, n):
     """alf_mp_enqueue: all-or-nothing enqueue of objs[off:off+n]; returns n or 0."""
     n = np.uint64(n)
     off = np.uint64(off)
@@ -170,7 +172,7 @@ def alf_mp_enqueue(q, objs, off, n):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def alf_mc_dequeue(q, objs, off, n):  # type: ignore[no-untyped-def]
+def alf_mc_dequeue(q, objs, off, n):
     """alf_mc_dequeue: dequeue up to n into objs[off:]; returns the number dequeued."""
     n = np.uint64(n)
     off = np.uint64(off)
@@ -197,7 +199,7 @@ def alf_mc_dequeue(q, objs, off, n):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def alf_sp_enqueue(q, objs, off, n):  # type: ignore[no-untyped-def]
+def alf_sp_enqueue(q, objs, off, n):
     """alf_sp_enqueue: all-or-nothing, caller is the only producer; returns n or 0."""
     n = np.uint64(n)
     off = np.uint64(off)
@@ -215,7 +217,7 @@ def alf_sp_enqueue(q, objs, off, n):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def alf_sc_dequeue(q, objs, off, n):  # type: ignore[no-untyped-def]
+def alf_sc_dequeue(q, objs, off, n):
     """alf_sc_dequeue: up to n, caller is the only consumer; returns the number dequeued."""
     n = np.uint64(n)
     off = np.uint64(off)
@@ -237,12 +239,12 @@ def alf_sc_dequeue(q, objs, off, n):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def alf_queue_count(q):  # type: ignore[no-untyped-def]
+def alf_queue_count(q):
     # alf_queue_count
     return (atomic_load64(q, P_TAIL) - atomic_load64(q, C_HEAD)) & U32
 
 
 @njit(inline="always", nogil=True)
-def alf_queue_avail_space(q):  # type: ignore[no-untyped-def]
+def alf_queue_avail_space(q):
     # alf_queue_avail_space
     return (q[Q_SIZE] + atomic_load64(q, C_TAIL) - atomic_load64(q, P_HEAD)) & U32

@@ -30,8 +30,26 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from skbbench.errors import UsageError
+from skbbench.errors import ModelParameterError
 from skbbench.model.slub import (
+    ___slab_alloc,
+    __slab_free,
+    _charge_irq,
+    _cpu,
+    _pg,
+    get_freepointer,
+    next_tid,
+    set_freepointer,
+    slab_alloc_node,
+    slab_free,
+    virt_to_head_page,
+)
+from skbbench.model.slub_debug import (
+    alloc_debug_processing,
+    free_debug_processing,
+    validate_slab_cache,
+)
+from skbbench.model.slub_layout import (
     _C_FREELIST,
     _C_PAGE,
     _C_TID,
@@ -47,20 +65,6 @@ from skbbench.model.slub import (
     _0,
     _1,
     _8,
-    ___slab_alloc,
-    __slab_free,
-    _charge_irq,
-    _cpu,
-    _pg,
-    alloc_debug_processing,
-    free_debug_processing,
-    get_freepointer,
-    next_tid,
-    set_freepointer,
-    slab_alloc_node,
-    slab_free,
-    validate_slab_cache,
-    virt_to_head_page,
 )
 
 # Bulk variants.
@@ -83,13 +87,13 @@ def variant_id(name: str | int) -> int:
     try:
         return VARIANTS[str(name)]
     except KeyError:
-        raise UsageError(
+        raise ModelParameterError(
             f"unknown bulk variant '{name}' (choose from {', '.join(VARIANTS)})"
         ) from None
 
 
 @njit(inline="always", nogil=True)
-def build_detached_freelist(s, size, p, kfree):  # type: ignore[no-untyped-def]
+def build_detached_freelist(s, size, p, kfree):
     # build_detached_freelist: group same-page objects from the end of p, lookahead 3.
     # Returns (first_skipped_index, page, freelist, tail, cnt); page 0 = nothing left.
     first_skipped_index = _0
@@ -133,7 +137,7 @@ def build_detached_freelist(s, size, p, kfree):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def _free_bulk_detached(s, cpu, size, p, kfree):  # type: ignore[no-untyped-def]
+def _free_bulk_detached(s, cpu, size, p, kfree):
     # kmem_cache_free_bulk (v4.4) / kfree_bulk (v4.6): one slab_free per detached freelist
     while True:
         size, page, head, tail, cnt = build_detached_freelist(s, size, p, kfree)
@@ -144,7 +148,7 @@ def _free_bulk_detached(s, cpu, size, p, kfree):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def _free_bulk_before(s, cpu, size, p):  # type: ignore[no-untyped-def]
+def _free_bulk_before(s, cpu, size, p):
     # kmem_cache_free_bulk (v4.3, before the detached-freelist patchset): IRQs off,
     # plain push when the object's page is the cpu slab, else __slab_free per object
     c = _cpu(s, cpu)
@@ -167,7 +171,7 @@ def _free_bulk_before(s, cpu, size, p):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def __kmem_cache_free_bulk(s, cpu, size, p):  # type: ignore[no-untyped-def]
+def __kmem_cache_free_bulk(s, cpu, size, p):
     # __kmem_cache_free_bulk (slab_common.c): loop of kmem_cache_free
     i = _0
     while i < size:
@@ -177,7 +181,7 @@ def __kmem_cache_free_bulk(s, cpu, size, p):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def __kmem_cache_alloc_bulk(s, cpu, size, p):  # type: ignore[no-untyped-def]
+def __kmem_cache_alloc_bulk(s, cpu, size, p):
     # __kmem_cache_alloc_bulk (slab_common.c): loop of kmem_cache_alloc, all-or-nothing
     i = _0
     while i < size:
@@ -191,7 +195,7 @@ def __kmem_cache_alloc_bulk(s, cpu, size, p):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def _alloc_bulk(s, cpu, size, p):  # type: ignore[no-untyped-def]
+def _alloc_bulk(s, cpu, size, p):
     # kmem_cache_alloc_bulk (v4.4): IRQs off, pop c->freelist, ___slab_alloc when dry
     c = _cpu(s, cpu)
     i = _0
@@ -216,7 +220,7 @@ def _alloc_bulk(s, cpu, size, p):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True, cache=True, _nrt=False)
-def kmem_cache_alloc_bulk(s, cpu, size, p, variant):  # type: ignore[no-untyped-def]
+def kmem_cache_alloc_bulk(s, cpu, size, p, variant):
     # kmem_cache_alloc_bulk: ``size`` objects into p[0:size]; returns size or 0
     cpu = np.uint64(cpu)
     size = np.uint64(size)
@@ -227,7 +231,7 @@ def kmem_cache_alloc_bulk(s, cpu, size, p, variant):  # type: ignore[no-untyped-
 
 
 @njit(inline="always", nogil=True, cache=True, _nrt=False)
-def kmem_cache_free_bulk(s, cpu, size, p, variant):  # type: ignore[no-untyped-def]
+def kmem_cache_free_bulk(s, cpu, size, p, variant):
     # kmem_cache_free_bulk: free p[0:size] with the selected variant
     cpu = np.uint64(cpu)
     size = np.uint64(size)
@@ -243,7 +247,7 @@ def kmem_cache_free_bulk(s, cpu, size, p, variant):  # type: ignore[no-untyped-d
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def kmem_cache_alloc_bulk_checked(s, cpu, size, p, variant):  # type: ignore[no-untyped-def]
+def kmem_cache_alloc_bulk_checked(s, cpu, size, p, variant):
     # kmem_cache_alloc_bulk + alloc_debug_processing per object + validate_slab_cache
     cpu = np.uint64(cpu)
     size = np.uint64(size)
@@ -261,7 +265,7 @@ def kmem_cache_alloc_bulk_checked(s, cpu, size, p, variant):  # type: ignore[no-
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def _free_bulk_check(s, cpu, size, p, variant):  # type: ignore[no-untyped-def]
+def _free_bulk_check(s, cpu, size, p, variant):
     # free_debug_processing for every object of a bulk free
     i = _0
     while i < size:
@@ -275,7 +279,7 @@ def _free_bulk_check(s, cpu, size, p, variant):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def kmem_cache_free_bulk_checked(s, cpu, size, p, variant):  # type: ignore[no-untyped-def]
+def kmem_cache_free_bulk_checked(s, cpu, size, p, variant):
     # kmem_cache_free_bulk + free_debug_processing per object + validate_slab_cache
     cpu = np.uint64(cpu)
     size = np.uint64(size)

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from skbbench.errors import UsageError
+from skbbench.errors import ModelParameterError
 from skbbench.model.machine import CostIters
 
 
@@ -71,7 +71,7 @@ def get_profile(name: str | CostProfile) -> CostProfile:
     try:
         return PROFILES[name]
     except KeyError:
-        raise UsageError(
+        raise ModelParameterError(
             f"unknown cost profile '{name}' (choose from {', '.join(PROFILES)})"
         ) from None
 

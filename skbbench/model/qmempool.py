@@ -45,7 +45,7 @@ State: ONE 64-byte-aligned uint64 array ``pool`` (``QMemPool.pool``)::
 Calling from another @njit kernel (``cpu`` is the simulated CPU, also used for SLUB)::
 
     cache = kmem_cache_create(object_size=256, nr_cpus=8)
-    mp = qmempool_create(32, 128, 16, cache)          # Python; UsageError if bad
+    mp = qmempool_create(32, 128, 16, cache)          # Python; ModelParameterError if bad
     obj = __qmempool_alloc(mp.pool, cache.s, cpu)      # BH-protected, inline
     __qmempool_free(mp.pool, cache.s, cpu, obj)
     obj = __qmempool_alloc_softirq(mp.pool, cache.s, cpu)   # no protection
@@ -63,7 +63,7 @@ from numba import cfunc, njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from skbbench.errors import ModelError, UsageError
+from skbbench.errors import ModelError, ModelParameterError
 from skbbench.harness.memory import aligned_words
 from skbbench.harness.spin import busy_wait
 from skbbench.model.alf_queue import (
@@ -76,15 +76,10 @@ from skbbench.model.alf_queue import (
     alf_sp_enqueue,
     queue_contents,
 )
-from skbbench.model.slub import (
-    H_CHECK,
-    H_COST_BH,
-    SlubCache,
-    kmem_cache_alloc,
-    kmem_cache_alloc_checked,
-    kmem_cache_free,
-    kmem_cache_free_checked,
-)
+from skbbench.model.slub import kmem_cache_alloc, kmem_cache_free
+from skbbench.model.slub_create import SlubCache
+from skbbench.model.slub_debug import kmem_cache_alloc_checked, kmem_cache_free_checked
+from skbbench.model.slub_layout import H_CHECK, H_COST_BH
 
 QMEMPOOL_BULK = 16
 QMEMPOOL_REFILL_MULTIPLIER = 2
@@ -156,44 +151,44 @@ _U32 = np.uint64(0xFFFFFFFF)
 
 
 @njit(inline="always", nogil=True)
-def _sharedq(pool):  # type: ignore[no-untyped-def]
+def _sharedq(pool):
     a = pool[PH_SHAREDQ]
     return pool[np.uintp(a) : np.uintp(a + np.uint64(RING) + pool[PH_SHAREDQ_SZ])]
 
 
 @njit(inline="always", nogil=True)
-def _localq(pool, cpu):  # type: ignore[no-untyped-def]
+def _localq(pool, cpu):
     stride = pool[PH_LOCALQ_STRIDE]
     a = pool[PH_LOCALQ] + np.uint64(cpu) * stride
     return pool[np.uintp(a) : np.uintp(a + stride)]
 
 
 @njit(inline="always", nogil=True)
-def _percpu(pool, cpu):  # type: ignore[no-untyped-def]
+def _percpu(pool, cpu):
     return pool[PH_PERCPU] + np.uint64(cpu) * np.uint64(PERCPU_WORDS)
 
 
 @njit(inline="always", nogil=True)
-def _elems(pool, cpu):  # type: ignore[no-untyped-def]
+def _elems(pool, cpu):
     a = _percpu(pool, cpu) + np.uint64(PC_ELEMS)
     return pool[np.uintp(a) : np.uintp(a + _BULK)]
 
 
 @njit(inline="always", nogil=True)
-def _stat(pool, cpu, item, n):  # type: ignore[no-untyped-def]
+def _stat(pool, cpu, item, n):
     i = np.uintp(_percpu(pool, cpu) + np.uint64(PC_STATS + item))
     pool[i] += np.uint64(n)
 
 
 @njit(inline="always", nogil=True)
-def _bug(pool, cpu, code):  # type: ignore[no-untyped-def]
+def _bug(pool, cpu, code):
     if pool[PH_BUG] == _0:
         pool[PH_BUG] = np.uint64(code)
         pool[PH_BUG_CPU] = np.uint64(cpu)
 
 
 @njit(inline="always", nogil=True)
-def _kmem_alloc(s, cpu):  # type: ignore[no-untyped-def]
+def _kmem_alloc(s, cpu):
     # kmem_cache_alloc(pool->kmem_cache, gfp_mask) (the checked entry on check=True caches)
     if s[H_CHECK] != _0:
         return kmem_cache_alloc_checked(s, cpu)
@@ -201,7 +196,7 @@ def _kmem_alloc(s, cpu):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def _kmem_free(s, cpu, obj):  # type: ignore[no-untyped-def]
+def _kmem_free(s, cpu, obj):
     # kmem_cache_free(pool->kmem_cache, elem)
     if s[H_CHECK] != _0:
         kmem_cache_free_checked(s, cpu, obj)
@@ -213,7 +208,7 @@ def _kmem_free(s, cpu, obj):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def __qmempool_alloc_from_slab(pool, s, cpu):  # type: ignore[no-untyped-def]
+def __qmempool_alloc_from_slab(pool, s, cpu):
     # __qmempool_alloc_from_slab: 1 object to return + 2 x 16 into sharedq, localq untouched
     _stat(pool, cpu, ST_SLAB_REFILL, 1)
     elem = _kmem_alloc(s, cpu)
@@ -247,7 +242,7 @@ def __qmempool_alloc_from_slab(pool, s, cpu):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def __qmempool_alloc_from_sharedq(pool, s, cpu, localq, elems):  # type: ignore[no-untyped-def]
+def __qmempool_alloc_from_sharedq(pool, s, cpu, localq, elems):
     # __qmempool_alloc_from_sharedq: one MC dequeue of up to 16; rest into the empty localq
     _stat(pool, cpu, ST_MC_DEQ, 1)
     num = alf_mc_dequeue(_sharedq(pool), elems, 0, _BULK)
@@ -263,7 +258,7 @@ def __qmempool_alloc_from_sharedq(pool, s, cpu, localq, elems):  # type: ignore[
 
 
 @njit(inline="always", nogil=True)
-def main_qmempool_alloc(pool, s, cpu):  # type: ignore[no-untyped-def]
+def main_qmempool_alloc(pool, s, cpu):
     # main_qmempool_alloc: localq (SPSC) first, then sharedq, then the slab
     localq = _localq(pool, cpu)
     elems = _elems(pool, cpu)
@@ -276,7 +271,7 @@ def main_qmempool_alloc(pool, s, cpu):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def __qmempool_free_to_slab(pool, s, cpu, num):  # type: ignore[no-untyped-def]
+def __qmempool_free_to_slab(pool, s, cpu, num):
     # __qmempool_free_to_slab: free the num in elems, then drain 2 x 16 from sharedq
     _stat(pool, cpu, ST_FREE_SLAB, 1)
     elems = _elems(pool, cpu)
@@ -293,7 +288,7 @@ def __qmempool_free_to_slab(pool, s, cpu, num):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def __qmempool_free_to_sharedq(pool, s, cpu, elem, localq, elems):  # type: ignore[no-untyped-def]
+def __qmempool_free_to_sharedq(pool, s, cpu, elem, localq, elems):
     # __qmempool_free_to_sharedq: elem + 15 from localq, one all-or-nothing MP enqueue
     elems[0] = elem
     num_deq = alf_sc_dequeue(localq, elems, 1, _BULK - _1)
@@ -308,7 +303,7 @@ def __qmempool_free_to_sharedq(pool, s, cpu, elem, localq, elems):  # type: igno
 
 
 @njit(inline="always", nogil=True)
-def main_qmempool_free(pool, s, cpu, elem):  # type: ignore[no-untyped-def]
+def main_qmempool_free(pool, s, cpu, elem):
     # main_qmempool_free: localq first; when full flush 16 to sharedq (or the slab)
     localq = _localq(pool, cpu)
     elems = _elems(pool, cpu)
@@ -322,13 +317,13 @@ def main_qmempool_free(pool, s, cpu, elem):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def __qmempool_preempt_disable(pool, cpu):  # type: ignore[no-untyped-def]
+def __qmempool_preempt_disable(pool, cpu):
     # __qmempool_preempt_disable: if (!in_serving_softirq()) local_bh_disable()
     return pool[np.uintp(_percpu(pool, cpu))] == _0
 
 
 @njit(inline="always", nogil=True)
-def __qmempool_preempt_enable(pool, s, cpu):  # type: ignore[no-untyped-def]
+def __qmempool_preempt_enable(pool, s, cpu):
     # __qmempool_preempt_enable: if (!in_serving_softirq()) local_bh_enable()
     if pool[np.uintp(_percpu(pool, cpu))] == _0:
         # local_bh_disable + local_bh_enable: kernel-only cost, charged at the enable
@@ -337,7 +332,7 @@ def __qmempool_preempt_enable(pool, s, cpu):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def __qmempool_alloc(pool, s, cpu):  # type: ignore[no-untyped-def]
+def __qmempool_alloc(pool, s, cpu):
     # __qmempool_alloc: BH-protected (inline)
     __qmempool_preempt_disable(pool, cpu)
     elem = main_qmempool_alloc(pool, s, cpu)
@@ -346,7 +341,7 @@ def __qmempool_alloc(pool, s, cpu):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def __qmempool_free(pool, s, cpu, elem):  # type: ignore[no-untyped-def]
+def __qmempool_free(pool, s, cpu, elem):
     # __qmempool_free: BH-protected (inline)
     __qmempool_preempt_disable(pool, cpu)
     main_qmempool_free(pool, s, cpu, elem)
@@ -354,13 +349,13 @@ def __qmempool_free(pool, s, cpu, elem):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def __qmempool_alloc_softirq(pool, s, cpu):  # type: ignore[no-untyped-def]
+def __qmempool_alloc_softirq(pool, s, cpu):
     # __qmempool_alloc_softirq: caller is in softirq, no protection
     return main_qmempool_alloc(pool, s, cpu)
 
 
 @njit(inline="always", nogil=True)
-def __qmempool_free_softirq(pool, s, cpu, elem):  # type: ignore[no-untyped-def]
+def __qmempool_free_softirq(pool, s, cpu, elem):
     # __qmempool_free_softirq: caller is in softirq, no protection
     main_qmempool_free(pool, s, cpu, elem)
 
@@ -369,7 +364,7 @@ def __qmempool_free_softirq(pool, s, cpu, elem):  # type: ignore[no-untyped-def]
 
 
 @intrinsic
-def _u64_view(typingctx, addr):  # type: ignore[no-untyped-def]
+def _u64_view(typingctx, addr):
     """A uint64[:] over raw memory at ``addr`` (no meminfo: nothing to reference-count).
     The length is nominal (2**40): the model indexes without bounds checks."""
     if not isinstance(addr, types.Integer):
@@ -377,7 +372,7 @@ def _u64_view(typingctx, addr):  # type: ignore[no-untyped-def]
     arrty = types.Array(types.uint64, 1, "C")
     sig = arrty(addr)
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+    def codegen(context, builder, signature, args):
         i64 = ir.IntType(64)
         ary = context.make_array(arrty)(context, builder)
         data = builder.inttoptr(args[0], context.get_data_type(types.uint64).as_pointer())
@@ -395,13 +390,13 @@ def _u64_view(typingctx, addr):  # type: ignore[no-untyped-def]
 
 
 @intrinsic
-def call_qmempool_alloc(typingctx, fn, pool_addr, s_addr, cpu):  # type: ignore[no-untyped-def]
+def call_qmempool_alloc(typingctx, fn, pool_addr, s_addr, cpu):
     """Call an exported alloc symbol: ``void *fn(pool, cache, cpu)`` via its address."""
     if not all(isinstance(t, types.Integer) for t in (fn, pool_addr, s_addr, cpu)):
         return None
     sig = types.uint64(fn, pool_addr, s_addr, cpu)
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+    def codegen(context, builder, signature, args):
         i64 = ir.IntType(64)
         fnty = ir.FunctionType(i64, [i64, i64, i64])
         target = builder.inttoptr(args[0], fnty.as_pointer())
@@ -415,13 +410,13 @@ def call_qmempool_alloc(typingctx, fn, pool_addr, s_addr, cpu):  # type: ignore[
 
 
 @intrinsic
-def call_qmempool_free(typingctx, fn, pool_addr, s_addr, cpu, elem):  # type: ignore[no-untyped-def]
+def call_qmempool_free(typingctx, fn, pool_addr, s_addr, cpu, elem):
     """Call an exported free symbol: ``void fn(pool, cache, cpu, elem)`` via its address."""
     if not all(isinstance(t, types.Integer) for t in (fn, pool_addr, s_addr, cpu, elem)):
         return None
     sig = types.void(fn, pool_addr, s_addr, cpu, elem)
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+    def codegen(context, builder, signature, args):
         i64 = ir.IntType(64)
         fnty = ir.FunctionType(ir.VoidType(), [i64, i64, i64, i64])
         target = builder.inttoptr(args[0], fnty.as_pointer())
@@ -440,25 +435,25 @@ _FREE_SIG = types.void(types.uint64, types.uint64, types.uint64, types.uint64)
 
 
 @cfunc(_ALLOC_SIG, cache=True, _nrt=False)
-def qmempool_alloc(pool_addr, s_addr, cpu):  # type: ignore[no-untyped-def]
+def qmempool_alloc(pool_addr, s_addr, cpu):
     # qmempool_alloc (EXPORT_SYMBOL): __qmempool_alloc
     return __qmempool_alloc(_u64_view(pool_addr), _u64_view(s_addr), cpu)
 
 
 @cfunc(_FREE_SIG, cache=True, _nrt=False)
-def qmempool_free(pool_addr, s_addr, cpu, elem):  # type: ignore[no-untyped-def]
+def qmempool_free(pool_addr, s_addr, cpu, elem):
     # qmempool_free (EXPORT_SYMBOL): __qmempool_free
     __qmempool_free(_u64_view(pool_addr), _u64_view(s_addr), cpu, elem)
 
 
 @cfunc(_ALLOC_SIG, cache=True, _nrt=False)
-def qmempool_alloc_softirq(pool_addr, s_addr, cpu):  # type: ignore[no-untyped-def]
+def qmempool_alloc_softirq(pool_addr, s_addr, cpu):
     # qmempool_alloc_softirq (EXPORT_SYMBOL): __qmempool_alloc_softirq
     return __qmempool_alloc_softirq(_u64_view(pool_addr), _u64_view(s_addr), cpu)
 
 
 @cfunc(_FREE_SIG, cache=True, _nrt=False)
-def qmempool_free_softirq(pool_addr, s_addr, cpu, elem):  # type: ignore[no-untyped-def]
+def qmempool_free_softirq(pool_addr, s_addr, cpu, elem):
     # qmempool_free_softirq (EXPORT_SYMBOL): calls __qmempool_free, the BH-protected one
     # (quirk of the original, kept)
     __qmempool_free(_u64_view(pool_addr), _u64_view(s_addr), cpu, elem)
@@ -487,7 +482,7 @@ def exported() -> Exported:
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def _prealloc(pool, s, cpu, n, buf):  # type: ignore[no-untyped-def]
+def _prealloc(pool, s, cpu, n, buf):
     # qmempool_create: kmem_cache_alloc + alf_mp_enqueue(sharedq, &elem, 1), one at a time
     sharedq = _sharedq(pool)
     for i in range(n):
@@ -502,7 +497,7 @@ def _prealloc(pool, s, cpu, n, buf):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def _drain(pool, s, cpu, q, buf):  # type: ignore[no-untyped-def]
+def _drain(pool, s, cpu, q, buf):
     # qmempool_destroy: alf_mc_dequeue(q, &elem, 1) + kmem_cache_free until empty
     n = 0
     while alf_mc_dequeue(q, buf, 0, 1) == _1:
@@ -613,40 +608,44 @@ class QMemPool:
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def _py_alloc(pool, s, cpu):  # type: ignore[no-untyped-def]
+def _py_alloc(pool, s, cpu):
     return __qmempool_alloc(pool, s, np.uint64(cpu))
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def _py_alloc_softirq(pool, s, cpu):  # type: ignore[no-untyped-def]
+def _py_alloc_softirq(pool, s, cpu):
     return __qmempool_alloc_softirq(pool, s, np.uint64(cpu))
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def _py_free(pool, s, cpu, elem):  # type: ignore[no-untyped-def]
+def _py_free(pool, s, cpu, elem):
     __qmempool_free(pool, s, np.uint64(cpu), elem)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def _py_free_softirq(pool, s, cpu, elem):  # type: ignore[no-untyped-def]
+def _py_free_softirq(pool, s, cpu, elem):
     __qmempool_free_softirq(pool, s, np.uint64(cpu), elem)
 
 
 def check_sizes(localq_sz: int, sharedq_sz: int, prealloc: int) -> list[str]:
     """qmempool_create's checks, in the original's order; returns warnings."""
     if localq_sz < QMEMPOOL_BULK:
-        raise UsageError(f"qmempool: localq size({localq_sz}) too small for bulking")
+        raise ModelParameterError(f"qmempool: localq size({localq_sz}) too small for bulking")
     if sharedq_sz < QMEMPOOL_BULK * QMEMPOOL_REFILL_MULTIPLIER:
-        raise UsageError(f"qmempool: sharedq size({sharedq_sz}) too small for bulk refill")
+        raise ModelParameterError(f"qmempool: sharedq size({sharedq_sz}) too small for bulk refill")
     if not _is_pow2(localq_sz) or not _is_pow2(sharedq_sz):
-        raise UsageError(f"qmempool: queue sizes ({localq_sz}/{sharedq_sz}) must be power-of-2")
+        raise ModelParameterError(
+            f"qmempool: queue sizes ({localq_sz}/{sharedq_sz}) must be power-of-2"
+        )
     if localq_sz > ALF_MAX_SIZE or sharedq_sz > ALF_MAX_SIZE:
-        raise UsageError(
+        raise ModelParameterError(
             f"qmempool: queue sizes ({localq_sz}/{sharedq_sz}): larger than the ALF maximum "
             f"{ALF_MAX_SIZE} (alf_queue_alloc: -EINVAL)"
         )
     if prealloc < 0 or prealloc > sharedq_sz:
-        raise UsageError(f"qmempool: prealloc({prealloc}) too big for sharedq size({sharedq_sz})")
+        raise ModelParameterError(
+            f"qmempool: prealloc({prealloc}) too big for sharedq size({sharedq_sz})"
+        )
     if prealloc % QMEMPOOL_BULK != 0:
         return [f"qmempool: prealloc({prealloc}) should be div by {QMEMPOOL_BULK} (bulk size)"]
     return []
@@ -663,10 +662,10 @@ def qmempool_create(
     # qmempool_create: checks, sharedq + prealloc (one MP enqueue each), localq per CPU
     warnings = check_sizes(localq_sz, sharedq_sz, prealloc)
     if kmem is None:
-        raise UsageError("qmempool: kmem_cache is NULL")
+        raise ModelParameterError("qmempool: kmem_cache is NULL")
     n = kmem.nr_cpus if nr_cpus is None else nr_cpus
     if not 1 <= n <= kmem.nr_cpus:
-        raise UsageError(f"qmempool: {n} CPUs but the kmem_cache has {kmem.nr_cpus}")
+        raise ModelParameterError(f"qmempool: {n} CPUs but the kmem_cache has {kmem.nr_cpus}")
     sharedq_off = HEADER_WORDS
     stride = RING + localq_sz  # multiple of 8 words: every queue starts on a cache line
     localq_off = sharedq_off + RING + sharedq_sz
@@ -699,5 +698,5 @@ def qmempool_create(
         mp.raise_if_error()
         if got != prealloc:
             mp.destroy()
-            raise UsageError(f"qmempool: prealloc({prealloc}) failed after {got} elements")
+            raise ModelParameterError(f"qmempool: prealloc({prealloc}) failed after {got} elements")
     return mp

@@ -68,7 +68,7 @@ def page_alloc_init(s: np.ndarray, pa: int, heads: list[int], order: int, page_b
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def prep_compound_page(s, pa, pfn):  # type: ignore[no-untyped-def]
+def prep_compound_page(s, pa, pfn):
     # prep_compound_page: point every tail page at its head (compound_head = head | 1)
     base = s[pa + np.uint64(PA_PAGE_BASE)]
     nr = _1 << s[pa + np.uint64(PA_ORDER)]
@@ -79,7 +79,7 @@ def prep_compound_page(s, pa, pfn):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def destroy_compound_page(s, pa, pfn):  # type: ignore[no-untyped-def]
+def destroy_compound_page(s, pa, pfn):
     # free_tail_pages_check / clear_compound_head: tail pages forget their head
     base = s[pa + np.uint64(PA_PAGE_BASE)]
     nr = _1 << s[pa + np.uint64(PA_ORDER)]
@@ -90,7 +90,7 @@ def destroy_compound_page(s, pa, pfn):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def __alloc_pages(s, pa, irqsave_iters):  # type: ignore[no-untyped-def]
+def __alloc_pages(s, pa, irqsave_iters):
     # __alloc_pages_nodemask -> __rmqueue: pop the free list head under zone->lock
     pa = np.uint64(pa)
     spin_lock(s, pa)
@@ -109,7 +109,7 @@ def __alloc_pages(s, pa, irqsave_iters):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def __free_pages(s, pa, pfn, irqsave_iters):  # type: ignore[no-untyped-def]
+def __free_pages(s, pa, pfn, irqsave_iters):
     # __free_pages -> free_one_page: push the block on the free list head under zone->lock
     pa = np.uint64(pa)
     destroy_compound_page(s, pa, pfn)
