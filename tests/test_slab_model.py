@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from skbbench.errors import ModelError, UsageError
+from skbbench.errors import ModelError, ModelParameterError
 from skbbench.model import slab_layout as L
 from skbbench.model.slab_create import kmem_cache_create
 
@@ -60,15 +60,15 @@ def test_reciprocal_divide_is_division(d, a):
     ],
 )
 def test_bad_parameters_are_usage_errors(kwargs, match):
-    with pytest.raises(UsageError, match=match):
+    with pytest.raises(ModelParameterError, match=match):
         kmem_cache_create(max_slabs=1, **kwargs)
 
 
 def test_unknown_variant_and_cpu_are_usage_errors():
     c = kmem_cache_create(nr_cpus=2, profile="zero", max_slabs=4)
-    with pytest.raises(UsageError, match="bulk variant 'sideways'"):
+    with pytest.raises(ModelParameterError, match="bulk variant 'sideways'"):
         c.alloc_bulk(0, 4, "sideways")
-    with pytest.raises(UsageError, match="cpu 2"):
+    with pytest.raises(ModelParameterError, match="cpu 2"):
         c.alloc(2)
 
 

@@ -35,7 +35,7 @@ from skbbench.model.mm_types import (
     U_PG_PRIVATE,
     U_RECW,
 )
-from skbbench.model.page_alloc import __alloc_pages, __free_pages
+from skbbench.model.slab_pages_stub import __alloc_pages, __free_pages
 
 # Bulk variants: the same numbers as SLUB's (model.bulk) so a bench passes one value.
 BULK_FALLBACK = 0  # __kmem_cache_alloc_bulk / __kmem_cache_free_bulk: loops of singles

@@ -13,12 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from skbbench.errors import ModelError, UsageError
+from skbbench.errors import ModelError, ModelParameterError
 from skbbench.model import slab_layout as L
 from skbbench.model.costs import CostProfile, cost_iters, get_profile
 from skbbench.model.machine import MH_VMEMMAP, MH_ZONE, Machine, create_machine
 from skbbench.model.mm_types import PAGE_SHIFT, PAGE_SIZE
-from skbbench.model.page_alloc import page_alloc_init, page_alloc_words
+from skbbench.model.slab_pages_stub import page_alloc_init, page_alloc_words
 
 CACHE_ID = 0x5AB  # page->slab_cache of the machine's one cache
 
@@ -32,7 +32,7 @@ def variant_id(name: str | int) -> int:
     try:
         return VARIANTS[str(name)]
     except KeyError:
-        raise UsageError(
+        raise ModelParameterError(
             f"unknown bulk variant '{name}' (choose from {', '.join(VARIANTS)})"
         ) from None
 
@@ -85,7 +85,9 @@ class SlabCache:
 
     def _cpu(self, cpu: int) -> int:
         if not 0 <= cpu < self.nr_cpus:
-            raise UsageError(f"cpu {cpu}: the cache has simulated CPUs 0..{self.nr_cpus - 1}")
+            raise ModelParameterError(
+                f"cpu {cpu}: the cache has simulated CPUs 0..{self.nr_cpus - 1}"
+            )
         return cpu
 
     def node_of(self, cpu: int) -> int:
@@ -153,7 +155,7 @@ class SlabCache:
         from skbbench.model import slab_debug
 
         if not self.check:
-            raise UsageError("validate() needs a cache created with check=True")
+            raise ModelParameterError("validate() needs a cache created with check=True")
         slab_debug.validate_slab_cache(self.s, op)
         self.raise_if_error()
 
@@ -283,19 +285,21 @@ def kmem_cache_create(
     in ``nr_nodes`` nodes (1 or 2). ``limit``/``batchcount``/``shared`` override
     enable_cpucache like /proc/slabinfo tuning; ``max_slabs`` bounds the page allocator."""
     if not isinstance(object_size, int) or object_size < 8:
-        raise UsageError(f"object size {object_size}: must be at least 8 bytes")
+        raise ModelParameterError(f"object size {object_size}: must be at least 8 bytes")
     if object_size > L.MAX_OBJECT_SIZE:
-        raise UsageError(
+        raise ModelParameterError(
             f"object size {object_size}: larger than the model's {L.MAX_OBJECT_SIZE} bytes"
         )
     if not isinstance(nr_cpus, int) or not 1 <= nr_cpus <= 4096:
-        raise UsageError(f"cpus {nr_cpus}: the model supports 1..4096 simulated CPUs")
+        raise ModelParameterError(f"cpus {nr_cpus}: the model supports 1..4096 simulated CPUs")
     if nr_nodes not in (1, 2):
-        raise UsageError(f"nodes {nr_nodes}: the SLAB model supports 1 or 2 nodes")
+        raise ModelParameterError(f"nodes {nr_nodes}: the SLAB model supports 1 or 2 nodes")
     if nr_nodes > nr_cpus:
-        raise UsageError(f"nodes {nr_nodes}: needs at least one CPU per node (cpus {nr_cpus})")
+        raise ModelParameterError(
+            f"nodes {nr_nodes}: needs at least one CPU per node (cpus {nr_cpus})"
+        )
     if max_slabs < 1:
-        raise UsageError(f"max_slabs {max_slabs}: must be at least 1")
+        raise ModelParameterError(f"max_slabs {max_slabs}: must be at least 1")
     prof = get_profile(profile)
     align = L.calculate_alignment(object_size, hwcache_align)
     size = L.cache_size(object_size, align)
@@ -309,7 +313,7 @@ def kmem_cache_create(
     )
     shr = d_shared if shared is None else int(shared)
     if lim < 1 or not 1 <= batch <= lim or shr < 0:
-        raise UsageError(
+        raise ModelParameterError(
             f"limit {lim}, batchcount {batch}, shared {shr}: need 1 <= batchcount <= limit, "
             "shared >= 0"
         )

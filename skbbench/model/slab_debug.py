@@ -54,7 +54,7 @@ _N_SHARED, _N_ALIEN, _N_FREE_OBJECTS = U(L.N_SHARED), U(L.N_ALIEN), U(L.N_FREE_O
 _N_TOTAL_SLABS, _N_FREE_SLABS = U(L.N_TOTAL_SLABS), U(L.N_FREE_SLABS)
 _LISTS = (U(L.N_SLABS_PARTIAL), U(L.N_SLABS_FULL), U(L.N_SLABS_FREE))
 _OBJFREELIST = U(L.CFLGS_OBJFREELIST_SLAB)
-_PA_NR_FREE, _PA_CAPACITY = U(1), U(2)  # the page allocator region (model.page_alloc)
+_PA_NR_FREE, _PA_CAPACITY = U(1), U(2)  # the page allocator region (model.slab_pages_stub)
 
 
 @njit(nogil=True, cache=True, _nrt=False)

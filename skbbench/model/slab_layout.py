@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from skbbench.errors import UsageError
+from skbbench.errors import ModelParameterError
 from skbbench.model.mm_types import PAGE_SIZE
 
 # --------------------------------------------------------------------------------------
@@ -246,7 +246,7 @@ def slab_management(size: int, object_size: int) -> tuple[int, int, int, int]:
         return CFLGS_OBJFREELIST_SLAB, order, num, left // CACHE_LINE
     order, num, left = calculate_slab_order(size, 0)
     if not num:
-        raise UsageError(f"object size {object_size}: no slab order fits it (E2BIG)")
+        raise ModelParameterError(f"object size {object_size}: no slab order fits it (E2BIG)")
     return 0, order, num, left // CACHE_LINE
 
 
