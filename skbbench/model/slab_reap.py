@@ -44,6 +44,7 @@ from skbbench.model.slab import (
     _5,
     __drain_alien_cache,
     _charge_irq,
+    _charge_irqsave,
     _info,
     _list_lock,
     _list_unlock,
@@ -190,9 +191,10 @@ def __kmem_cache_shrink(s):  # type: ignore[no-untyped-def]
                 if alc != _0:
                     head = _info(s, _0) + _CI_LIST
                     list_init(s, head)
-                    spin_lock(s, alc)
+                    spin_lock(s, alc)  # spin_lock_irqsave(&alc->lock)
                     __drain_alien_cache(s, _0, alc + _ALIEN_AC, i, head)
                     spin_unlock(s, alc)
+                    _charge_irqsave(s, _0)
                     slabs_destroy(s, _0, head)
                 i += _1
         node += _1
