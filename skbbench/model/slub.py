@@ -113,7 +113,7 @@ from skbbench.harness.locks import spin_lock, spin_unlock
 from skbbench.harness.memory import aligned_words
 from skbbench.harness.spin import busy_wait, cost_iters
 from skbbench.model.costs import CostProfile, get_profile
-from skbbench.model.page_alloc import (
+from skbbench.model.slab_pages_stub import (
     PAGE_RECORD_WORDS,
     PAGE_SHIFT,
     PAGE_SIZE,
