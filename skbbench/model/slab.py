@@ -21,8 +21,9 @@ from skbbench.harness.intrinsics import load_u8, store_u8
 from skbbench.harness.locks import spin_lock, spin_unlock
 from skbbench.harness.spin import busy_wait
 from skbbench.model import slab_layout as L
-from skbbench.model.machine import U_MH_COST_IRQ, U_MH_COST_IRQSAVE, U_MH_VMEMMAP, U_MH_ZONE
+from skbbench.model.machine import U_MH_COST_IRQ, U_MH_COST_IRQSAVE, U_MH_VMEMMAP
 from skbbench.model.mm_types import (
+    GFP_COMP,
     PAGE_SIZE,
     PG_SLAB,
     SLAB_CACHE_SHIFT,
@@ -35,7 +36,7 @@ from skbbench.model.mm_types import (
     U_PG_PRIVATE,
     U_RECW,
 )
-from skbbench.model.slab_pages_stub import __alloc_pages, __free_pages
+from skbbench.model.page_alloc import __free_pages, alloc_pages
 
 # Bulk variants: the same numbers as SLUB's (model.bulk) so a bench passes one value.
 BULK_FALLBACK = 0  # __kmem_cache_alloc_bulk / __kmem_cache_free_bulk: loops of singles
@@ -53,6 +54,7 @@ U = np.uint64
 _0, _1, _2, _3, _4, _5, _8, _32 = U(0), U(1), U(2), U(3), U(4), U(5), U(8), U(32)
 _M32 = U(0xFFFFFFFF)
 _PAGE_SIZE = U(PAGE_SIZE)
+_GFP_COMP = U(GFP_COMP)
 _BATCHREFILL_LIMIT = U(L.BATCHREFILL_LIMIT)
 _OBJFREELIST = U(L.CFLGS_OBJFREELIST_SLAB)
 _PG_SLAB = U(PG_SLAB)
@@ -341,8 +343,9 @@ def slab_put_obj(s, rec, objp):  # type: ignore[no-untyped-def]
 
 @njit(nogil=True, cache=True, _nrt=False)
 def kmem_getpages(s, cpu, nodeid):  # type: ignore[no-untyped-def]
-    # kmem_getpages: alloc_pages(flags | __GFP_COMP, cachep->gfporder); __SetPageSlab
-    pfn = __alloc_pages(s, s[U_MH_ZONE], np.int64(s[U_MH_COST_IRQSAVE]))
+    # kmem_getpages: alloc_pages(GFP_ATOMIC | cachep->allocflags (__GFP_COMP), gfporder);
+    # __SetPageSlab
+    pfn = alloc_pages(s, cpu, _GFP_COMP, s[_K_GFPORDER])
     if pfn == _0:
         return _0
     slab_stat(s, cpu, EV_PAGE_ALLOC, _1)
@@ -375,7 +378,7 @@ def kmem_freepages(s, cpu, pfn):  # type: ignore[no-untyped-def]
             s[rec + i * U_RECW + U_PG_FLAGS] &= _NODE_CLEAR
             i += _1
     slab_stat(s, cpu, EV_PAGE_FREE, _1)
-    __free_pages(s, s[U_MH_ZONE], pfn, np.int64(s[U_MH_COST_IRQSAVE]))
+    __free_pages(s, cpu, pfn, s[_K_GFPORDER])
 
 
 @njit(inline="always", nogil=True)

@@ -16,9 +16,16 @@ import numpy as np
 from skbbench.errors import ModelError, ModelParameterError
 from skbbench.model import slab_layout as L
 from skbbench.model.costs import CostProfile, cost_iters, get_profile
-from skbbench.model.machine import MH_VMEMMAP, MH_ZONE, Machine, create_machine
-from skbbench.model.mm_types import PAGE_SHIFT, PAGE_SIZE
-from skbbench.model.slab_pages_stub import page_alloc_init, page_alloc_words
+from skbbench.model.machine import Machine
+from skbbench.model.mm_types import MAX_ORDER, PAGE_SHIFT, PAGE_SIZE
+from skbbench.model.page_alloc import (
+    DEFAULT_BATCH_ZONE_PAGES,
+    new_machine,
+    page_alloc_words,
+    pageset_high_batch,
+    zone_batchsize,
+)
+from skbbench.model.page_alloc_view import PageAllocator
 
 CACHE_ID = 0x5AB  # page->slab_cache of the machine's one cache
 
@@ -62,6 +69,11 @@ class SlabCache:
     @property
     def s(self) -> np.ndarray:
         return self.machine.s
+
+    @property
+    def pages(self) -> PageAllocator:
+        """The machine's page allocator (where the slabs come from)."""
+        return PageAllocator(self.machine)
 
     def params(self) -> dict[str, Any]:
         return {
@@ -186,7 +198,7 @@ class SlabCache:
         return f"{where}: {L.INVARIANTS.get(aux, 'invariant violated')} (at 0x{obj:x})"
 
     def raise_if_error(self) -> None:
-        msg = self.error()
+        msg = self.error() or self.pages.error()
         if msg is not None:
             raise ModelError(msg)
 
@@ -283,7 +295,8 @@ def kmem_cache_create(
 ) -> SlabCache:
     """kmem_cache_create (SLAB_HWCACHE_ALIGN, no ctor) on a machine of ``nr_cpus`` CPUs
     in ``nr_nodes`` nodes (1 or 2). ``limit``/``batchcount``/``shared`` override
-    enable_cpucache like /proc/slabinfo tuning; ``max_slabs`` bounds the page allocator."""
+    enable_cpucache like /proc/slabinfo tuning. The page allocator's arena holds
+    ``max_slabs`` slabs plus the per-CPU page lists' high + batch pages per CPU."""
     if not isinstance(object_size, int) or object_size < 8:
         raise ModelParameterError(f"object size {object_size}: must be at least 8 bytes")
     if object_size > L.MAX_OBJECT_SIZE:
@@ -332,22 +345,26 @@ def kmem_cache_create(
     shared_words = L.ac_words(shared_limit) if shared_limit else 0
     alien_rec = -(-(L.ALIEN_AC + L.ac_words(alien_limit)) // 8) * 8
     alien_words = (8 + nr_nodes * alien_rec) if nr_nodes > 1 else 0
-    slab_pages = 1 << order
-    debug_slots = (max_slabs * slab_pages * PAGE_SIZE) // size + 1
+    # The arena: max_slabs slabs, plus what the per-CPU page lists may hold (high + batch
+    # pages per CPU): the buddy lists' free count, which excludes those lists, gates every
+    # allocation (zone_watermark_ok), so pages parked there must not starve the slabs.
+    pcp_high, pcp_batch = pageset_high_batch(zone_batchsize(DEFAULT_BATCH_ZONE_PAGES))
+    nr_pages = (max_slabs << order) + nr_cpus * (pcp_high + pcp_batch)
+    debug_slots = (nr_pages * PAGE_SIZE) // size + 1
     meta = (
         nr_cpus * (ac_stride + L.INFO_WORDS + L.STAT_STRIDE)
         + nr_nodes * (L.NODE_WORDS + shared_words + alien_words)
-        + page_alloc_words(max_slabs)
+        + page_alloc_words(nr_cpus)
         + (-(-2 * debug_slots // 8) * 8 if check else 0)
         + 64
     )
-    costs = cost_iters(prof)
-    m = create_machine(
-        nr_pages=max_slabs * slab_pages,
+    # the machine and its page allocator (every arena page free in the buddy lists)
+    m = new_machine(
+        nr_pages=nr_pages,
         nr_cpus=nr_cpus,
         meta_words=meta,
-        costs=costs,
-        arena_align_order=order,
+        arena_align_order=MAX_ORDER - 1,
+        costs=cost_iters(prof),
     )
     s = m.s
     s[L.K_MAGIC] = L.SLAB_MAGIC
@@ -408,10 +425,6 @@ def kmem_cache_create(
                 s[alc + L.ALIEN_AC + L.AC_BATCHCOUNT] = L.BATCH_POISON
                 s[alien + i] = alc
     s[L.K_STAT_BASE] = m.reserve(nr_cpus * L.STAT_STRIDE)
-    pa = m.reserve(page_alloc_words(max_slabs))
-    heads = [m.arena_start_pfn + (k << order) for k in range(max_slabs)]
-    page_alloc_init(s, pa, heads, order, int(s[MH_VMEMMAP]))
-    s[MH_ZONE] = pa
     if check:
         s[L.K_DBG_BASE] = m.reserve(2 * debug_slots)
         s[L.K_DBG_SLOTS] = debug_slots

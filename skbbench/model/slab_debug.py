@@ -20,6 +20,15 @@ from skbbench.harness.intrinsics import load_u8
 from skbbench.model import slab_layout as L
 from skbbench.model.machine import U_MH_ZONE
 from skbbench.model.mm_types import U_PAGE_SHIFT, U_PG_AUX, U_PG_FLAGS, U_PG_FREELIST, U_PG_PRIVATE
+from skbbench.model.page_alloc import (
+    PCP_COUNT,
+    PCP_WORDS,
+    Z_ERR,
+    Z_MANAGED,
+    Z_NR_CPUS,
+    Z_NR_FREE_PAGES,
+    Z_PCP_BASE,
+)
 from skbbench.model.slab import (
     get_node,
     index_to_obj,
@@ -54,7 +63,9 @@ _N_SHARED, _N_ALIEN, _N_FREE_OBJECTS = U(L.N_SHARED), U(L.N_ALIEN), U(L.N_FREE_O
 _N_TOTAL_SLABS, _N_FREE_SLABS = U(L.N_TOTAL_SLABS), U(L.N_FREE_SLABS)
 _LISTS = (U(L.N_SLABS_PARTIAL), U(L.N_SLABS_FULL), U(L.N_SLABS_FREE))
 _OBJFREELIST = U(L.CFLGS_OBJFREELIST_SLAB)
-_PA_NR_FREE, _PA_CAPACITY = U(1), U(2)  # the page allocator region (model.slab_pages_stub)
+# the page allocator's zone (model.page_alloc)
+_Z_NR_FREE_PAGES, _Z_MANAGED, _Z_PCP_BASE = U(Z_NR_FREE_PAGES), U(Z_MANAGED), U(Z_PCP_BASE)
+_Z_NR_CPUS, _Z_ERR, _PCP_WORDS, _PCP_COUNT = U(Z_NR_CPUS), U(Z_ERR), U(PCP_WORDS), U(PCP_COUNT)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
@@ -238,7 +249,7 @@ def validate_slab_cache(s, op):  # type: ignore[no-untyped-def]
             e = s[head]
             prev = head
             while e != head:
-                if s[e + _1] != prev or slabs > s[s[U_MH_ZONE] + _PA_CAPACITY]:
+                if s[e + _1] != prev or slabs > s[s[U_MH_ZONE] + _Z_MANAGED]:
                     _set_err(s, L.ERR_INVARIANT, e, 0, 10, op)
                     return False
                 pfn = lru_to_page(s, e)
@@ -271,9 +282,17 @@ def validate_slab_cache(s, op):  # type: ignore[no-untyped-def]
                 e = s[e]
         total += slabs
         node += _1
-    pa = s[U_MH_ZONE]
-    if total + s[pa + _PA_NR_FREE] != s[pa + _PA_CAPACITY]:
+    # every arena page is in a slab, free in the buddy lists, or on a per-CPU page list
+    z = s[U_MH_ZONE]
+    pages = total << s[_K_GFPORDER]
+    cpu = _0
+    while cpu < s[z + _Z_NR_CPUS]:
+        pages += s[s[z + _Z_PCP_BASE] + cpu * _PCP_WORDS + _PCP_COUNT]
+        cpu += _1
+    if pages + s[z + _Z_NR_FREE_PAGES] != s[z + _Z_MANAGED]:
         _set_err(s, L.ERR_INVARIANT, total, 0, 9, op)
+        return False
+    if s[z + _Z_ERR] != _0:  # the page allocator found a bad page (its own message)
         return False
     return True
 

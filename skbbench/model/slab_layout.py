@@ -60,7 +60,6 @@ K_AC_STRIDE = 18
 K_INFO_BASE = 19  # word of CPU 0's per-CPU info record (numa_mem_id, reap node, list)
 K_NODE_BASE = 20  # word of node 0's kmem_cache_node
 K_STAT_BASE = 21  # per-CPU counter rows
-K_PA = 22  # the page allocator's region
 K_DBG_BASE = 23  # check mode: per-object state words (0 = no check mode)
 K_DBG_SLOTS = 24
 K_EPOCH = 25  # check mode: validation generation
