@@ -60,22 +60,35 @@ def save(name: str, doc: dict[str, Any], directory: str | Path | None = None) ->
     return _store(name, doc, directory, exists=False)
 
 
-def update(name: str, doc: dict[str, Any], directory: str | Path | None = None) -> Path:
-    """Replace the existing baseline ``name`` with ``doc``."""
-    return _store(name, doc, directory, exists=True)
+def update(
+    name: str, doc: dict[str, Any], directory: str | Path | None = None
+) -> tuple[Path, dict[str, Any] | None]:
+    """Replace the existing baseline ``name`` with ``doc``; returns its path and the
+    document it replaced (None if that one was unreadable)."""
+    target = baseline_path(name, directory)
+    try:
+        old: dict[str, Any] | None = load_document(target) if target.exists() else None
+    except UsageError:
+        old = None
+    return _store(name, doc, directory, exists=True), old
+
+
+def locate(name_or_path: str, directory: str | Path | None = None) -> Path:
+    """The file of a result given by path, or of a stored baseline given by name (``ci``)."""
+    path = Path(name_or_path)
+    if not path.exists() and NAME_RE.match(name_or_path) and "." not in name_or_path:
+        path = baseline_path(name_or_path, directory)
+    return path
 
 
 def load(name_or_path: str, directory: str | Path | None = None) -> dict[str, Any]:
     """A baseline by name (``ci``) or a result file by path."""
-    path = Path(name_or_path)
-    if not path.exists() and NAME_RE.match(name_or_path) and "." not in name_or_path:
-        path = baseline_path(name_or_path, directory)
-    return load_document(path)
+    return load_document(locate(name_or_path, directory))
 
 
 def list_baselines(directory: str | Path | None = None) -> list[dict[str, Any]]:
     """Name, creation time, command, case count and CPU of every stored baseline."""
-    out = []
+    out: list[dict[str, Any]] = []
     root = baselines_dir(directory)
     if not root.is_dir():
         return out

@@ -1,7 +1,7 @@
 """Where Numba caches compiled kernels: a directory keyed by the package's sources.
 
 Numba's cache key covers only the source file of the cached function, so a change to an
-intrinsic or a callee in another module would run stale machine code (measurement.md).
+intrinsic or a callee in another module would run stale machine code (docs/measurement.md).
 Keying the cache directory by a hash of every module of the package (and the versions of
 numba and llvmlite) makes any change start a fresh cache. Runs before numba is imported;
 a user's own NUMBA_CACHE_DIR is respected.
@@ -42,10 +42,9 @@ def configure_numba_cache() -> None:
     os.environ["NUMBA_CACHE_DIR"] = str(path)
     import sys
 
-    if "numba" in sys.modules:  # imported before us: numba reads the setting lazily
-        from numba.core import config
-
-        config.CACHE_DIR = str(path)
+    numba_config = sys.modules.get("numba.core.config")
+    if numba_config is not None:  # imported before us: numba reads the setting lazily
+        setattr(numba_config, "CACHE_DIR", str(path))  # noqa: B010
 
 
 def prune_old_caches(keep: int = 3) -> None:

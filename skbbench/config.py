@@ -20,7 +20,7 @@ from typing import Any
 
 from skbbench import registry
 from skbbench.errors import UsageError
-from skbbench.spec import Benchmark, Option, resolve_callable
+from skbbench.spec import Option, RunConfig
 
 
 def _fail(source: str, key: str, problem: str) -> UsageError:
@@ -100,45 +100,41 @@ def coerce(opt: Option, value: Any, source: str, key: str | None = None) -> Any:
     return _scalar(opt, value, source, key)
 
 
-def resolve(bench: Benchmark, raw: dict[str, Any], source: str) -> dict[str, Any]:
-    """Validate ``raw`` (without the "benchmark" key) against ``bench``'s options and
-    fill in defaults. Returns {"benchmark": name, **every option}."""
-    known = {opt.key: opt for opt in bench.all_options()}
+def resolve(family: type[RunConfig], raw: dict[str, Any], source: str) -> RunConfig:
+    """Check ``raw`` (option key -> value, without "benchmark") against ``family``'s
+    options and build its typed config (defaults filled, cross-key checks run)."""
+    known = {opt.key: opt for opt in family.options()}
     for key in raw:
         if key not in known:
             names = ", ".join(sorted(known))
             close = difflib.get_close_matches(str(key), list(known), n=1)
             hint = f"did you mean '{close[0]}'? " if close else ""
             raise _fail(
-                source, str(key), f"unknown key for benchmark '{bench.name}' ({hint}known: {names})"
+                source,
+                str(key),
+                f"unknown key for benchmark '{family.NAME}' ({hint}known: {names})",
             )
-    cfg: dict[str, Any] = {"benchmark": bench.name}
-    for key, opt in known.items():
-        value = coerce(opt, raw.get(key), source)
-        cfg[key] = opt.default if value is None else value
-    if bench.check:
-        try:
-            resolve_callable(bench.check)(cfg)
-        except UsageError as exc:
-            raise UsageError(f"{source}: {exc}") from None
-    return cfg
+    values = {key: coerce(known[key], value, source) for key, value in raw.items()}
+    try:
+        return family.create(values)
+    except UsageError as exc:
+        raise UsageError(f"{source}: {exc}") from None
 
 
-def resolve_mapping(data: Any, source: str) -> dict[str, Any]:
+def resolve_mapping(data: Any, source: str) -> RunConfig:
     """A config document: a mapping with "benchmark" plus that benchmark's keys."""
     if not isinstance(data, dict):
         got = "an empty document" if data is None else f"a {type(data).__name__}"
         raise UsageError(f"{source}: expected a mapping with a 'benchmark' key, got {got}")
-    known = ", ".join(sorted(registry.BENCHMARKS))
+    known = ", ".join(sorted(registry.FAMILIES))
     if "benchmark" not in data:
         raise UsageError(f"{source}: benchmark: missing (one of {known})")
-    name = data["benchmark"]
-    if not isinstance(name, str) or name not in registry.BENCHMARKS:
-        close = difflib.get_close_matches(str(name), list(registry.BENCHMARKS), n=1)
-        hint = f"did you mean '{close[0]}'? " if close else ""
-        raise UsageError(f"{source}: benchmark: unknown benchmark {name!r} ({hint}known: {known})")
+    try:
+        family = registry.get(data["benchmark"])
+    except UsageError as exc:
+        raise UsageError(f"{source}: benchmark: {exc}") from None
     rest = {k: v for k, v in data.items() if k != "benchmark"}
-    return resolve(registry.BENCHMARKS[name], rest, source)
+    return resolve(family, rest, source)
 
 
 def _yaml_loader() -> Any:
@@ -163,7 +159,8 @@ def _yaml_loader() -> Any:
                     mark,
                 )
             seen[key] = key_node.start_mark.line
-        return loader.construct_mapping(node, deep=deep)
+        mapping: dict[Any, Any] = loader.construct_mapping(node, deep=deep)
+        return mapping
 
     Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
     return Loader
@@ -182,7 +179,7 @@ def parse_yaml(text: str, source: str) -> Any:
         raise UsageError(f"{source}: invalid YAML{where}: {problem}") from None
 
 
-def load_file(path: str | Path) -> dict[str, Any]:
+def load_file(path: str | Path) -> RunConfig:
     """Read, parse and resolve one YAML config file."""
     from skbbench.results import read_text
 
@@ -190,3 +187,11 @@ def load_file(path: str | Path) -> dict[str, Any]:
     if not text.strip():
         raise UsageError(f"{path}: config file is empty (expected 'benchmark: NAME' and options)")
     return resolve_mapping(parse_yaml(text, str(path)), str(path))
+
+
+def document_config(doc: dict[str, Any]) -> RunConfig:
+    """The typed config of a result document (its ``command`` and ``config``), read with
+    the same checks as a config file; options it lacks take today's defaults."""
+    family = registry.get(doc.get("command", ""))
+    raw = {k: v for k, v in doc.get("config", {}).items() if k != "benchmark"}
+    return resolve(family, raw, "result document: config")

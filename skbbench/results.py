@@ -32,15 +32,33 @@ import json
 import os
 import statistics
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from skbbench import __version__
 from skbbench.errors import UsageError
-from skbbench.harness.record import Record
-from skbbench.harness.runner import CaseResult
+from skbbench.timebench import Record
 
 SCHEMA_VERSION = 1
+
+
+@dataclass
+class CaseResult:
+    """All runs of one case. ``runs[i]`` holds the records of repeat i: one record for a
+    single-CPU case, one per CPU (ascending) for a parallel case."""
+
+    key: str
+    name: str
+    kind: str  # "single" | "parallel"
+    loops: int
+    step: int
+    params: dict[str, Any]
+    group: str
+    runs: list[list[Record]] = field(default_factory=list)
+    counters: dict[str, Any] = field(default_factory=dict)
+    messages: list[str] = field(default_factory=list)
+    error: str | None = None
 
 
 def run_values(run: list[Record]) -> tuple[float, float]:
@@ -178,18 +196,25 @@ def dump_document(doc: dict[str, Any], fmt: str = "json") -> str:
     return dump_yaml(doc) if format_for_path("", fmt) == "yaml" else dump_json(doc)
 
 
-def write_document(doc: dict[str, Any], path: str | Path, fmt: str | None = None) -> str:
-    """Write ``doc`` atomically to ``path`` (format from ``fmt`` or the suffix); returns
-    the format used. A missing parent directory is a usage error, not a traceback."""
+def check_output_path(path: str | Path, fmt: str | None = None) -> str:
+    """Refuse, before a run, an output path the document could not be written to;
+    returns the format it will be written in."""
     target = Path(path)
     kind = format_for_path(target, fmt)
     parent = target.parent if str(target.parent) else Path(".")
-    if not parent.is_dir():
-        raise UsageError(f"{path}: directory {parent} does not exist")
     if target.is_dir():
         raise UsageError(f"{path}: is a directory")
+    if not parent.is_dir():
+        raise UsageError(f"{path}: directory {parent} does not exist")
+    return kind
+
+
+def write_document(doc: dict[str, Any], path: str | Path, fmt: str | None = None) -> str:
+    """Write ``doc`` atomically to ``path`` (format from ``fmt`` or the suffix); returns
+    the format used."""
+    kind = check_output_path(path, fmt)
     try:
-        write_atomic(target, dump_document(doc, kind))
+        write_atomic(Path(path), dump_document(doc, kind))
     except OSError as exc:
         raise UsageError(f"{path}: cannot write: {exc.strerror or exc}") from None
     return kind
@@ -430,7 +455,8 @@ def merge_documents(docs: list[dict[str, Any]], labels: list[str]) -> dict[str, 
             f"({', '.join(labels)}): rename one so its cases keep distinct keys"
         )
     first = docs[0]
-    cases, warnings = [], []
+    cases: list[dict[str, Any]] = []
+    warnings: list[str] = []
     for label, doc in zip(labels, docs, strict=True):
         for case in doc["cases"]:
             cases.append({**case, "key": f"{label}:{case['key']}", "run": label})

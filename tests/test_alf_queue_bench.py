@@ -2,8 +2,6 @@
 units, bad input, no NRT reference counting in the hot kernels."""
 
 import re
-import subprocess
-import sys
 
 import pytest
 
@@ -13,14 +11,15 @@ from skbbench.config import resolve
 from skbbench.errors import UsageError
 from skbbench.harness.cpus import allowed_cpus
 from skbbench.harness.runner import run_parallel_case
-from skbbench.registry import BENCHMARKS
+from skbbench.specs.alfq import PARALLEL_SCENARIOS, AlfqConfig
 from tests.asmcheck import nrt_calls
+from tests.clirunner import invoke
 
 LOOPS = 2000
 
 
 def _cfg(**kw):
-    return resolve(BENCHMARKS["alfq"], {"loops": LOOPS, **kw}, "test")
+    return resolve(AlfqConfig, {"loops": LOOPS, **kw}, "test")
 
 
 def test_scenarios_and_counting_units():
@@ -95,7 +94,7 @@ def test_more_parallel_cpus_than_allowed():
 def test_parallel_scenarios_roles_and_notes(two_cpus):
     cfg = _cfg(parallel_loops=20_000, q_size=65536, prefill=32_000)
     cases = ap.build_cases(cfg)
-    assert [c.name for c in cases] == list(ap.SCENARIOS)
+    assert [c.name for c in cases] == list(PARALLEL_SCENARIOS)
     for case in cases:
         res = run_parallel_case(case, repeat=1, warmup=0)
         assert res.error is None, res.messages
@@ -148,12 +147,7 @@ def test_spsc_kernel_has_no_locked_instruction():
 
 
 def test_cli_bad_ring_size_one_line_exit_2():
-    p = subprocess.run(
-        [sys.executable, "-m", "skbbench", "alfq", "--ring-size", "100"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    p = invoke("alfq", "--ring-size", "100")
     assert p.returncode == 2
     lines = p.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in p.stderr and "100" in lines[0]

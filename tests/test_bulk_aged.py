@@ -1,13 +1,13 @@
 """--aged: a cache whose slabs are partly held by other users (a merged cache)."""
 
-from skbbench.bench.slab_bulk_test01 import bulk_case, counter_delta
+from skbbench.bench.slab_bulk_common import bulk_case, counter_delta
 from skbbench.config import resolve
-from skbbench.registry import BULK
+from skbbench.specs.bulk import BulkConfig
 
 
 def _counters(aged: float, bulk: int = 30, variant: str = "before") -> dict:
-    cfg = resolve(BULK, {"aged": aged, "loops": 3000}, "test")
-    case = bulk_case(cfg, "kmem bulk_quick_reuse", variant, bulk, 3000 // bulk, "t")
+    cfg = resolve(BulkConfig, {"aged": aged, "loops": 3000}, "test")
+    case = bulk_case(cfg, "kmem bulk_quick_reuse", variant, bulk, 3000 // bulk, "t", [], "t")
     case.run()
     return case.counters()
 
@@ -44,6 +44,6 @@ def test_counters_exclude_the_aging_setup():
 
 
 def test_aged_is_part_of_the_case_identity():
-    cfg = resolve(BULK, {"aged": 0.25}, "test")
-    case = bulk_case(cfg, "kmem bulk_quick_reuse", "after", 16, 100, "t")
+    cfg = resolve(BulkConfig, {"aged": 0.25}, "test")
+    case = bulk_case(cfg, "kmem bulk_quick_reuse", "after", 16, 100, "t", [], "t")
     assert case.params["aged"] == 0.25

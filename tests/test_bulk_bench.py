@@ -3,24 +3,19 @@ layout, native kernels (no NRT), and `skbbench bulk` end to end."""
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from skbbench.report.bulk_table import load_published, table_lines
+from skbbench.specs.bulk import BulkConfig
+from tests.clirunner import invoke
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "002_eab0abb378d7dea6.txt"
+SEED_TABLE = Path(__file__).resolve().parent / "data" / "seed_detached_freelist_table.txt"
 
 
-def run_cli(*args, timeout=300):
-    return subprocess.run(
-        [sys.executable, "-m", "skbbench", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+def run_cli(*args):
+    return invoke(*args)
 
 
 # --------------------------------------------------------------------------------------
@@ -28,20 +23,9 @@ def run_cli(*args, timeout=300):
 
 
 def _cfg(**kw):
-    cfg = {
-        "benchmark": "bulk",
-        "test": "01",
-        "sizes": None,
-        "compare": ["before", "after"],
-        "loops": 20_000,
-        "object_size": 256,
-        "cpus": 8,
-        "profile": "zero",
-        "check": False,
-        "published": False,
-    }
-    cfg.update(kw)
-    return cfg
+    values = {"test": "01", "compare": ["before", "after"], "loops": 20_000, "profile": "zero"}
+    values.update(kw)
+    return BulkConfig.create(values)
 
 
 @pytest.fixture(scope="module")
@@ -102,17 +86,8 @@ def test_fastpath_reuse_is_all_fastpath():
 
 
 def _seed_lines():
-    if not SEED.exists():
-        pytest.skip(f"seed post not found at {SEED}")
-    text = " ".join(SEED.read_text().split())
-    start = text.index("bulk- Bulk-API-before - Bulk-API with patchset")
-    header = "bulk- Bulk-API-before - Bulk-API with patchset"
-    body = text[start + len(header) :]
-    rows = re.findall(
-        r"\d+ - \d+ cycles\(tsc\) [\d.]+ ns - \d+ cycles\(tsc\) [\d.]+ ns - improved -?[\d.]+%",
-        body[: body.index("Patchset based on")],
-    )
-    return [header] + rows
+    lines = SEED_TABLE.read_text().splitlines()
+    return [line for line in lines if not line.startswith("#")]
 
 
 def test_table_printer_reproduces_the_seed_table_line_by_line():
@@ -143,7 +118,7 @@ def test_published_data_improved_matches_the_formula():
 def test_hot_kernels_have_no_nrt_calls():
     import numpy as np
 
-    from skbbench.bench.slab_bulk_test01 import bulk_quick_reuse, fastpath_reuse
+    from skbbench.bench.slab_bulk_common import bulk_quick_reuse, fastpath_reuse
     from skbbench.bench.slab_bulk_test03 import bulk_test_loop
     from skbbench.harness.window import new_window
     from skbbench.model.slub_create import kmem_cache_create

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.clirunner import invoke
 from tests.resultdocs import case, document, sweep
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,14 +22,7 @@ TINY = "benchmark: sample\nloops: 20000\nrepeat: 3\ntests: [for_loop, cmpxchg]\n
 
 
 def cli(*args, env=None, cwd=None):
-    return subprocess.run(
-        [sys.executable, "-m", "skbbench", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, **(env or {})},
-        cwd=cwd or ROOT,
-    )
+    return invoke(*args, env=env, cwd=cwd or ROOT)
 
 
 def ci_script(tmp_path, config, baseline, ratio="", tolerance="35"):

@@ -7,9 +7,14 @@ import sys
 import pytest
 
 from skbbench.harness.cpus import allowed_cpus
+from tests.clirunner import invoke
 
 
-def run_cli(*args, timeout=120):
+def run_cli(*args):
+    return invoke(*args)
+
+
+def real_process(*args, timeout=120):
     return subprocess.run(
         [sys.executable, "-m", "skbbench", *args], capture_output=True, text=True, timeout=timeout
     )
@@ -36,6 +41,22 @@ def test_bad_input_is_one_line_exit_2(args, needle):
     lines = p.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in p.stderr
     assert needle in lines[0]
+    assert p.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "args, status, needle",
+    [
+        (["sample", "--loops", "abc"], 2, "--loops"),
+        (["nosuchcommand"], 2, "nosuchcommand"),
+        (["bulk", "--sizes", "1,,x"], 2, "--sizes"),
+    ],
+)
+def test_a_real_process_exits_with_the_status_and_one_line(args, status, needle):
+    p = real_process(*args)
+    assert p.returncode == status, p.stderr
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in p.stderr and needle in lines[0]
     assert p.stdout == ""
 
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from skbbench import config, registry
 from skbbench.errors import UsageError
+from skbbench.spec import RunConfig
+from tests.clirunner import invoke
 
 
-def _load(tmp_path, text: str, name: str = "c.yaml") -> dict:
+def _load(tmp_path, text: str, name: str = "c.yaml") -> RunConfig:
     path = tmp_path / name
     path.write_text(text)
     return config.load_file(path)
@@ -28,20 +27,23 @@ def _message(tmp_path, text: str) -> str:
 
 def test_a_valid_config_resolves_with_defaults(tmp_path):
     cfg = _load(tmp_path, "benchmark: sample\nloops: 5000\ntests: [for_loop, cmpxchg]\n")
-    bench = registry.get("sample")
-    assert cfg["benchmark"] == "sample" and cfg["loops"] == 5000
-    assert cfg["tests"] == ["for_loop", "cmpxchg"]
-    assert cfg["repeat"] == bench.option("repeat").default
-    assert set(cfg) == {"benchmark"} | {o.key for o in bench.all_options()}
+    family = registry.get("sample")
+    assert isinstance(cfg, family)
+    assert cfg.NAME == "sample" and cfg.loops == 5000
+    assert cfg.tests == ("for_loop", "cmpxchg")
+    assert cfg.repeat == family.option("repeat").default
+    doc = cfg.to_dict()
+    assert set(doc) == {"benchmark"} | {o.key for o in family.options()}
+    assert doc["benchmark"] == "sample" and doc["tests"] == ["for_loop", "cmpxchg"]
 
 
 def test_cli_form_and_config_form_resolve_identically(tmp_path):
-    bench = registry.get("sample")
+    family = registry.get("sample")
     raw = {
-        "loops": config.coerce(bench.option("loops"), "5000", "command line", "--loops"),
-        "tests": config.coerce(bench.option("tests"), "for_loop,cmpxchg", "command line"),
+        "loops": config.coerce(family.option("loops"), "5000", "command line", "--loops"),
+        "tests": config.coerce(family.option("tests"), "for_loop,cmpxchg", "command line"),
     }
-    cli_cfg = config.resolve(bench, raw, "command line")
+    cli_cfg = config.resolve(family, raw, "command line")
     file_cfg = _load(tmp_path, "benchmark: sample\nloops: 5000\ntests: for_loop,cmpxchg\n")
     assert cli_cfg == file_cfg
 
@@ -98,13 +100,7 @@ def test_unreadable_config_files(tmp_path):
 
 
 def _cli(*args, cwd=None):
-    return subprocess.run(
-        [sys.executable, "-m", "skbbench", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=cwd,
-    )
+    return invoke(*args, cwd=cwd)
 
 
 def test_run_with_a_bad_config_is_one_line_exit_2_and_runs_nothing(tmp_path):
@@ -132,4 +128,4 @@ def test_shipped_configs_are_valid():
     assert configs, "configs/ has no YAML config"
     for path in configs:
         cfg = config.load_file(path)
-        assert cfg["benchmark"] in registry.BENCHMARKS
+        assert cfg.NAME in registry.FAMILIES

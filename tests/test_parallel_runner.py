@@ -4,7 +4,6 @@ import numpy as np
 from numba import njit
 
 from skbbench.harness.intrinsics import barrier
-from skbbench.harness.record import Record
 from skbbench.harness.runner import (
     BenchAbort,
     ParallelCase,
@@ -14,6 +13,7 @@ from skbbench.harness.runner import (
     run_parallel_case,
 )
 from skbbench.harness.window import new_window, time_bench_start, time_bench_stop, window_record
+from skbbench.timebench import Record
 
 
 @njit(nogil=True)

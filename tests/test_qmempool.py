@@ -1,15 +1,16 @@
 """qmempool model: creation checks, the original's quirks (FIFO localq, 33-object slab
 refill that leaves localq empty, free-to-slab draining 2x16), BH charging of the API
 variants, exported calls really out of line, and the N-pattern steady state derived in
-benchmarks.md 3.3."""
+docs/benchmarks.md"""
 
 import numpy as np
 import pytest
 
-from skbbench.bench import qmempool_bench as qb
+from skbbench.bench import qmempool_common as qb
 from skbbench.errors import ModelParameterError
 from skbbench.model.qmempool import QMEMPOOL_BULK, qmempool_create
 from skbbench.model.slub_create import kmem_cache_create
+from skbbench.specs import qmempool as qspec
 from tests.asmcheck import NRT_SYMBOLS, fresh_asm, native_bodies
 
 
@@ -147,7 +148,7 @@ def test_bh_charged_unless_in_softirq():
 
 @pytest.mark.parametrize(
     "variant, bh_per_iter",
-    [(qb.NORMAL, 2), (qb.NORMAL_INLINE, 2), (qb.SOFTIRQ, 1), (qb.SOFTIRQ_INLINE, 0)],
+    [(qspec.NORMAL, 2), (qspec.NORMAL_INLINE, 2), (qspec.SOFTIRQ, 1), (qspec.SOFTIRQ_INLINE, 0)],
 )
 def test_variants_bh_protection_including_the_softirq_free_quirk(variant, bh_per_iter):
     c = cache(check=False)
@@ -168,8 +169,8 @@ def kernel_asm():
     mp = qmempool_create(32, 256, 16, c)
     w = np.zeros(8, dtype=np.uint64)
     qb.warm_up(mp, 0)
-    qb.run_fastpath(mp, qb.NORMAL, 0, 100, w)
-    qb.run_pattern(mp, qb.NORMAL_INLINE, 0, 2, np.zeros(256, dtype=np.uint64), w)
+    qb.run_fastpath(mp, qspec.NORMAL, 0, 100, w)
+    qb.run_pattern(mp, qspec.NORMAL_INLINE, 0, 2, np.zeros(256, dtype=np.uint64), w)
     out = {}
     for k in (qb.qmempool_fastpath_exported, qb.qmempool_pattern_bh_inline):
         out[k.__name__] = "\n".join(b for a in fresh_asm(k) for b in native_bodies(a))
@@ -192,13 +193,13 @@ def test_hot_kernels_have_no_nrt_calls(kernel_asm):
 
 
 def test_n_pattern_steady_state_matches_the_derivation():
-    # benchmarks.md 3.3: pool(32, 256, 0), 256 allocs then 256 frees per iteration
+    # docs/benchmarks.md: pool(32, 256, 0), 256 allocs then 256 frees per iteration
     iters = 50
     c = cache(check=False)
     mp = qmempool_create(32, 256, 0, c)
     objs = np.zeros(256, dtype=np.uint64)
     w = np.zeros(8, dtype=np.uint64)
-    assert qb.run_pattern(mp, qb.SOFTIRQ_INLINE, 0, iters, objs, w) == iters * 256
+    assert qb.run_pattern(mp, qspec.SOFTIRQ_INLINE, 0, iters, objs, w) == iters * 256
     st = mp.stats(0)
     assert st["slab_refill"] == 8 and st["kmem_cache_alloc"] == 264  # iteration 0 only
     assert st["sharedq_mc_dequeue"] == 24 + 15 * (iters - 1)

@@ -19,7 +19,8 @@ from skbbench.model.qmempool import (
     qmempool_create,
 )
 from skbbench.model.slub_create import kmem_cache_create
-from skbbench.registry import BENCHMARKS
+from skbbench.specs import qmempool as qspec
+from skbbench.specs.qmempool import QmempoolConfig
 
 _1 = np.uint64(1)
 
@@ -141,14 +142,14 @@ def test_conserve_detects_a_lost_object(two_cpus):
 
 
 def test_parallel_bench_scenarios_run_and_conserve(two_cpus):
-    cfg = resolve(BENCHMARKS["qmempool"], {"parallel_loops": 200, "groups": ["parallel"]}, "t")
+    cfg = resolve(QmempoolConfig, {"parallel_loops": 200, "groups": ["parallel"]}, "t")
     cases = qp.build_cases(cfg)
     par = [c for c in cases if isinstance(c, ParallelCase)]
     assert [c.name for c in par] == [
-        qp.P_KMEM_FASTPATH,
-        qp.P_QMEMPOOL_FASTPATH,
-        qp.P_KMEM_PATTERN,
-        qp.P_QMEMPOOL_PATTERN,
+        qspec.P_KMEM_FASTPATH,
+        qspec.P_QMEMPOOL_FASTPATH,
+        qspec.P_KMEM_PATTERN,
+        qspec.P_QMEMPOOL_PATTERN,
     ]
     for case in par:
         res = run_parallel_case(case, repeat=1, warmup=0)

@@ -1,8 +1,8 @@
-"""time_bench arithmetic and line formats (benchmarks.md 1.4-1.6)."""
+"""time_bench arithmetic and line formats (docs/benchmarks.md)."""
 
 import pytest
 
-from skbbench.harness.record import (
+from skbbench.timebench import (
     Record,
     calc_stats,
     cpu_line,
@@ -12,7 +12,7 @@ from skbbench.harness.record import (
     type_line,
 )
 
-# The published line quoted in benchmarks.md 1.5 (i7-2620M, getting_started.rst).
+# The published line quoted in docs/benchmarks.md (i7-2620M, getting_started.rst).
 PUBLISHED = (
     "Type:page_alloc_put Per elem: 425 cycles(tsc) 158.170 ns (step:0) - (measurement period "
     "time:0.158170395 sec time_interval:158170395) - (invoke count:1000000 tsc_interval:425676012)"

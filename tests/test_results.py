@@ -13,9 +13,8 @@ import time
 import pytest
 
 from skbbench.errors import UsageError
-from skbbench.harness.record import Record
-from skbbench.harness.runner import CaseResult
 from skbbench.results import (
+    CaseResult,
     build_document,
     load_document,
     merge_documents,
@@ -26,6 +25,7 @@ from skbbench.results import (
     write_atomic,
     write_document,
 )
+from skbbench.timebench import Record
 from tests.resultdocs import case, document
 
 

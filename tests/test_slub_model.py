@@ -18,7 +18,7 @@ from skbbench.model.slub_create import (
 from skbbench.model.slub_layout import STAT_ITEMS
 
 # --------------------------------------------------------------------------------------
-# Geometry: kernel-model.md 1.1 worked example (skbuff_head_cache, size 256)
+# Geometry: the worked example of docs/model.md (skbuff_head_cache, size 256)
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -38,7 +39,7 @@ from skbbench.compare import (  # noqa: E402
 from skbbench.results import load_document  # noqa: E402
 
 
-def ratios(doc: dict, ratio: str, stat: str) -> dict[str, float]:
+def ratios(doc: dict[str, Any], ratio: str, stat: str) -> dict[str, float]:
     num, den = parse_ratio(ratio)
     tagged = _tag_variants(doc["cases"], "variant")
     groups = _variant_groups(tagged, _varying(tagged))
@@ -104,9 +105,8 @@ def main() -> None:
         if args.save:
             name = "ci"
             exists = baselines.baseline_path(name, ROOT / "baselines").exists()
-            path = (baselines.update if exists else baselines.save)(
-                name, docs[typical], ROOT / "baselines"
-            )
+            store = (lambda *a: baselines.update(*a)[0]) if exists else baselines.save
+            path = store(name, docs[typical], ROOT / "baselines")
             print(f"  {'updated' if exists else 'saved'} {path}")
 
 

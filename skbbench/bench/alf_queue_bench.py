@@ -1,4 +1,4 @@
-"""alf_queue_bench: single-CPU cost of the ALF queue operations (benchmarks.md 4.3, 6.4).
+"""alf_queue_bench: single-CPU cost of the ALF queue operations (docs/benchmarks.md).
 
 Counting as in the original: **each enqueue and each dequeue is one element** (a bulk
 of b adds b for the enqueue and b for the dequeue), so "Per elem" is the cost of one
@@ -26,9 +26,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from skbbench.errors import UsageError
 from skbbench.harness.intrinsics import barrier
-from skbbench.harness.record import Record, loops_overflow
 from skbbench.harness.runner import BenchAbort, Case
 from skbbench.harness.window import new_window, time_bench_start, time_bench_stop, window_record
 from skbbench.model.alf_queue import (
@@ -37,28 +35,15 @@ from skbbench.model.alf_queue import (
     alf_queue_alloc,
     alf_sc_dequeue,
     alf_sp_enqueue,
-    check_size,
 )
+from skbbench.specs.alfq import BASELINE, MAX_BULK, MULTI, AlfqConfig
+from skbbench.timebench import Record
 
-MULTI = 128
-MAX_BULK = 32  # alf_queue_bench caps bulk at 32
-DEFAULT_BULKS = (2, 3, 4, 6, 8, 16)
-BASELINE = "baseline-array-push-pop"
-SCENARIOS = (
-    "for_loop",
-    "ALF-MPMC-simple",
-    "ALF-MPMC-multi",
-    "MPMC-bulk",
-    "ALF-SPSC-simple",
-    "ALF-SPSC-multi",
-    "SPSC-bulk",
-    BASELINE,
-)
 _ONE = np.uint64(1)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def time_bench_for_loop(iters, window):  # type: ignore[no-untyped-def]
+def time_bench_for_loop(iters, window):
     # time_bench_for_loop: empty loop + barrier
     time_bench_start(window)
     for _ in range(iters):
@@ -68,7 +53,7 @@ def time_bench_for_loop(iters, window):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def time_bench_array_push_pop(iters, window, mem, mask):  # type: ignore[no-untyped-def]
+def time_bench_array_push_pop(iters, window, mem, mask):
     # baseline: a plain (non-concurrent) FIFO array: push = arr[tail++ & mask] = x,
     # pop = x = arr[head++ & mask], with the full/empty checks; head in mem[0], tail in
     # mem[1], the array at mem[8:]. A compiler barrier after each op keeps the counters in
@@ -107,21 +92,21 @@ def time_bench_array_push_pop(iters, window, mem, mask):  # type: ignore[no-unty
 
 
 @njit(inline="always", nogil=True)
-def _enqueue(q, objs, i, n, single):  # type: ignore[no-untyped-def]
+def _enqueue(q, objs, i, n, single):
     if single:
         return alf_sp_enqueue(q, objs, i, n)
     return alf_mp_enqueue(q, objs, i, n)
 
 
 @njit(inline="always", nogil=True)
-def _dequeue(q, out, n, single):  # type: ignore[no-untyped-def]
+def _dequeue(q, out, n, single):
     if single:
         return alf_sc_dequeue(q, out, 0, n)
     return alf_mc_dequeue(q, out, 0, n)
 
 
 @njit(inline="always", nogil=True)
-def _alf_simple(q, iters, window, objs, out, single):  # type: ignore[no-untyped-def]
+def _alf_simple(q, iters, window, objs, out, single):
     # ALF-MPMC-simple / ALF-SPSC-simple: enqueue(1) then dequeue(1)
     cnt = np.uint64(0)
     time_bench_start(window)
@@ -139,7 +124,7 @@ def _alf_simple(q, iters, window, objs, out, single):  # type: ignore[no-untyped
 
 
 @njit(inline="always", nogil=True)
-def _alf_multi(q, iters, multi, window, objs, out, single):  # type: ignore[no-untyped-def]
+def _alf_multi(q, iters, multi, window, objs, out, single):
     # ALF-MPMC-multi / ALF-SPSC-multi: multi single enqueues, then multi single dequeues
     # ("touch more of the array")
     cnt = np.uint64(0)
@@ -160,7 +145,7 @@ def _alf_multi(q, iters, multi, window, objs, out, single):  # type: ignore[no-u
 
 
 @njit(inline="always", nogil=True)
-def _alf_bulk(q, iters, bulk, window, objs, out, single):  # type: ignore[no-untyped-def]
+def _alf_bulk(q, iters, bulk, window, objs, out, single):
     # MPMC-bulkN / SPSC-bulkN: enqueue(bulk) then dequeue(bulk)
     b = np.uint64(bulk)
     cnt = np.uint64(0)
@@ -179,32 +164,32 @@ def _alf_bulk(q, iters, bulk, window, objs, out, single):  # type: ignore[no-unt
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def time_bench_ALF_MPMC_simple(q, iters, window, objs, out):  # type: ignore[no-untyped-def]
+def time_bench_ALF_MPMC_simple(q, iters, window, objs, out):
     return _alf_simple(q, iters, window, objs, out, False)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def time_bench_ALF_SPSC_simple(q, iters, window, objs, out):  # type: ignore[no-untyped-def]
+def time_bench_ALF_SPSC_simple(q, iters, window, objs, out):
     return _alf_simple(q, iters, window, objs, out, True)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def time_bench_ALF_MPMC_multi(q, iters, multi, window, objs, out):  # type: ignore[no-untyped-def]
+def time_bench_ALF_MPMC_multi(q, iters, multi, window, objs, out):
     return _alf_multi(q, iters, multi, window, objs, out, False)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def time_bench_ALF_SPSC_multi(q, iters, multi, window, objs, out):  # type: ignore[no-untyped-def]
+def time_bench_ALF_SPSC_multi(q, iters, multi, window, objs, out):
     return _alf_multi(q, iters, multi, window, objs, out, True)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def time_bench_MPMC_bulk(q, iters, bulk, window, objs, out):  # type: ignore[no-untyped-def]
+def time_bench_MPMC_bulk(q, iters, bulk, window, objs, out):
     return _alf_bulk(q, iters, bulk, window, objs, out, False)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def time_bench_SPSC_bulk(q, iters, bulk, window, objs, out):  # type: ignore[no-untyped-def]
+def time_bench_SPSC_bulk(q, iters, bulk, window, objs, out):
     return _alf_bulk(q, iters, bulk, window, objs, out, True)
 
 
@@ -212,47 +197,26 @@ def fake_pointers(n: int = MAX_BULK) -> np.ndarray:
     return np.arange(1, n + 1, dtype=np.uint64)
 
 
-def validate(cfg: dict[str, Any]) -> None:
-    """Cross-key checks (also used by the registry's ``check`` hook)."""
-    ring = cfg.get("ring_size", 512)
-    check_size(ring, "ring_size")
-    tests = cfg.get("tests") or SCENARIOS
-    for b in cfg.get("bulk") or DEFAULT_BULKS:
-        if b < 1 or b > MAX_BULK:
-            raise UsageError(f"bulk {b}: must be 1..{MAX_BULK} (alf_queue_bench caps bulk at 32)")
-        if b > ring and ("MPMC-bulk" in tests or "SPSC-bulk" in tests):
-            raise UsageError(f"bulk {b}: larger than the ring (ring_size {ring})")
-    if ring < MULTI and ("ALF-MPMC-multi" in tests or "ALF-SPSC-multi" in tests):
-        raise UsageError(
-            f"ring_size {ring}: the -multi scenarios enqueue {MULTI} elements; "
-            f"use a ring of at least {MULTI} or leave them out with tests"
-        )
+WINDOW = object()  # stands for the run's fresh window in a kernel's argument tuple
 
 
 def _record(
-    kernel: Callable[..., Any], args: Callable[[np.ndarray], tuple], iters: int, step: int
+    kernel: Callable[..., Any], args: tuple[Any, ...], iters: int, step: int
 ) -> Callable[[], Record]:
     def run() -> Record:
         window = new_window()
-        if int(kernel(*args(window))) <= 0:
+        if int(kernel(*(window if a is WINDOW else a for a in args))) <= 0:
             raise BenchAbort("ABORT: function being timed failed")
         return window_record(window, loops=iters, step=step)
 
     return run
 
 
-def build_cases(cfg: dict[str, Any]) -> list[Case]:
-    validate(cfg)
-    loops = int(cfg["loops"])
-    ring = int(cfg.get("ring_size") or 512)
-    bulks = list(cfg.get("bulk") or DEFAULT_BULKS)
-    tests = set(cfg.get("tests") or SCENARIOS)
-    for b in bulks:
-        if loops_overflow(loops, b):
-            raise UsageError(f"loops {loops} x bulk {b}: Loop cnt too big will overflow 32-bit")
-    if loops_overflow(loops * 10, 1):
-        raise UsageError(f"loops {loops}: loops x 10 x 2 overflows the 32-bit invoke count")
-
+def build_cases(cfg: AlfqConfig) -> list[Case]:
+    loops = cfg.loops
+    ring = cfg.ring_size
+    bulks = cfg.bulk
+    tests = set(cfg.tests)
     mpmc = alf_queue_alloc(ring)  # one queue for the MPMC tests, one for SPSC
     spsc = alf_queue_alloc(ring)
     objs = fake_pointers()
@@ -265,7 +229,7 @@ def build_cases(cfg: dict[str, Any]) -> list[Case]:
         iters: int,
         step: int,
         kernel: Callable[..., Any],
-        args: Callable[[np.ndarray], tuple],
+        args: tuple[Any, ...],
     ) -> None:
         cases.append(
             Case(
@@ -280,14 +244,14 @@ def build_cases(cfg: dict[str, Any]) -> list[Case]:
 
     if "for_loop" in tests:
         n = loops * 10
-        add("for_loop", n, 0, time_bench_for_loop, lambda w, n=n: (n, w))
+        add("for_loop", n, 0, time_bench_for_loop, (n, WINDOW))
     if "ALF-MPMC-simple" in tests:
         add(
             "ALF-MPMC-simple",
             loops,
             0,
             time_bench_ALF_MPMC_simple,
-            lambda w: (mpmc, loops, w, objs, out),
+            (mpmc, loops, WINDOW, objs, out),
         )
     if "ALF-MPMC-multi" in tests:
         n = max(1, loops // 100)
@@ -296,7 +260,7 @@ def build_cases(cfg: dict[str, Any]) -> list[Case]:
             n,
             MULTI,
             time_bench_ALF_MPMC_multi,
-            lambda w, n=n: (mpmc, n, MULTI, w, objs, out),
+            (mpmc, n, MULTI, WINDOW, objs, out),
         )
     if "MPMC-bulk" in tests:
         for b in bulks:
@@ -305,7 +269,7 @@ def build_cases(cfg: dict[str, Any]) -> list[Case]:
                 loops,
                 b,
                 time_bench_MPMC_bulk,
-                lambda w, b=b: (mpmc, loops, b, w, objs, out),
+                (mpmc, loops, b, WINDOW, objs, out),
             )
     if "ALF-SPSC-simple" in tests:
         n = loops * 10
@@ -314,7 +278,7 @@ def build_cases(cfg: dict[str, Any]) -> list[Case]:
             n,
             0,
             time_bench_ALF_SPSC_simple,
-            lambda w, n=n: (spsc, n, w, objs, out),
+            (spsc, n, WINDOW, objs, out),
         )
     if BASELINE in tests:
         n = loops * 10
@@ -323,7 +287,7 @@ def build_cases(cfg: dict[str, Any]) -> list[Case]:
             n,
             0,
             time_bench_array_push_pop,
-            lambda w, n=n: (n, w, mem, np.uint64(ring - 1)),
+            (n, WINDOW, mem, np.uint64(ring - 1)),
         )
     if "ALF-SPSC-multi" in tests:
         n = max(1, loops // 10)
@@ -332,7 +296,7 @@ def build_cases(cfg: dict[str, Any]) -> list[Case]:
             n,
             MULTI,
             time_bench_ALF_SPSC_multi,
-            lambda w, n=n: (spsc, n, MULTI, w, objs, out),
+            (spsc, n, MULTI, WINDOW, objs, out),
         )
     if "SPSC-bulk" in tests:
         for b in bulks:
@@ -341,23 +305,6 @@ def build_cases(cfg: dict[str, Any]) -> list[Case]:
                 loops,
                 b,
                 time_bench_SPSC_bulk,
-                lambda w, b=b: (spsc, loops, b, w, objs, out),
+                (spsc, loops, b, WINDOW, objs, out),
             )
-    return cases
-
-
-GROUPS = ("bench", "parallel")
-
-
-def build_all_cases(cfg: dict[str, Any]) -> list[Any]:
-    """``skbbench alfq``: alf_queue_bench (group ``bench``) then alf_queue_parallel01
-    (group ``parallel``)."""
-    groups = list(cfg.get("groups") or GROUPS)
-    cases: list[Any] = []
-    if "bench" in groups:
-        cases.extend(build_cases(cfg))
-    if "parallel" in groups:
-        from skbbench.bench.alf_queue_parallel01 import build_cases as build_parallel
-
-        cases.extend(build_parallel(cfg))
     return cases

@@ -1,4 +1,4 @@
-"""alf_queue_parallel01: the ALF queue across CPUs on real pinned threads (benchmarks.md 4.4).
+"""alf_queue_parallel01: the ALF queue across CPUs on real pinned threads (docs/benchmarks.md).
 
 One thread per CPU (``ParallelCase``), all released by the start barrier, each timing its
 own loop. Role by CPU parity as in the original: **even CPU id -> enqueuer (step 1), odd
@@ -49,7 +49,6 @@ from skbbench.harness.intrinsics import (
     atomic_store64,
     wall_ns,
 )
-from skbbench.harness.record import Record
 from skbbench.harness.runner import ParallelCase
 from skbbench.harness.window import (
     native_start_barrier,
@@ -60,25 +59,16 @@ from skbbench.harness.window import (
     window_record,
 )
 from skbbench.model.alf_queue import (
-    C_HEAD,
-    C_TAIL,
-    P_HEAD,
-    P_TAIL,
     alf_mc_dequeue,
     alf_mp_enqueue,
     alf_queue_alloc,
     alf_sc_dequeue,
     alf_sp_enqueue,
-    check_size,
     queue_count,
 )
-
-Q_SIZE = 65536
-PREFILL = 32000
-PAR_LOOPS = 100_000
-PAR_BULK = 8
-MAX_PAR_BULK = 64
-MANY_CPUS = 4  # parallel_cpus default in the original
+from skbbench.model.alf_queue_layout import C_HEAD, C_TAIL, P_HEAD, P_TAIL
+from skbbench.specs.alfq import MANY_CPUS, MAX_PAR_BULK, PARALLEL_SCENARIOS, AlfqConfig
+from skbbench.timebench import Record
 
 _ONE = np.uint64(1)
 _ZERO = np.uint64(0)
@@ -90,7 +80,7 @@ MODE_SPSC = 1
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def prefill_queue(q, n, buf):  # type: ignore[no-untyped-def]
+def prefill_queue(q, n, buf):
     # one alf_mp_enqueue(1) of buf[0] per element, as the original's prefill
     for i in range(n):
         if alf_mp_enqueue(q, buf, 0, 1) != _ONE:
@@ -99,7 +89,7 @@ def prefill_queue(q, n, buf):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def time_alf_queue_parallel(q, loops, enqueue, spsc, window, objs, out, warn, sync, nthreads):  # type: ignore[no-untyped-def]
+def time_alf_queue_parallel(q, loops, enqueue, spsc, window, objs, out, warn, sync, nthreads):
     # time_bench_CPU_enq_or_deq: loops single enqueues or dequeues; stop early on full/empty
     cnt = np.uint64(0)
     native_start_barrier(sync, nthreads)
@@ -140,7 +130,7 @@ def time_alf_queue_parallel_bulk(
     objs,
     out,
     warn,
-    sync,  # type: ignore[no-untyped-def]
+    sync,
     nthreads,
 ):
     # time_bench_CPU_BULK_enq_or_deq: until the element count reaches loops
@@ -251,28 +241,13 @@ def cpus_for(wanted: int, requested: int | None) -> tuple[list[int], list[str]]:
     ]
 
 
-SCENARIOS = (
-    "alf_queue_MPMC_parallel_two_CPUs",
-    "alf_queue_SPSC_parallel_two_CPUs",
-    "alf_queue_MPMC_parallel_many_CPUs",
-    "alf_queue_BULK_MPMC_parallel_many_CPUs",
-)
-
-
-def build_cases(cfg: dict[str, Any]) -> list[ParallelCase]:
-    loops = int(cfg.get("parallel_loops") or PAR_LOOPS)
-    bulk = int(cfg.get("parallel_bulk") or PAR_BULK)
-    q_size = int(cfg.get("q_size") or Q_SIZE)
-    prefill = int(cfg.get("prefill") if cfg.get("prefill") is not None else PREFILL)
-    requested = cfg.get("parallel_cpus")
-    tests = set(cfg.get("parallel_tests") or SCENARIOS)
-    check_size(q_size, "q_size")
-    if prefill > q_size:
-        raise UsageError(f"prefill {prefill}: larger than q_size {q_size}")
-    if bulk < 1 or bulk > MAX_PAR_BULK:
-        raise UsageError(f"parallel_bulk {bulk}: must be 1..{MAX_PAR_BULK}")
-    if bulk > q_size:
-        raise UsageError(f"parallel_bulk {bulk}: larger than the ring (q_size {q_size})")
+def build_cases(cfg: AlfqConfig) -> list[ParallelCase]:
+    loops = cfg.parallel_loops
+    bulk = cfg.parallel_bulk
+    q_size = cfg.q_size
+    prefill = cfg.prefill
+    requested = cfg.parallel_cpus or None
+    tests = PARALLEL_SCENARIOS
     params = {"q_size": q_size, "prefill": prefill}
     cases: list[ParallelCase] = []
     two, two_notes = cpus_for(2, None if requested is None else min(2, requested))
@@ -348,7 +323,7 @@ def stress_worker(
     per_producer,
     total,
     bulk,
-    shared,  # type: ignore[no-untyped-def]
+    shared,
     seen,
     last,
     sums,

@@ -1,440 +1,58 @@
-"""qmempool_bench: qmempool against the SLUB model on one CPU (benchmarks.md 3.4, 6.3).
+"""qmempool_bench: qmempool against the SLUB model on one CPU.
 
 Loops L (original 1,000,000); one element = one alloc + one free:
 
 * fast-path reuse group, L x 30 iterations each: ``kmem fastpath reuse`` (cache
   ``qmempool_test4``: kmem_cache_alloc + barrier + kmem_cache_free), then
   ``qmempool fastpath BH-disable`` (exported qmempool_alloc/qmempool_free),
-  ``...BH-disable+inline`` (__qmempool_alloc/__qmempool_free), ``...SOFTIRQ`` (exported
-  qmempool_alloc_softirq/qmempool_free_softirq -- the free is BH-protected, a quirk of
-  the original) and ``...SOFTIRQ+inline`` (no protection at all). Each qmempool run gets
-  a fresh cache and ``qmempool_create(32, 128, 16)``, then (outside the window) two
-  qmempool_alloc and two qmempool_free: localq then holds 16 and the timed loop only
-  hits localq, cycling FIFO through its 16 elements.
-* N-pattern group, L / 10 iterations x N (256) elements: allocate N into an array, barrier,
-  free all N; ``kmem alloc+free N-pattern`` (cache ``qmempool_test``) and
-  ``qmempool N-pattern`` (+``+inline``, `` softirq``, `` softirq+inline``) on a fresh
-  ``qmempool_create(32, 256, 0)``, so the first iteration pays the slab refills.
+  ``...BH-disable+inline``, ``...SOFTIRQ`` (exported softirq API; the free is
+  BH-protected, a quirk of the original) and ``...SOFTIRQ+inline`` (no protection). Each
+  qmempool run gets a fresh cache and ``qmempool_create(32, 128, 16)``, then (outside the
+  window) two allocs and two frees: localq holds 16 and the timed loop only hits localq.
+* N-pattern group, L / 10 iterations x 256 elements: allocate 256 into an array, barrier,
+  free all; ``kmem alloc+free N-pattern`` and ``qmempool N-pattern`` (+ variants) on a
+  fresh ``qmempool_create(32, 256, 0)``, so the first iteration pays the slab refills.
 
-Everything runs on simulated CPU 0 of a cache with ``cpus`` (8) simulated CPUs. The
-BH cost comes from the cache's cost profile (``profile``: published 18 cycles, zero).
+Everything runs on simulated CPU 0 of a cache with ``cpus`` simulated CPUs; the BH cost
+comes from the cost profile.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-from numba import njit
-
-from skbbench.bench.slab_bulk_test01 import fastpath_reuse
-from skbbench.errors import UsageError
-from skbbench.harness.intrinsics import barrier
-from skbbench.harness.record import U32_MAX, Record
-from skbbench.harness.runner import BenchAbort, Case
-from skbbench.harness.window import new_window, time_bench_start, time_bench_stop, window_record
-from skbbench.model.qmempool import (
-    QMemPool,
-    __qmempool_alloc,
-    __qmempool_alloc_softirq,
-    __qmempool_free,
-    __qmempool_free_softirq,
-    call_qmempool_alloc,
-    call_qmempool_free,
-    exported,
-    qmempool_create,
+from skbbench.bench.qmempool_common import (
+    CacheSpec,
+    kmem_fastpath_case,
+    kmem_pattern_case,
+    qmempool_fastpath_case,
+    qmempool_pattern_case,
 )
-from skbbench.model.slub import kmem_cache_alloc, kmem_cache_free
-from skbbench.model.slub_create import SlubCache, kmem_cache_create
-
-_0 = np.uint64(0)
-_1 = np.uint64(1)
-
-# variants of the qmempool API (the original's enum)
-NORMAL = "NORMAL"  # exported, BH-protected
-NORMAL_INLINE = "NORMAL_INLINE"
-SOFTIRQ = "SOFTIRQ"  # exported softirq API (free still BH-protected)
-SOFTIRQ_INLINE = "SOFTIRQ_INLINE"
-VARIANTS = (NORMAL, NORMAL_INLINE, SOFTIRQ, SOFTIRQ_INLINE)
-FASTPATH_NAMES = {
-    NORMAL: "qmempool fastpath BH-disable",
-    NORMAL_INLINE: "qmempool fastpath BH-disable+inline",
-    SOFTIRQ: "qmempool fastpath SOFTIRQ",
-    SOFTIRQ_INLINE: "qmempool fastpath SOFTIRQ+inline",
-}
-PATTERN_NAMES = {
-    NORMAL: "qmempool N-pattern",
-    NORMAL_INLINE: "qmempool N-pattern+inline",
-    SOFTIRQ: "qmempool N-pattern softirq",
-    SOFTIRQ_INLINE: "qmempool N-pattern softirq+inline",
-}
-KMEM_FASTPATH = "kmem fastpath reuse"
-KMEM_PATTERN = "kmem alloc+free N-pattern"
-N_PATTERN = 256  # ARRAY_MAX_ELEMS
+from skbbench.harness.runner import Case
+from skbbench.specs.qmempool import (
+    FASTPATH_FACTOR,
+    GROUP_BENCH,
+    KMEM_PATTERN,
+    N_PATTERN,
+    VARIANTS,
+    QmempoolConfig,
+)
 
 
-# --- kernels -----------------------------------------------------------------------------------
-
-
-@njit(nogil=True, cache=True, _nrt=False)
-def benchmark_kmem_cache_pattern(s, cpu, iters, objs, window):  # type: ignore[no-untyped-def]
-    # alloc N (= len(objs)) into an array, barrier, free all N; one count per free
-    n = objs.shape[0]
-    cnt = np.uint64(0)
-    time_bench_start(window)
-    for _ in range(iters):
-        for j in range(n):
-            obj = kmem_cache_alloc(s, cpu)
-            if obj == _0:
-                time_bench_stop(window, cnt)
-                return _0
-            objs[np.uintp(j)] = obj
-        barrier()
-        for j in range(n):
-            kmem_cache_free(s, cpu, objs[np.uintp(j)])
-            cnt += _1
-    time_bench_stop(window, cnt)
-    return cnt
-
-
-@njit(inline="always", nogil=True)
-def _fastpath_inline(pool, s, cpu, iters, window, softirq):  # type: ignore[no-untyped-def]
-    # NORMAL_INLINE: __qmempool_alloc / __qmempool_free (BH-protected), or with the
-    # constant softirq=True, SOFTIRQ_INLINE: the _softirq pair (no protection)
-    c = np.uint64(cpu)
-    cnt = np.uint64(0)
-    time_bench_start(window)
-    for _ in range(iters):
-        if softirq:
-            obj = __qmempool_alloc_softirq(pool, s, c)
-        else:
-            obj = __qmempool_alloc(pool, s, c)
-        if obj == _0:
-            break
-        barrier()
-        if softirq:
-            __qmempool_free_softirq(pool, s, c, obj)
-        else:
-            __qmempool_free(pool, s, c, obj)
-        cnt += _1
-    time_bench_stop(window, cnt)
-    return cnt
-
-
-@njit(nogil=True, cache=True, _nrt=False)
-def qmempool_fastpath_exported(pool_addr, s_addr, fn_alloc, fn_free, cpu, iters, window):  # type: ignore[no-untyped-def]
-    # NORMAL / SOFTIRQ: calls into the exported symbols
-    c = np.uint64(cpu)
-    cnt = np.uint64(0)
-    time_bench_start(window)
-    for _ in range(iters):
-        obj = call_qmempool_alloc(fn_alloc, pool_addr, s_addr, c)
-        if obj == _0:
-            break
-        barrier()
-        call_qmempool_free(fn_free, pool_addr, s_addr, c, obj)
-        cnt += _1
-    time_bench_stop(window, cnt)
-    return cnt
-
-
-@njit(inline="always", nogil=True)
-def _pattern_inline(pool, s, cpu, iters, objs, window, softirq):  # type: ignore[no-untyped-def]
-    # N-pattern, NORMAL_INLINE or (constant softirq=True) SOFTIRQ_INLINE
-    c = np.uint64(cpu)
-    n = objs.shape[0]
-    cnt = np.uint64(0)
-    time_bench_start(window)
-    for _ in range(iters):
-        for j in range(n):
-            if softirq:
-                obj = __qmempool_alloc_softirq(pool, s, c)
-            else:
-                obj = __qmempool_alloc(pool, s, c)
-            if obj == _0:
-                time_bench_stop(window, cnt)
-                return _0
-            objs[np.uintp(j)] = obj
-        barrier()
-        for j in range(n):
-            if softirq:
-                __qmempool_free_softirq(pool, s, c, objs[np.uintp(j)])
-            else:
-                __qmempool_free(pool, s, c, objs[np.uintp(j)])
-            cnt += _1
-    time_bench_stop(window, cnt)
-    return cnt
-
-
-@njit(nogil=True, cache=True, _nrt=False)
-def qmempool_pattern_exported(pool_addr, s_addr, fn_alloc, fn_free, cpu, iters, objs, window):  # type: ignore[no-untyped-def]
-    c = np.uint64(cpu)
-    n = objs.shape[0]
-    cnt = np.uint64(0)
-    time_bench_start(window)
-    for _ in range(iters):
-        for j in range(n):
-            obj = call_qmempool_alloc(fn_alloc, pool_addr, s_addr, c)
-            if obj == _0:
-                time_bench_stop(window, cnt)
-                return _0
-            objs[np.uintp(j)] = obj
-        barrier()
-        for j in range(n):
-            call_qmempool_free(fn_free, pool_addr, s_addr, c, objs[np.uintp(j)])
-            cnt += _1
-    time_bench_stop(window, cnt)
-    return cnt
-
-
-# --- running one variant -------------------------------------------------------------------------
-
-
-@njit(nogil=True, cache=True, _nrt=False)
-def qmempool_fastpath_bh_inline(pool, s, cpu, iters, window):  # type: ignore[no-untyped-def]
-    return _fastpath_inline(pool, s, cpu, iters, window, False)
-
-
-@njit(nogil=True, cache=True, _nrt=False)
-def qmempool_fastpath_softirq_inline(pool, s, cpu, iters, window):  # type: ignore[no-untyped-def]
-    return _fastpath_inline(pool, s, cpu, iters, window, True)
-
-
-@njit(nogil=True, cache=True, _nrt=False)
-def qmempool_pattern_bh_inline(pool, s, cpu, iters, objs, window):  # type: ignore[no-untyped-def]
-    return _pattern_inline(pool, s, cpu, iters, objs, window, False)
-
-
-@njit(nogil=True, cache=True, _nrt=False)
-def qmempool_pattern_softirq_inline(pool, s, cpu, iters, objs, window):  # type: ignore[no-untyped-def]
-    return _pattern_inline(pool, s, cpu, iters, objs, window, True)
-
-
-def fn_addresses(variant: str) -> tuple[int, int]:
-    ex = exported()
-    if variant == NORMAL:
-        return ex.alloc, ex.free
-    return ex.alloc_softirq, ex.free_softirq  # SOFTIRQ: the free is BH-protected (quirk)
-
-
-def run_fastpath(mp: QMemPool, variant: str, cpu: int, iters: int, window: np.ndarray) -> int:
-    """The timed fast-path loop of one variant (pool already warmed up)."""
-    if variant in (NORMAL, SOFTIRQ):
-        fa, ff = fn_addresses(variant)
-        return int(
-            qmempool_fastpath_exported(
-                mp.pool.ctypes.data, mp.s.ctypes.data, fa, ff, cpu, iters, window
-            )
-        )
-    kernel = (
-        qmempool_fastpath_softirq_inline
-        if variant == SOFTIRQ_INLINE
-        else qmempool_fastpath_bh_inline
-    )
-    return int(kernel(mp.pool, mp.s, cpu, iters, window))
-
-
-def run_pattern(
-    mp: QMemPool, variant: str, cpu: int, iters: int, objs: np.ndarray, window: np.ndarray
-) -> int:
-    if variant in (NORMAL, SOFTIRQ):
-        fa, ff = fn_addresses(variant)
-        return int(
-            qmempool_pattern_exported(
-                mp.pool.ctypes.data, mp.s.ctypes.data, fa, ff, cpu, iters, objs, window
-            )
-        )
-    kernel = (
-        qmempool_pattern_softirq_inline if variant == SOFTIRQ_INLINE else qmempool_pattern_bh_inline
-    )
-    return int(kernel(mp.pool, mp.s, cpu, iters, objs, window))
-
-
-def warm_up(mp: QMemPool, cpu: int) -> None:
-    """Two qmempool_alloc then two qmempool_free (BH-protected API), outside the window."""
-    a = mp.alloc(cpu)
-    b = mp.alloc(cpu)
-    if not a or not b:
-        raise BenchAbort("ABORT: qmempool warm-up allocation failed")
-    mp.free(cpu, a)
-    mp.free(cpu, b)
-
-
-def new_cache(cfg: dict[str, Any], name: str, cpus: int | None = None) -> SlubCache:
-    return kmem_cache_create(
-        object_size=int(cfg.get("object_size") or 256),
-        nr_cpus=cpus or int(cfg.get("cpus") or 8),
-        profile=cfg.get("profile") or "published",
-        max_slabs=int(cfg.get("max_slabs") or 256),
-        name=name,
-    )
-
-
-def teardown(mp: QMemPool | None, cache: SlubCache) -> dict[str, Any]:
-    """qmempool_destroy + kmem_cache_destroy; both must balance (objects conserved)."""
-    out: dict[str, Any] = {}
-    if mp is not None:
-        mp.raise_if_error()
-        out["qmempool"] = mp.stats()
-        out["qmempool_qstats_cpu0"] = list(mp.qstats(0))
-        out["qmempool_destroy_freed"] = mp.destroy()
-    out["slub"] = cache.counters()
-    cache.destroy()
-    return out
-
-
-class _Last:
-    """The counters of the last run of a case (each run builds fresh state)."""
-
-    def __init__(self) -> None:
-        self.value: dict[str, Any] = {}
-
-    def __call__(self) -> dict[str, Any]:
-        return self.value
-
-
-def _record(window: np.ndarray, got: int, iters: int) -> Record:
-    if got <= 0:
-        raise BenchAbort("ABORT: function being timed failed")
-    return window_record(window, loops=iters, step=0)
-
-
-def kmem_fastpath_case(cfg: dict[str, Any], iters: int, group: str, params: dict[str, Any]) -> Case:
-    last = _Last()
-
-    def run() -> Record:
-        cache = new_cache(cfg, "qmempool_test4")
-        window = new_window()
-        got = int(fastpath_reuse(cache.s, 0, iters, window))  # slab_bulk_test01's
-        last.value = teardown(None, cache)
-        return _record(window, got, iters)
-
-    return Case(
-        name=KMEM_FASTPATH,
-        loops=iters,
-        step=0,
-        run=run,
-        counters=last,
-        group=group,
-        params=dict(params),
-    )
-
-
-def qmempool_fastpath_case(
-    cfg: dict[str, Any],
-    variant: str,
-    iters: int,
-    group: str,
-    params: dict[str, Any],
-    localq: int = 32,
-    sharedq: int = 128,
-    prealloc: int = 16,
-) -> Case:
-    last = _Last()
-
-    def run() -> Record:
-        cache = new_cache(cfg, "qmempool_test4")
-        mp = qmempool_create(localq, sharedq, prealloc, cache)
-        warm_up(mp, 0)
-        mp.reset_stats()
-        window = new_window()
-        got = run_fastpath(mp, variant, 0, iters, window)
-        last.value = teardown(mp, cache)
-        return _record(window, got, iters)
-
-    return Case(
-        name=FASTPATH_NAMES[variant],
-        loops=iters,
-        step=0,
-        run=run,
-        counters=last,
-        group=group,
-        params={**params, "variant": variant},
-    )
-
-
-def kmem_pattern_case(
-    cfg: dict[str, Any], name: str, iters: int, n: int, group: str, params: dict[str, Any]
-) -> Case:
-    last = _Last()
-
-    def run() -> Record:
-        cache = new_cache(cfg, "qmempool_test")
-        objs = np.zeros(n, dtype=np.uint64)
-        window = new_window()
-        got = int(benchmark_kmem_cache_pattern(cache.s, 0, iters, objs, window))
-        last.value = teardown(None, cache)
-        return _record(window, got, iters * n)
-
-    return Case(
-        name=name,
-        loops=iters * n,
-        step=0,
-        run=run,
-        counters=last,
-        group=group,
-        params={**params, "N": n},
-    )
-
-
-def qmempool_pattern_case(
-    cfg: dict[str, Any],
-    variant: str,
-    iters: int,
-    n: int,
-    localq: int,
-    sharedq: int,
-    group: str,
-    params: dict[str, Any],
-) -> Case:
-    last = _Last()
-
-    def run() -> Record:
-        cache = new_cache(cfg, "qmempool_test")
-        mp = qmempool_create(localq, sharedq, 0, cache)
-        objs = np.zeros(n, dtype=np.uint64)
-        window = new_window()
-        got = run_pattern(mp, variant, 0, iters, objs, window)
-        last.value = teardown(mp, cache)
-        return _record(window, got, iters * n)
-
-    return Case(
-        name=PATTERN_NAMES[variant],
-        loops=iters * n,
-        step=0,
-        run=run,
-        counters=last,
-        group=group,
-        params={**params, "N": n, "variant": variant},
-    )
-
-
-GROUPS = ("fastpath", "pattern", "parallel")
-
-
-def build_cases(cfg: dict[str, Any]) -> list[Any]:
-    loops = int(cfg.get("loops") or 100_000)
-    groups = list(cfg.get("groups") or GROUPS)
-    n = int(cfg.get("n_pattern") or N_PATTERN)
-    if loops * 30 > U32_MAX:
-        raise UsageError(f"loops {loops}: loops x 30 overflows the 32-bit invoke count")
-    if (loops // 10) * n > U32_MAX:
-        raise UsageError(f"loops {loops} x N {n}: overflows the 32-bit invoke count")
-    cases: list[Any] = []
-    group = "qmempool_bench"
+def build_cases(cfg: QmempoolConfig) -> list[Case]:
+    spec = CacheSpec.of(cfg)
     params: dict[str, Any] = {}
-    if "fastpath" in groups:
-        iters = loops * 30
-        cases.append(kmem_fastpath_case(cfg, iters, group, params))
+    cases: list[Case] = []
+    if "fastpath" in cfg.groups:
+        iters = cfg.loops * FASTPATH_FACTOR
+        cases.append(kmem_fastpath_case(spec, iters, GROUP_BENCH, params))
         for v in VARIANTS:
-            cases.append(qmempool_fastpath_case(cfg, v, iters, group, params))
-    if "pattern" in groups:
-        iters = max(1, loops // 10)
-        cases.append(kmem_pattern_case(cfg, KMEM_PATTERN, iters, n, group, params))
+            cases.append(qmempool_fastpath_case(spec, v, iters, GROUP_BENCH, params))
+    if "pattern" in cfg.groups:
+        iters = max(1, cfg.loops // 10)
+        cases.append(kmem_pattern_case(spec, KMEM_PATTERN, iters, N_PATTERN, GROUP_BENCH, params))
         for v in VARIANTS:
-            cases.append(qmempool_pattern_case(cfg, v, iters, n, 32, 256, group, params))
-    if "parallel" in groups:
-        from skbbench.bench.qmempool_bench_parallel import build_cases as build_parallel
-
-        cases.extend(build_parallel(cfg))
+            cases.append(
+                qmempool_pattern_case(spec, v, iters, N_PATTERN, 32, 256, GROUP_BENCH, params)
+            )
     return cases

@@ -1,4 +1,4 @@
-"""qmempool_bench_parallel: all CPUs hammer one kmem_cache / one qmempool (benchmarks.md 3.5).
+"""qmempool_bench_parallel: all CPUs hammer one kmem_cache / one qmempool (docs/benchmarks.md).
 
 Parallel scenarios (``ParallelCase``: one pinned thread per CPU, start barrier, each
 thread times itself; thread i drives simulated CPU i of the cache and pool):
@@ -36,11 +36,10 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from skbbench.bench import qmempool_bench as qb
+from skbbench.bench import qmempool_common as qb
 from skbbench.errors import ModelError, UsageError
 from skbbench.harness.cpus import choose_parallel_cpus
 from skbbench.harness.intrinsics import barrier
-from skbbench.harness.record import U32_MAX, Record
 from skbbench.harness.runner import BenchAbort, Case, ParallelCase
 from skbbench.harness.window import (
     native_start_barrier,
@@ -50,7 +49,7 @@ from skbbench.harness.window import (
     time_bench_stop,
     window_record,
 )
-from skbbench.model.alf_queue import ALF_MAX_SIZE
+from skbbench.model.alf_queue_layout import ALF_MAX_SIZE
 from skbbench.model.qmempool import (
     QMemPool,
     __qmempool_alloc_softirq,
@@ -59,21 +58,26 @@ from skbbench.model.qmempool import (
 )
 from skbbench.model.slub import kmem_cache_alloc, kmem_cache_free
 from skbbench.model.slub_create import SlubCache
+from skbbench.specs.qmempool import (
+    FASTPATH_FACTOR,
+    GROUP_PARALLEL,
+    N_PARALLEL,
+    P_KMEM_FASTPATH,
+    P_KMEM_PATTERN,
+    P_QMEMPOOL_FASTPATH,
+    P_QMEMPOOL_PATTERN,
+    S_KMEM_PATTERN,
+    VARIANTS,
+    QmempoolConfig,
+)
+from skbbench.timebench import Record
 
 _0 = np.uint64(0)
 _1 = np.uint64(1)
-N_PARALLEL = 1024  # ARRAY_MAX_ELEMS of qmempool_bench_parallel
-PAR_LOOPS = 100_000  # the original's loops
-
-P_KMEM_FASTPATH = "benchmark_kmem_cache_fastpath_reuse"
-P_QMEMPOOL_FASTPATH = "parallel_qmempool_fastpath_reuse_softirq_inline"
-P_KMEM_PATTERN = "parallel_kmem_cache_pattern"
-P_QMEMPOOL_PATTERN = "parallel_qmempool_pattern_softirq_inline"
-S_KMEM_PATTERN = "benchmark_kmem_cache_pattern"
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def parallel_kmem_cache_fastpath_reuse(s, cpu, iters, window, sync, nthreads):  # type: ignore[no-untyped-def]
+def parallel_kmem_cache_fastpath_reuse(s, cpu, iters, window, sync, nthreads):
     # benchmark_kmem_cache_fastpath_reuse on every CPU
     native_start_barrier(sync, nthreads)
     cnt = np.uint64(0)
@@ -90,7 +94,7 @@ def parallel_kmem_cache_fastpath_reuse(s, cpu, iters, window, sync, nthreads):  
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def parallel_qmempool_fastpath(pool, s, cpu, iters, window, sync, nthreads):  # type: ignore[no-untyped-def]
+def parallel_qmempool_fastpath(pool, s, cpu, iters, window, sync, nthreads):
     # the timed part of parallel_qmempool_fastpath_reuse_softirq_inline
     native_start_barrier(sync, nthreads)
     c = np.uint64(cpu)
@@ -108,7 +112,7 @@ def parallel_qmempool_fastpath(pool, s, cpu, iters, window, sync, nthreads):  # 
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def parallel_qmempool_pattern(pool, s, cpu, iters, objs, window, sync, nthreads):  # type: ignore[no-untyped-def]
+def parallel_qmempool_pattern(pool, s, cpu, iters, objs, window, sync, nthreads):
     # parallel_qmempool_pattern_softirq_inline: alloc N, free N, unprotected inline API
     native_start_barrier(sync, nthreads)
     c = np.uint64(cpu)
@@ -134,7 +138,7 @@ def parallel_qmempool_pattern(pool, s, cpu, iters, objs, window, sync, nthreads)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def parallel_kmem_cache_pattern(s, cpu, iters, objs, window, sync, nthreads):  # type: ignore[no-untyped-def]
+def parallel_kmem_cache_pattern(s, cpu, iters, objs, window, sync, nthreads):
     native_start_barrier(sync, nthreads)
     n = objs.shape[0]
     cnt = np.uint64(0)
@@ -192,29 +196,21 @@ def conserve(data: _Shared) -> None:
     data.counters = counters
 
 
-def _cpus(cfg: dict[str, Any]) -> list[int]:
-    requested = cfg.get("parallel_cpus")
-    return choose_parallel_cpus(None if requested in (None, 0) else int(requested))
-
-
-def build_cases(cfg: dict[str, Any]) -> list[Case | ParallelCase]:
-    loops = int(cfg.get("parallel_loops") or PAR_LOOPS)
-    cpus = _cpus(cfg)
+def build_cases(cfg: QmempoolConfig) -> list[Case | ParallelCase]:
+    loops = cfg.parallel_loops
+    cpus = choose_parallel_cpus(cfg.parallel_cpus or None)
     ncpu = len(cpus)
-    nr_sim = max(int(cfg.get("cpus") or 8), ncpu)
     n = N_PARALLEL
-    if loops * n > U32_MAX:
-        raise UsageError(f"parallel_loops {loops} x {n}: overflows the 32-bit invoke count")
     sharedq_pattern = pow2_at_least(n * ncpu)
     if sharedq_pattern > ALF_MAX_SIZE:
         raise UsageError(
             f"{ncpu} CPUs: the pattern pool's sharedq (1024 x CPUs) exceeds {ALF_MAX_SIZE}"
         )
-    group = "qmempool_bench_parallel"
+    group = GROUP_PARALLEL
     params: dict[str, Any] = {"module": group}
-    notes = [f"Limit to {ncpu} parallel CPUs"] if cfg.get("parallel_cpus") else []
+    notes = [f"Limit to {ncpu} parallel CPUs"] if cfg.parallel_cpus else []
     max_slabs = max(256, 4 * ncpu * (n // 32 + 8))
-    pcfg = {**cfg, "cpus": nr_sim, "max_slabs": max_slabs}
+    pcfg = qb.CacheSpec.of(cfg, nr_cpus=max(cfg.cpus, ncpu), max_slabs=max_slabs)
     cases: list[Case | ParallelCase] = []
 
     def counters(data: _Shared) -> dict[str, Any]:
@@ -250,7 +246,7 @@ def build_cases(cfg: dict[str, Any]) -> list[Case | ParallelCase]:
             notes=list(notes),
         )
     )
-    cases.append(qb.kmem_fastpath_case(pcfg, loops * 30, group, params))
+    cases.append(qb.kmem_fastpath_case(pcfg, loops * FASTPATH_FACTOR, group, params))
 
     # 2. fastpath_qmempool
     def setup_pool4() -> _Shared:
@@ -286,8 +282,8 @@ def build_cases(cfg: dict[str, Any]) -> list[Case | ParallelCase]:
             notes=list(notes),
         )
     )
-    for v in qb.VARIANTS:
-        cases.append(qb.qmempool_fastpath_case(pcfg, v, loops * 30, group, params))
+    for v in VARIANTS:
+        cases.append(qb.qmempool_fastpath_case(pcfg, v, loops * FASTPATH_FACTOR, group, params))
 
     # 3./4. N_pattern_slab
     def setup_kmem() -> _Shared:
@@ -359,7 +355,7 @@ def build_cases(cfg: dict[str, Any]) -> list[Case | ParallelCase]:
             notes=list(notes),
         )
     )
-    for v in qb.VARIANTS:
+    for v in VARIANTS:
         cases.append(
             qb.qmempool_pattern_case(pcfg, v, single_iters, n, 64, sharedq_pattern, group, params)
         )

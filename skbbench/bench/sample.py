@@ -1,6 +1,6 @@
 """time_bench_sample: the primitives that exist in userspace, with the original names.
 
-Counting units as in the original (benchmarks.md 1.7): ``for_loop`` runs loops x 10
+Counting units as in the original (docs/benchmarks.md): ``for_loop`` runs loops x 10
 iterations of an empty loop with a compiler barrier; the cmpxchg tests always fail (the
 compared value never matches), as the original measures a failing locked op, and run
 loops / 2 iterations; the others run ``loops`` iterations, one element per call, op or
@@ -27,13 +27,14 @@ from skbbench.harness.intrinsics import (
 )
 from skbbench.harness.locks import spin_lock, spin_unlock
 from skbbench.harness.memory import aligned_words
-from skbbench.harness.record import Record
 from skbbench.harness.runner import BenchAbort, Case
 from skbbench.harness.window import new_window, time_bench_start, time_bench_stop, window_record
+from skbbench.specs.sample import SampleConfig
+from skbbench.timebench import Record
 
 
 @njit(nogil=True, cache=True)
-def for_loop(loops, window, mem):  # type: ignore[no-untyped-def]
+def for_loop(loops, window, mem):
     time_bench_start(window)
     for _ in range(loops):
         barrier()
@@ -42,7 +43,7 @@ def for_loop(loops, window, mem):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True)
-def funcion_call_cost(loops, window, mem):  # type: ignore[no-untyped-def]
+def funcion_call_cost(loops, window, mem):
     acc = 0
     time_bench_start(window)
     for _ in range(loops):
@@ -53,7 +54,7 @@ def funcion_call_cost(loops, window, mem):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True)
-def func_ptr_call_cost(loops, window, mem):  # type: ignore[no-untyped-def]
+def func_ptr_call_cost(loops, window, mem):
     acc = 0
     time_bench_start(window)
     for _ in range(loops):
@@ -64,7 +65,7 @@ def func_ptr_call_cost(loops, window, mem):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True)
-def cmpxchg_fail(loops, window, mem):  # type: ignore[no-untyped-def]
+def cmpxchg_fail(loops, window, mem):
     # mem[0] holds 0; comparing with 1 always fails, like the original.
     old = np.uint64(1)
     new = np.uint64(2)
@@ -76,7 +77,7 @@ def cmpxchg_fail(loops, window, mem):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True)
-def cmpxchg_double_fail(loops, window, mem):  # type: ignore[no-untyped-def]
+def cmpxchg_double_fail(loops, window, mem):
     one = np.uint64(1)
     two = np.uint64(2)
     time_bench_start(window)
@@ -87,7 +88,7 @@ def cmpxchg_double_fail(loops, window, mem):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True)
-def atomic_add(loops, window, mem):  # type: ignore[no-untyped-def]
+def atomic_add(loops, window, mem):
     one = np.uint64(1)
     time_bench_start(window)
     for _ in range(loops):
@@ -97,7 +98,7 @@ def atomic_add(loops, window, mem):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True)
-def spin_lock_unlock(loops, window, mem):  # type: ignore[no-untyped-def]
+def spin_lock_unlock(loops, window, mem):
     time_bench_start(window)
     for _ in range(loops):
         spin_lock(mem, 8)
@@ -130,9 +131,9 @@ def _runner(kernel: Any, iterations: int, loops: int) -> Callable[[], Record]:
     return run
 
 
-def build_cases(cfg: dict[str, Any]) -> list[Case]:
-    loops = cfg["loops"]
-    names = cfg.get("tests") or list(SAMPLES)
+def build_cases(cfg: SampleConfig) -> list[Case]:
+    loops = cfg.loops
+    names = cfg.tests
     cases = []
     for name in SAMPLES:
         if name not in names:

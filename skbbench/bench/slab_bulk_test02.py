@@ -1,6 +1,6 @@
 """slab_bulk_test02: one bulk size, loops not divided (for profiling), on the SLUB model.
 
-Replicates prototype-kernel ``kernel/mm/slab_bulk_test02.c`` (benchmarks.md 2.2): one
+Replicates prototype-kernel ``kernel/mm/slab_bulk_test02.c`` (docs/benchmarks.md): one
 scenario ``kmem_cache_(free+alloc)_bulk`` with step = bulk size; unlike test01 the loop
 count is NOT divided by the bulk size, so invoked = loops x bulk. The module prints
 ``Bench bulk size:%d``; the original's 32-bit guard (``loops*bulk*2 >= 2^32-1`` ->
@@ -13,20 +13,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from skbbench.bench.slab_bulk_test01 import (
+from skbbench.bench.slab_bulk_common import (
     bulk_case,
-    compare_variants,
     guard_overflow,
     module_notes,
-    test_loops,
-    test_sizes,
     variant_note,
 )
-from skbbench.harness.record import Record
 from skbbench.harness.runner import BenchAbort, Case
+from skbbench.specs.bulk import TEST02, BulkConfig
+from skbbench.timebench import Record
 
 MODULE = "slab_bulk_test02"
-NAME = "kmem_cache_(free+alloc)_bulk"
 
 
 def _aborted(
@@ -40,21 +37,23 @@ def _aborted(
     )
 
 
-def build_test02(cfg: dict[str, Any]) -> list[Case]:
-    loops = test_loops(cfg)
+def build_cases(cfg: BulkConfig) -> list[Case]:
+    loops = cfg.loops
     cases: list[Case] = []
-    for variant in compare_variants(cfg):
+    for variant in cfg.compare:
         first = True
-        for bulk in test_sizes(cfg):
+        for bulk in cfg.sizes:
             notes = [variant_note(MODULE, variant)] if first else []
             first = False
             notes.append(f"{MODULE}: Bench bulk size:{bulk}")
             overflow = guard_overflow(MODULE, loops, bulk)
             if overflow:
-                cases.append(_aborted(NAME, bulk, loops, overflow, notes, {"variant": variant}))
+                cases.append(_aborted(TEST02, bulk, loops, overflow, notes, {"variant": variant}))
                 continue
             cases.append(
-                bulk_case(cfg, NAME, variant, bulk, loops, "slab_bulk_test02", notes, group=MODULE)
+                bulk_case(
+                    cfg, TEST02, variant, bulk, loops, "slab_bulk_test02", notes, group=MODULE
+                )
             )
     cases[0].notes = module_notes(cfg, MODULE) + cases[0].notes
     return cases

@@ -1,6 +1,6 @@
 """slab_bulk_test03: provoking the worst case of kmem_cache_free_bulk, on the SLUB model.
 
-Replicates prototype-kernel ``kernel/mm/slab_bulk_test03.c`` (benchmarks.md 2.3). One
+Replicates prototype-kernel ``kernel/mm/slab_bulk_test03.c`` (docs/benchmarks.md). One
 global cache (created and prefilled at "module init", shared by every scenario of one
 module load) and an object hash ("objhash", 16 buckets of intrusive hlists) keyed by
 ``jhash`` of each object's slab page pointer. Each timed iteration: allocate ``bulk``
@@ -29,17 +29,13 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from skbbench.bench.slab_bulk_test01 import (
+from skbbench.bench.slab_bulk_common import (
     cache_params,
-    compare_variants,
     make_cache,
     module_notes,
-    test_loops,
-    test_sizes,
     variant_note,
 )
 from skbbench.harness.intrinsics import barrier
-from skbbench.harness.record import Record
 from skbbench.harness.runner import BenchAbort, Case
 from skbbench.harness.window import new_window, time_bench_start, time_bench_stop, window_record
 from skbbench.model.bulk import (
@@ -53,12 +49,13 @@ from skbbench.model.slub import kmem_cache_alloc, kmem_cache_free, virt_to_head_
 from skbbench.model.slub_create import SlubCache
 from skbbench.model.slub_debug import kmem_cache_alloc_checked, kmem_cache_free_checked
 from skbbench.model.slub_layout import H_PAGE_BASE
+from skbbench.specs.bulk import N_PAGE_MATCH, NMATCH, WORSE_CASE, BulkConfig
+from skbbench.timebench import Record
 
 MODULE = "slab_bulk_test03"
 HASHSZ = 16
 PREFILL = HASHSZ * 32 * 8  # 4096
 MODULO_DISABLED = 65536  # "disabled but keeps the modulo cost"
-NMATCH = (1, 2, 3, 4, 5, 6, 10)  # plus bulk + 1
 ARRAY_MAX = 32768  # GLOBAL_OBJS
 JHASH_INITVAL = 0xDEADBEEF
 
@@ -78,13 +75,13 @@ _M32 = np.uint64(0xFFFFFFFF)
 
 
 @njit(inline="always", nogil=True)
-def _rol32(x, k):  # type: ignore[no-untyped-def]
+def _rol32(x, k):
     # rol32
     return ((x << np.uint64(k)) | (x >> np.uint64(32 - k))) & _M32
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def jhash_u64(key):  # type: ignore[no-untyped-def]
+def jhash_u64(key):
     # jhash(&key, 8, 13): Bob Jenkins' lookup3 as in include/linux/jhash.h
     a = (np.uint64(JHASH_INITVAL) + np.uint64(8) + np.uint64(13)) & _M32
     b = a
@@ -110,18 +107,18 @@ def jhash_u64(key):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def _page_ptr(s, obj):  # type: ignore[no-untyped-def]
+def _page_ptr(s, obj):
     # virt_to_head_page(obj) as a pointer: the byte offset of its struct page record
     return (s[H_PAGE_BASE] + virt_to_head_page(s, obj) * np.uint64(8)) * np.uint64(8)
 
 
 @njit(inline="always", nogil=True)
-def _bucket(page_ptr):  # type: ignore[no-untyped-def]
+def _bucket(page_ptr):
     return jhash_u64(page_ptr) % np.uint64(HASHSZ)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def objhash_add_one(s, h, obj):  # type: ignore[no-untyped-def]
+def objhash_add_one(s, h, obj):
     # objhash_add_one: obj->page = virt_to_head_page(obj); hlist_add_head to its bucket
     w = obj >> _3
     page = _page_ptr(s, obj)
@@ -137,7 +134,7 @@ def objhash_add_one(s, h, obj):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def objhash_extract(s, h, last_obj, no_match):  # type: ignore[no-untyped-def]
+def objhash_extract(s, h, last_obj, no_match):
     # objhash_extract: remove the head object of the first non-empty bucket from
     # last_obj's bucket (no_match: the next bucket) onward
     b = _0
@@ -168,7 +165,7 @@ def objhash_extract(s, h, last_obj, no_match):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def objhash_prefill(s, h, n, check):  # type: ignore[no-untyped-def]
+def objhash_prefill(s, h, n, check):
     # module init: prefill with n objects, one kmem_cache_alloc each (not timed)
     for _ in range(n):
         obj = kmem_cache_alloc_checked(s, 0) if check else kmem_cache_alloc(s, 0)
@@ -179,7 +176,7 @@ def objhash_prefill(s, h, n, check):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def objhash_drain(s, h, check):  # type: ignore[no-untyped-def]
+def objhash_drain(s, h, check):
     # module exit: free every object left in the hash
     freed = 0
     for b in range(HASHSZ):
@@ -198,7 +195,7 @@ def objhash_drain(s, h, check):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def _refill_array(s, h, objs, bulk, modulo):  # type: ignore[no-untyped-def]
+def _refill_array(s, h, objs, bulk, modulo):
     # add the new objects, then pick array entries from (mostly) different pages
     for j in range(bulk):
         objhash_add_one(s, h, objs[j])
@@ -219,7 +216,7 @@ def _refill_array(s, h, objs, bulk, modulo):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def bulk_test_loop(s, h, objs, iterations, bulk, modulo, variant, window):  # type: ignore[no-untyped-def]
+def bulk_test_loop(s, h, objs, iterations, bulk, modulo, variant, window):
     """The timed loop of slab_bulk_test03 (bulk API ``variant`` or the fallback)."""
     cnt = 0
     time_bench_start(window)
@@ -235,7 +232,7 @@ def bulk_test_loop(s, h, objs, iterations, bulk, modulo, variant, window):  # ty
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def bulk_test_loop_checked(s, h, objs, iterations, bulk, modulo, variant, window):  # type: ignore[no-untyped-def]
+def bulk_test_loop_checked(s, h, objs, iterations, bulk, modulo, variant, window):
     cnt = 0
     time_bench_start(window)
     for _ in range(iterations):
@@ -252,7 +249,7 @@ def bulk_test_loop_checked(s, h, objs, iterations, bulk, modulo, variant, window
 class Test03Module:
     """One "module load": the global cache, the prefilled objhash, GLOBAL_OBJS."""
 
-    def __init__(self, cfg: dict[str, Any], bulk: int, block: str) -> None:
+    def __init__(self, cfg: BulkConfig, bulk: int, block: str) -> None:
         self.cfg = cfg
         self.block = block
         self.bulk = bulk
@@ -265,7 +262,7 @@ class Test03Module:
             # enough slabs for the prefill, the in-flight bulk and partial slabs
             max_slabs = max(1024, 4 * (PREFILL + self.bulk) // 16)
             cache = make_cache(self.cfg, "slab_bulk_test03", max_slabs)
-            if not objhash_prefill(cache.s, self.h, PREFILL, bool(self.cfg.get("check"))):
+            if not objhash_prefill(cache.s, self.h, PREFILL, self.cfg.check):
                 raise BenchAbort(f"{MODULE}: prefill failed (out of slabs)")
             cache.raise_if_error()
             self.cache = cache
@@ -282,7 +279,7 @@ class Test03Module:
         self, name: str, variant: str, modulo: int, iterations: int, scenario: str, notes: list[str]
     ) -> Case:
         vid = variant_id(variant)
-        kernel = bulk_test_loop_checked if self.cfg.get("check") else bulk_test_loop
+        kernel = bulk_test_loop_checked if self.cfg.check else bulk_test_loop
         bulk = self.bulk
         last: dict[str, Any] = {}
 
@@ -318,19 +315,19 @@ class Test03Module:
         )
 
 
-def build_test03(cfg: dict[str, Any]) -> list[Case]:
-    loops = test_loops(cfg)
+def build_cases(cfg: BulkConfig) -> list[Case]:
+    loops = cfg.loops
     cases: list[Case] = []
-    for bulk in test_sizes(cfg):
+    for bulk in cfg.sizes:
         iterations = loops // bulk
         scenarios: list[tuple[str, str, int, list[str]]] = [
-            ("worse-case", "worse-case", MODULO_DISABLED, [])
+            (WORSE_CASE, WORSE_CASE, MODULO_DISABLED, [])
         ]
         for n in (*NMATCH, bulk + 1):
             scenarios.append(
-                ("N-page-match", f"N={n}", n, [f"{MODULE}: Every N:{n} page will be a match"])
+                (N_PAGE_MATCH, f"N={n}", n, [f"{MODULE}: Every N:{n} page will be a match"])
             )
-        for variant in compare_variants(cfg):
+        for variant in cfg.compare:
             module = Test03Module(cfg, bulk, variant)
             first = True
             for base, scenario, modulo, notes in scenarios:

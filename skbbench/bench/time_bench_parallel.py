@@ -12,6 +12,7 @@ the original have no userspace equivalent and are not replicated.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +22,6 @@ from numba import njit
 from skbbench.harness.intrinsics import atomic_add64, atomic_load64, barrier
 from skbbench.harness.locks import spin_lock, spin_unlock
 from skbbench.harness.memory import aligned_words
-from skbbench.harness.record import Record
 from skbbench.harness.runner import ParallelCase
 from skbbench.harness.window import (
     native_start_barrier,
@@ -31,6 +31,8 @@ from skbbench.harness.window import (
     time_bench_stop,
     window_record,
 )
+from skbbench.specs.parallel import ParallelConfig
+from skbbench.timebench import Record
 
 LINE = 8  # uint64 words per cache line
 _ONE = np.uint64(1)
@@ -38,7 +40,7 @@ _MINUS_ONE = np.uint64(2**64 - 1)
 
 
 @njit(nogil=True, cache=True)
-def lock_unlock(loops, window, mem, slot, sync, nthreads):  # type: ignore[no-untyped-def]
+def lock_unlock(loops, window, mem, slot, sync, nthreads):
     native_start_barrier(sync, nthreads)
     time_bench_start(window)
     for _ in range(loops):
@@ -50,7 +52,7 @@ def lock_unlock(loops, window, mem, slot, sync, nthreads):  # type: ignore[no-un
 
 
 @njit(nogil=True, cache=True)
-def atomic_inc_dec(loops, window, mem, slot, sync, nthreads):  # type: ignore[no-untyped-def]
+def atomic_inc_dec(loops, window, mem, slot, sync, nthreads):
     native_start_barrier(sync, nthreads)
     time_bench_start(window)
     for _ in range(loops):
@@ -61,7 +63,7 @@ def atomic_inc_dec(loops, window, mem, slot, sync, nthreads):  # type: ignore[no
 
 
 @njit(nogil=True, cache=True)
-def atomic_read(loops, window, mem, slot, sync, nthreads):  # type: ignore[no-untyped-def]
+def atomic_read(loops, window, mem, slot, sync, nthreads):
     acc = np.uint64(0)
     native_start_barrier(sync, nthreads)
     time_bench_start(window)
@@ -73,7 +75,7 @@ def atomic_read(loops, window, mem, slot, sync, nthreads):  # type: ignore[no-un
 
 
 @njit(nogil=True, cache=True)
-def atomic_inc(loops, window, mem, slot, sync, nthreads):  # type: ignore[no-untyped-def]
+def atomic_inc(loops, window, mem, slot, sync, nthreads):
     native_start_barrier(sync, nthreads)
     time_bench_start(window)
     for _ in range(loops):
@@ -113,11 +115,16 @@ def _case(
     )
 
 
-def build_cases(cfg: dict[str, Any]) -> list[ParallelCase]:
+def _n_writers(n: int, index: int) -> Any:
+    """CPUs with index < N increment the shared atomic, the others read it."""
+    return atomic_inc if index < n else atomic_read
+
+
+def build_cases(cfg: ParallelConfig) -> list[ParallelCase]:
     from skbbench.harness.cpus import choose_parallel_cpus
 
-    cpus = choose_parallel_cpus(cfg["parallel_cpus"] or None)
-    loops = cfg["loops"]
+    cpus = choose_parallel_cpus(cfg.parallel_cpus or None)
+    loops = cfg.loops
     cases = [
         _case("time_lock_unlock_local", lambda i: lock_unlock, loops, cpus, False),
         _case("time_lock_unlock_global", lambda i: lock_unlock, loops, cpus, True),
@@ -130,7 +137,7 @@ def build_cases(cfg: dict[str, Any]) -> list[ParallelCase]:
         cases.append(
             _case(
                 "time_atomic_read_N_writers_global",
-                lambda i, n=n: atomic_inc if i < n else atomic_read,
+                functools.partial(_n_writers, n),
                 loops,
                 cpus,
                 True,

@@ -11,7 +11,7 @@ import sys
 import click
 
 from skbbench import __version__
-from skbbench.errors import ModelError, UsageError
+from skbbench.errors import SkbbenchError
 from skbbench.report.formats import FORMATS
 
 EXIT_USAGE = 2
@@ -33,22 +33,19 @@ def cli(ctx: click.Context, fmt: str) -> None:
     """Linux slab/skb bulking micro-benchmarks (time_bench, slab_bulk_test, qmempool,
     alf_queue) replicated in userspace with Numba-jitted models.
 
-    Exit status: 0 success, 1 regression found (compare), 2 usage or input error.
+    Exit status: 0 success, 1 regression found (compare), 2 usage or input error,
+    3 a model invariant violated (--check).
     """
     ctx.ensure_object(dict)
     ctx.obj["format"] = fmt
 
 
 def _register() -> None:
-    from skbbench.cli import bench, info
+    from skbbench.cli import bench, info, results_cmds
 
     cli.add_command(info.info)
     for command in bench.benchmark_commands():
         cli.add_command(command)
-    try:
-        from skbbench.cli import results_cmds
-    except ImportError:
-        return
     results_cmds.register(cli)
 
 
@@ -68,9 +65,9 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         click.echo(f"skbbench: error: {exc.format_message()}", err=True)
         sys.exit(exc.exit_code if exc.exit_code != 1 else EXIT_USAGE)
-    except (UsageError, ModelError) as exc:
+    except SkbbenchError as exc:
         click.echo(f"skbbench: error: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
+        sys.exit(exc.exit_status)
     except KeyboardInterrupt:
         click.echo("skbbench: interrupted", err=True)
         sys.exit(130)

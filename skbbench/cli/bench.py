@@ -1,4 +1,4 @@
-"""Benchmark commands, generated from the registry's declarations (skbbench.spec).
+"""Benchmark commands, generated from each family's typed spec (skbbench.specs).
 
 Every value arrives as text and is checked by skbbench.config, the same code that checks
 YAML configs, so `skbbench bulk --sizes 1,x` and a config with `sizes: [1, x]` fail
@@ -12,75 +12,66 @@ from typing import Any
 import click
 
 from skbbench import config, registry
-from skbbench.spec import Benchmark, Option
+from skbbench.spec import Option, RunConfig
+
+METAVARS = {
+    "int": "N",
+    "float": "X",
+    "int_list": "N,N,...",
+    "str_list": "A,B,...",
+    "choice": "NAME",
+    "str": "TEXT",
+}
 
 
 def _click_option(opt: Option) -> Any:
     flag = opt.cli_flag()
-    default_txt = ",".join(map(str, opt.default)) if isinstance(opt.default, list) else opt.default
-    help_txt = opt.help + (f"  [default: {default_txt}]" if opt.default is not None else "")
+    default = opt.default_text()
+    help_txt = opt.help + (f"  [default: {default}]" if default is not None else "")
     if opt.choices and opt.kind in ("choice", "str_list"):
         help_txt += f"  [choices: {', '.join(opt.choices)}]"
     if opt.kind == "bool":
         name = flag.removeprefix("--")
         return click.option(f"{flag}/--no-{name}", opt.key, default=None, help=help_txt)
-    return click.option(flag, opt.key, type=str, default=None, metavar=_metavar(opt), help=help_txt)
+    metavar = opt.metavar or METAVARS.get(opt.kind, "VALUE")
+    return click.option(flag, opt.key, type=str, default=None, metavar=metavar, help=help_txt)
 
 
-def _metavar(opt: Option) -> str:
-    return {
-        "int": "N",
-        "float": "X",
-        "int_list": "N,N,...",
-        "str_list": "A,B,...",
-        "choice": "NAME",
-        "str": "TEXT",
-    }.get(opt.kind, "VALUE")
-
-
-def run_and_report(ctx: click.Context, cfg: dict[str, Any], output: str | None) -> dict[str, Any]:
+def run_and_report(ctx: click.Context, cfg: RunConfig, output: str | None) -> dict[str, Any]:
     """Execute a resolved config, save it (atomically) if asked, print it in the format."""
-    from pathlib import Path
-
     from skbbench.cli.progress import Progress
-    from skbbench.errors import UsageError
     from skbbench.report.formats import render
-    from skbbench.results import write_document
+    from skbbench.results import check_output_path, write_document
     from skbbench.session import execute
 
     if output:  # refuse a bad path before spending the run on it
-        target = Path(output)
-        if target.is_dir():
-            raise UsageError(f"{output}: is a directory")
-        if not (target.parent if str(target.parent) else Path(".")).is_dir():
-            raise UsageError(f"{output}: directory {target.parent} does not exist")
+        check_output_path(output)
     progress = Progress()
     try:
         doc = execute(cfg, progress=progress)
     finally:
         progress.done()
-    click.echo(
-        f"skbbench: ran on CPU {doc['machine']['pinned_cpu']} (pinned; --cpu N to choose)", err=True
-    )
+    pinned = doc["machine"]["pinned_cpu"]
+    click.echo(f"skbbench: ran on CPU {pinned} (pinned; --cpu N to choose)", err=True)
     if output:
         write_document(doc, output)
     click.echo(render(doc, ctx.obj["format"]), nl=False)
     return doc
 
 
-def make_command(bench: Benchmark) -> click.Command:
+def make_command(family: type[RunConfig]) -> click.Command:
     def callback(**kwargs: Any) -> None:
         ctx = click.get_current_context()
         output = kwargs.pop("output")
         raw = {}
-        for opt in bench.all_options():
+        for opt in family.options():
             value = kwargs.get(opt.key)
             if value is not None:
                 raw[opt.key] = config.coerce(opt, value, "command line", opt.cli_flag())
-        cfg = config.resolve(bench, raw, "command line")
+        cfg = config.resolve(family, raw, "command line")
         run_and_report(ctx, cfg, output)
 
-    params = [_click_option(opt) for opt in bench.all_options()]
+    params = [_click_option(opt) for opt in family.options()]
     params.append(
         click.option(
             "-o",
@@ -90,11 +81,11 @@ def make_command(bench: Benchmark) -> click.Command:
             help="Also write the result document to FILE (JSON; YAML for .yaml/.yml), atomically.",
         )
     )
-    command = callback
+    command: Any = callback
     for decorator in reversed(params):
         command = decorator(command)
-    return click.command(name=bench.name, help=bench.help, epilog=bench.epilog or None)(command)
+    return click.command(name=family.NAME, help=family.HELP, epilog=family.EPILOG or None)(command)
 
 
 def benchmark_commands() -> list[click.Command]:
-    return [make_command(b) for b in registry.BENCHMARKS.values()]
+    return [make_command(f) for f in registry.FAMILIES.values()]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sys
 import time
+from typing import TextIO
 
 
 class Progress:
-    def __init__(self, stream=None, delay: float = 2.0) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, stream: TextIO | None = None, delay: float = 2.0) -> None:
         self.stream = stream or sys.stderr
         self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
         self.start = time.monotonic()

@@ -44,7 +44,7 @@ def parse_alpha(text: str) -> float:
 
 
 def _fmt(ctx: click.Context) -> str:
-    return (ctx.obj or {}).get("format", "table")
+    return str((ctx.obj or {}).get("format", "table"))
 
 
 # --------------------------------------------------------------------------------------
@@ -131,7 +131,7 @@ def run(
         docs.append(doc)
         if fmt not in ("json", "yaml"):
             if len(cfgs) > 1:
-                click.echo(("\n" if i else "") + f"# {configs[i]} ({cfg['benchmark']})")
+                click.echo(("\n" if i else "") + f"# {configs[i]} ({cfg.NAME})")
             click.echo(render(doc, fmt), nl=False)
     merged = merge_documents(docs, labels)
     if fmt in ("json", "yaml"):
@@ -246,9 +246,10 @@ def compare(
     thr = parse_percent(threshold, "--threshold")
     tol = parse_percent(tolerance, "--tolerance")
     a = parse_alpha(alpha)
-    base_doc = baselines.load(baseline)
+    base_path = baselines.locate(baseline)
+    base_doc = load_document(base_path)
     cur_doc = load_document(current)
-    base_name = baseline if Path(baseline).exists() else str(baselines.baseline_path(baseline))
+    base_name = baseline if base_path == Path(baseline) else str(base_path)
     comp = compare_documents(
         base_doc,
         cur_doc,
@@ -313,9 +314,7 @@ def baseline_update(name: str, results: str, directory: str | None) -> None:
     from skbbench.results import load_document
 
     doc = load_document(results)
-    target = baselines.baseline_path(name, directory)
-    old = load_document(target) if target.exists() else None
-    path = baselines.update(name, doc, directory)
+    path, old = baselines.update(name, doc, directory)
     was = f"; was {len(old['cases'])} cases from {old.get('created')}" if old else ""
     click.echo(f"updated baseline '{name}' ({path}, {len(doc['cases'])} cases{was})")
 
@@ -326,28 +325,11 @@ def baseline_update(name: str, results: str, directory: str | None) -> None:
 def baseline_list(ctx: click.Context, directory: str | None) -> None:
     """List the stored baselines."""
     from skbbench import baselines
+    from skbbench.report.baselines import render_baselines
 
     rows = baselines.list_baselines(directory)
-    fmt = _fmt(ctx)
-    if fmt == "json":
-        import json
-
-        click.echo(json.dumps(rows, indent=1))
-        return
-    if not rows:
-        click.echo(f"no baselines in {baselines.baselines_dir(directory)}")
-        return
-    from tabulate import tabulate
-
-    keys = ["name", "created", "command", "cases", "cpu_model", "git_commit", "error"]
-    keys = [k for k in keys if any(k in r for r in rows)]
-    click.echo(
-        tabulate(
-            [[r.get(k, "") for k in keys] for r in rows],
-            headers=keys,
-            tablefmt="github" if fmt == "markdown" else "simple",
-        )
-    )
+    where = str(baselines.baselines_dir(directory))
+    click.echo(render_baselines(rows, _fmt(ctx), where), nl=False)
 
 
 # --------------------------------------------------------------------------------------
@@ -382,7 +364,7 @@ def plot(
 
     Needs the optional `plot` extra: pip install 'skbbench[plot]'.
     """
-    from skbbench.plot import plot_documents
+    from skbbench.report.plot import plot_documents
     from skbbench.results import load_document
 
     docs: list[tuple[str, dict[str, Any]]] = [(p, load_document(p)) for p in results]

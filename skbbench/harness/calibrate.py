@@ -8,7 +8,7 @@ from skbbench.harness.intrinsics import rdtsc, wall_ns
 
 
 @njit(cache=True)
-def _spin_calibrate(duration_ns):  # type: ignore[no-untyped-def]
+def _spin_calibrate(duration_ns):
     w0 = wall_ns()
     t0 = rdtsc()
     w1 = w0

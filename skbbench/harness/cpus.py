@@ -61,7 +61,8 @@ def format_cpus(cpus: list[int]) -> str:
         return ""
     parts = []
     start = prev = cpus[0]
-    for c in cpus[1:] + [None]:  # type: ignore[list-item]
+    tail: list[int | None] = [*cpus[1:], None]
+    for c in tail:
         if c is not None and c == prev + 1:
             prev = c
             continue

@@ -1,7 +1,7 @@
 """CPU primitives for jitted kernels: TSC reads, fences, compiler barrier, atomics.
 
 Numba has no API for any of these, so each is an ``@intrinsic`` that emits the LLVM
-instruction directly (see ../shared/design/measurement.md):
+instruction directly (docs/measurement.md):
 
 * ``tsc_start()`` / ``tsc_stop()`` -- the time_bench window edges: ``lfence; rdtsc`` at
   the start, ``rdtscp; lfence`` at the stop, each wrapped in a compiler barrier so no
@@ -17,7 +17,7 @@ instruction directly (see ../shared/design/measurement.md):
 * ``cmpxchg128(arr, i, old_lo, old_hi, new_lo, new_hi)`` -- ``lock cmpxchg16b`` on
   ``arr[i:i+2]`` (``i`` even, 16-byte aligned address), returns True on success. This is
   what the kernel's ``cmpxchg_double`` / ``this_cpu_cmpxchg_double`` compile to; LLVM has
-  no unlocked form, which measurement.md found no cheaper anyway.
+  no unlocked form.
 * ``atomic_add64(arr, i, v)`` -- locked fetch-add, returns the old value.
 * ``atomic_load64(arr, i)`` / ``atomic_store64(arr, i, v)`` -- acquire load / release
   store (plain ``mov`` on x86, but the compiler may not cache or reorder them).
@@ -63,11 +63,11 @@ def _emit_lfence(builder: ir.IRBuilder) -> None:
 
 
 @intrinsic
-def barrier(typingctx):  # type: ignore[no-untyped-def]
+def barrier(typingctx):
     """Compiler barrier: asm volatile("" ::: "memory")."""
     sig = types.void()
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+    def codegen(context, builder, signature, args):
         _emit_barrier(builder)
         return context.get_dummy_value()
 
@@ -75,11 +75,11 @@ def barrier(typingctx):  # type: ignore[no-untyped-def]
 
 
 @intrinsic
-def cpu_relax(typingctx):  # type: ignore[no-untyped-def]
+def cpu_relax(typingctx):
     """x86 pause, the kernel's cpu_relax()."""
     sig = types.void()
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+    def codegen(context, builder, signature, args):
         asm = ir.InlineAsm(ir.FunctionType(_VOID, []), "pause", "~{memory}", side_effect=True)
         builder.call(asm, [])
         return context.get_dummy_value()
@@ -88,11 +88,11 @@ def cpu_relax(typingctx):  # type: ignore[no-untyped-def]
 
 
 @intrinsic
-def rdtsc(typingctx):  # type: ignore[no-untyped-def]
+def rdtsc(typingctx):
     """Bare rdtsc (not serialized)."""
     sig = types.uint64()
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+    def codegen(context, builder, signature, args):
         _emit_barrier(builder)
         value = _call_x86(builder, "llvm.readcyclecounter", _I64)
         _emit_barrier(builder)
@@ -102,11 +102,11 @@ def rdtsc(typingctx):  # type: ignore[no-untyped-def]
 
 
 @intrinsic
-def tsc_start(typingctx):  # type: ignore[no-untyped-def]
+def tsc_start(typingctx):
     """Window start: barrier; lfence; rdtsc; barrier (earlier work retires first)."""
     sig = types.uint64()
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+    def codegen(context, builder, signature, args):
         _emit_barrier(builder)
         _emit_lfence(builder)
         value = _call_x86(builder, "llvm.readcyclecounter", _I64)
@@ -117,11 +117,11 @@ def tsc_start(typingctx):  # type: ignore[no-untyped-def]
 
 
 @intrinsic
-def tsc_stop(typingctx):  # type: ignore[no-untyped-def]
+def tsc_stop(typingctx):
     """Window stop: barrier; rdtscp; lfence; barrier (later work starts after the read)."""
     sig = types.uint64()
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+    def codegen(context, builder, signature, args):
         _emit_barrier(builder)
         pair = _call_x86(builder, "llvm.x86.rdtscp", ir.LiteralStructType([_I64, _I32]))
         _emit_lfence(builder)
@@ -132,11 +132,11 @@ def tsc_stop(typingctx):  # type: ignore[no-untyped-def]
 
 
 @intrinsic
-def rdtscp_aux(typingctx):  # type: ignore[no-untyped-def]
+def rdtscp_aux(typingctx):
     """TSC_AUX from rdtscp: (node << 12) | cpu on Linux."""
     sig = types.uint32()
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+    def codegen(context, builder, signature, args):
         pair = _call_x86(builder, "llvm.x86.rdtscp", ir.LiteralStructType([_I64, _I32]))
         return builder.extract_value(pair, 1)
 
@@ -144,11 +144,11 @@ def rdtscp_aux(typingctx):  # type: ignore[no-untyped-def]
 
 
 @intrinsic
-def wall_ns(typingctx):  # type: ignore[no-untyped-def]
+def wall_ns(typingctx):
     """clock_gettime(CLOCK_MONOTONIC) in ns, from jitted code."""
     sig = types.uint64()
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+    def codegen(context, builder, signature, args):
         timespec = ir.LiteralStructType([_I64, _I64])
         fnty = ir.FunctionType(_I32, [_I32, timespec.as_pointer()])
         fn = cgutils.get_or_insert_function(builder.module, fnty, "clock_gettime")
@@ -163,26 +163,26 @@ def wall_ns(typingctx):  # type: ignore[no-untyped-def]
     return sig, codegen
 
 
-def _elem_ptr(context, builder, arrty, arr, idx, idxty):  # type: ignore[no-untyped-def]
+def _elem_ptr(context, builder, arrty, arr, idx, idxty):
     ary = context.make_array(arrty)(context, builder, arr)
     return cgutils.get_item_pointer(context, builder, arrty, ary, [idx], wraparound=False)
 
 
-def _check_u64_array(arr) -> bool:  # type: ignore[no-untyped-def]
+def _check_u64_array(arr) -> bool:
     return (
         isinstance(arr, types.Array) and arr.ndim == 1 and arr.dtype in (types.uint64, types.int64)
     )
 
 
 @intrinsic
-def cmpxchg64(typingctx, arr, idx, old, new):  # type: ignore[no-untyped-def]
+def cmpxchg64(typingctx, arr, idx, old, new):
     """lock cmpxchg on arr[idx]; returns the value that was in memory."""
     if not _check_u64_array(arr):
         return None
     dtype = arr.dtype
     sig = dtype(arr, idx, dtype, dtype)
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+    def codegen(context, builder, signature, args):
         a, i, o, n = args
         ptr = _elem_ptr(context, builder, signature.args[0], a, i, signature.args[1])
         res = builder.cmpxchg(ptr, o, n, "seq_cst", "seq_cst")
@@ -192,19 +192,19 @@ def cmpxchg64(typingctx, arr, idx, old, new):  # type: ignore[no-untyped-def]
 
 
 @intrinsic
-def cmpxchg128(typingctx, arr, idx, old_lo, old_hi, new_lo, new_hi):  # type: ignore[no-untyped-def]
+def cmpxchg128(typingctx, arr, idx, old_lo, old_hi, new_lo, new_hi):
     """lock cmpxchg16b on arr[idx], arr[idx+1] (16-byte aligned); True on success."""
     if not _check_u64_array(arr):
         return None
     dtype = arr.dtype
     sig = types.boolean(arr, idx, dtype, dtype, dtype, dtype)
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+    def codegen(context, builder, signature, args):
         a, i, olo, ohi, nlo, nhi = args
         ptr = _elem_ptr(context, builder, signature.args[0], a, i, signature.args[1])
         p128 = builder.bitcast(ptr, _I128.as_pointer())
 
-        def pack(lo, hi):  # type: ignore[no-untyped-def]
+        def pack(lo, hi):
             lo128 = builder.zext(lo, _I128)
             hi128 = builder.shl(builder.zext(hi, _I128), ir.Constant(_I128, 64))
             return builder.or_(lo128, hi128)
@@ -216,14 +216,14 @@ def cmpxchg128(typingctx, arr, idx, old_lo, old_hi, new_lo, new_hi):  # type: ig
 
 
 @intrinsic
-def atomic_add64(typingctx, arr, idx, val):  # type: ignore[no-untyped-def]
+def atomic_add64(typingctx, arr, idx, val):
     """lock xadd on arr[idx]; returns the old value."""
     if not _check_u64_array(arr):
         return None
     dtype = arr.dtype
     sig = dtype(arr, idx, dtype)
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+    def codegen(context, builder, signature, args):
         a, i, v = args
         ptr = _elem_ptr(context, builder, signature.args[0], a, i, signature.args[1])
         return builder.atomic_rmw("add", ptr, v, "seq_cst")
@@ -232,14 +232,14 @@ def atomic_add64(typingctx, arr, idx, val):  # type: ignore[no-untyped-def]
 
 
 @intrinsic
-def atomic_load64(typingctx, arr, idx):  # type: ignore[no-untyped-def]
+def atomic_load64(typingctx, arr, idx):
     """Acquire load of arr[idx] (READ_ONCE / smp_load_acquire)."""
     if not _check_u64_array(arr):
         return None
     dtype = arr.dtype
     sig = dtype(arr, idx)
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+    def codegen(context, builder, signature, args):
         a, i = args
         ptr = _elem_ptr(context, builder, signature.args[0], a, i, signature.args[1])
         return builder.load_atomic(ptr, "acquire", 8)
@@ -248,14 +248,14 @@ def atomic_load64(typingctx, arr, idx):  # type: ignore[no-untyped-def]
 
 
 @intrinsic
-def atomic_store64(typingctx, arr, idx, val):  # type: ignore[no-untyped-def]
+def atomic_store64(typingctx, arr, idx, val):
     """Release store to arr[idx] (WRITE_ONCE / smp_store_release)."""
     if not _check_u64_array(arr):
         return None
     dtype = arr.dtype
     sig = types.void(arr, idx, dtype)
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+    def codegen(context, builder, signature, args):
         a, i, v = args
         ptr = _elem_ptr(context, builder, signature.args[0], a, i, signature.args[1])
         builder.store_atomic(v, ptr, "release", 8)
@@ -321,13 +321,13 @@ def _noinline_target(module: ir.Module) -> ir.Function:
 
 
 @intrinsic
-def call_noinline(typingctx, x):  # type: ignore[no-untyped-def]
+def call_noinline(typingctx, x):
     """A direct call to a noinline function (time_bench_sample's funcion_call_cost)."""
     if not isinstance(x, types.Integer):
         return None
     sig = types.int64(x)
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+    def codegen(context, builder, signature, args):
         fn = _noinline_target(builder.module)
         v = context.cast(builder, args[0], signature.args[0], types.int64)
         return builder.call(fn, [v])
@@ -336,14 +336,14 @@ def call_noinline(typingctx, x):  # type: ignore[no-untyped-def]
 
 
 @intrinsic
-def call_indirect(typingctx, x):  # type: ignore[no-untyped-def]
+def call_indirect(typingctx, x):
     """A call through a function pointer laundered by an empty asm, so the compiler
     cannot turn it into a direct call (time_bench_sample's func_ptr_call_cost)."""
     if not isinstance(x, types.Integer):
         return None
     sig = types.int64(x)
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+    def codegen(context, builder, signature, args):
         fn = _noinline_target(builder.module)
         # asm("" : "=r"(p) : "0"(p)): the compiler no longer knows which function p is.
         launder = ir.InlineAsm(ir.FunctionType(fn.type, [fn.type]), "", "=r,0", side_effect=True)
@@ -391,13 +391,13 @@ def _spin_function(module: ir.Module) -> ir.Function:
 
 
 @intrinsic
-def spin_call(typingctx, n):  # type: ignore[no-untyped-def]
+def spin_call(typingctx, n):
     """Call the out-of-line spin loop for ``n`` iterations (see _spin_function)."""
     if not isinstance(n, types.Integer):
         return None
     sig = types.void(n)
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+    def codegen(context, builder, signature, args):
         v = context.cast(builder, args[0], signature.args[0], types.int64)
         builder.call(_spin_function(builder.module), [v])
         return context.get_dummy_value()
@@ -406,7 +406,7 @@ def spin_call(typingctx, n):  # type: ignore[no-untyped-def]
 
 
 @intrinsic
-def spin_call_chained(typingctx, n):  # type: ignore[no-untyped-def]
+def spin_call_chained(typingctx, n):
     """Like spin_call, returning the spin's final counter (0 at run time): feeding it
     into the next call's count makes consecutive calls a dependency chain, so a
     calibration loop measures a call's latency, not overlapped throughput."""
@@ -414,7 +414,7 @@ def spin_call_chained(typingctx, n):  # type: ignore[no-untyped-def]
         return None
     sig = types.int64(n)
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+    def codegen(context, builder, signature, args):
         v = context.cast(builder, args[0], signature.args[0], types.int64)
         return builder.call(_spin_function(builder.module), [v])
 

@@ -17,7 +17,7 @@ _ONE = np.uint64(1)
 
 
 @njit(inline="always", nogil=True)
-def spin_lock(arr, i):  # type: ignore[no-untyped-def]
+def spin_lock(arr, i):
     """spin_lock: test-and-test-and-set on arr[i]."""
     while cmpxchg64(arr, i, _ZERO, _ONE) != _ZERO:
         while atomic_load64(arr, i) != _ZERO:
@@ -25,6 +25,6 @@ def spin_lock(arr, i):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def spin_unlock(arr, i):  # type: ignore[no-untyped-def]
+def spin_unlock(arr, i):
     """spin_unlock: release store of 0."""
     atomic_store64(arr, i, _ZERO)

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from skbbench.harness.cpus import current_affinity, pin_current_thread
-from skbbench.harness.record import Record
+from skbbench.results import CaseResult
+from skbbench.timebench import Record
 
 Progress = Callable[[str], None]
 
@@ -75,24 +76,6 @@ class ParallelCase:
 def make_key(name: str, step: int, params: dict[str, Any]) -> str:
     extra = "".join(f"|{k}={params[k]}" for k in sorted(params))
     return f"{name}|step={step}{extra}"
-
-
-@dataclass
-class CaseResult:
-    """All runs of one case. ``runs[i]`` holds the records of repeat i: one record for a
-    single-CPU case, one per CPU (ascending) for a parallel case."""
-
-    key: str
-    name: str
-    kind: str  # "single" | "parallel"
-    loops: int
-    step: int
-    params: dict[str, Any]
-    group: str
-    runs: list[list[Record]] = field(default_factory=list)
-    counters: dict[str, Any] = field(default_factory=dict)
-    messages: list[str] = field(default_factory=list)
-    error: str | None = None
 
 
 def run_case(
@@ -245,7 +228,7 @@ def check_timing_counts(cases: list[Case | ParallelCase], loops_key: str = "loop
     """Refuse up front what time_bench_calc_stats would reject after running:
     fewer than 1000 or more than 2^32-1 elements counted in one window."""
     from skbbench.errors import UsageError
-    from skbbench.harness.record import MIN_INVOKED, U32_MAX
+    from skbbench.timebench import MIN_INVOKED, U32_MAX
 
     for case in cases:
         n = case.expected_invoked

@@ -43,14 +43,14 @@ _calibration: SpinCalibration | None = None
 
 
 @njit(inline="always", nogil=True)
-def busy_wait(iters):  # type: ignore[no-untyped-def]
+def busy_wait(iters):
     """Charge a calibrated busy-wait of ``iters`` (0 = nothing, not even a call)."""
     if iters > 0:
         spin_call(iters)
 
 
 @njit(nogil=True, cache=True)
-def _time_calls(calls, iters):  # type: ignore[no-untyped-def]
+def _time_calls(calls, iters):
     # each call's count depends on the previous call's result (0): no overlap
     carry = 0
     t0 = tsc_start()

@@ -7,7 +7,7 @@ A timed kernel takes a ``window`` array (``new_window()``) and brackets its loop
     time_bench_stop(window, cnt)  # serialized TSC read (first), then wall clock
 
 Setup and teardown stay outside the window, as in the originals. ``window_record``
-turns the array into a :class:`~skbbench.harness.record.Record`.
+turns the array into a :class:`~skbbench.timebench.Record`.
 
 Parallel kernels call ``native_start_barrier(sync, n)`` right before
 ``time_bench_start``: the runner's Python barrier releases threads ~0.1 ms apart (each
@@ -29,7 +29,7 @@ from skbbench.harness.intrinsics import (
     tsc_stop,
     wall_ns,
 )
-from skbbench.harness.record import Record
+from skbbench.timebench import Record
 
 W_WALL_START = 0
 W_TSC_START = 1
@@ -46,14 +46,14 @@ def new_window() -> np.ndarray:
 
 
 @njit(inline="always", nogil=True)
-def time_bench_start(window):  # type: ignore[no-untyped-def]
+def time_bench_start(window):
     """time_bench_start: wall clock first, TSC last (lfence; rdtsc)."""
     window[W_WALL_START] = wall_ns()
     window[W_TSC_START] = tsc_start()
 
 
 @njit(inline="always", nogil=True)
-def time_bench_stop(window, invoked):  # type: ignore[no-untyped-def]
+def time_bench_stop(window, invoked):
     """time_bench_stop: TSC first (rdtscp; lfence), then wall clock, then the count."""
     window[W_TSC_STOP] = tsc_stop()
     window[W_WALL_STOP] = wall_ns()
@@ -76,7 +76,7 @@ def window_record(window: np.ndarray, loops: int, step: int) -> Record:
 
 
 @njit(inline="always", nogil=True)
-def native_start_barrier(sync, nthreads):  # type: ignore[no-untyped-def]
+def native_start_barrier(sync, nthreads):
     """Arrive at sync[0] and spin (pause) until ``nthreads`` arrived, at most ~10 s.
 
     The runner's Python start barrier releases threads ~0.1 ms apart; this second,

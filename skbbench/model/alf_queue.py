@@ -1,37 +1,7 @@
-"""alf_queue: the Array-based Lock-Free queue (Brouer + Hannes Frederic Sowa, RFC Dec 2014).
-
-Models ``include/linux/alf_queue.h`` + ``alf_queue_helpers.h`` of netoptimizer/
-prototype-kernel (../shared/design/kernel-model.md 5.6, benchmarks.md 4.1-4.2).
-
-State is one 64-byte-aligned uint64 array laid out like ``struct alf_queue``, each part
-on its own cache line (``____cacheline_aligned_in_smp``)::
-
-    words  0..7   size, mask, flags            (read-only after alf_queue_alloc)
-    words  8..15  producer {head, tail}
-    words 16..23  consumer {head, tail}
-    words 24..    ring[size]                   (the pointers; here opaque u64 values)
-
-All four counters are free-running u32 (kept in u64 words, always < 2**32): every sum or
-difference is computed in uint64 and masked with ``U32``; a slot is ``counter & mask``.
-So all ``size`` slots are usable (no sentinel slot).
-
-Memory ordering follows the original: READ_ONCE of the other side's tail is an acquire
-load (``atomic_load64``), ``smp_wmb`` + ``WRITE_ONCE(tail)`` and ``smp_store_release(tail)``
-are release stores (``atomic_store64``), the reservation is a real ``lock cmpxchg``
-(``cmpxchg64``; a full barrier) and the in-order wait spins with ``cpu_relax`` (pause).
-On x86 acquire/release compile to plain moves, as smp_rmb/smp_wmb do in the kernel.
-
-Calling from another @njit kernel (all functions are ``inline="always"``)::
-
-    q = alf_queue_alloc(512)            # Python; ModelParameterError on bad sizes
-    objs = np.zeros(16, np.uint64)      # the caller's ptr[] array
-    n = alf_mp_enqueue(q, objs, 0, 16)  # objs[0:16] -> ring; returns 16 or 0 (all-or-nothing)
-    n = alf_mc_dequeue(q, objs, 0, 16)  # up to 16 into objs[0:]; returns the number moved
-
-``off`` is the start index in ``objs`` (the kernel passes ``&ptr[off]``); ``n`` and ``off``
-may be any integer type; the return value is uint64. ``alf_sp_enqueue`` /
-``alf_sc_dequeue`` are the single-producer / single-consumer variants (no atomics; the
-caller guarantees exclusivity, as the kernel's callers do by disabling preemption).
+"""alf_queue: the Array-based Lock-Free queue (Brouer + Hannes Frederic Sowa, RFC Dec 2014),
+as include/linux/alf_queue.h of prototype-kernel: free-running u32 indices, MPMC with a
+real ``lock cmpxchg`` reservation, SPSC without atomics. Layout and calling conventions in
+docs/model.md.
 """
 
 from __future__ import annotations
@@ -42,18 +12,16 @@ from numba import njit
 from skbbench.errors import ModelParameterError
 from skbbench.harness.intrinsics import atomic_load64, atomic_store64, cmpxchg64, cpu_relax
 from skbbench.harness.memory import aligned_words
-
-ALF_MAX_SIZE = 65536
-
-# Word offsets in the queue array (struct alf_queue).
-Q_SIZE = 0
-Q_MASK = 1
-Q_FLAGS = 2
-P_HEAD = 8
-P_TAIL = 9
-C_HEAD = 16
-C_TAIL = 17
-RING = 24
+from skbbench.model.alf_queue_layout import (
+    C_HEAD,
+    C_TAIL,
+    P_HEAD,
+    P_TAIL,
+    Q_MASK,
+    Q_SIZE,
+    RING,
+    alf_size_problem,
+)
 
 U32 = np.uint64(0xFFFFFFFF)
 _RING = np.uint64(RING)
@@ -62,16 +30,9 @@ _ZERO = np.uint64(0)
 
 def check_size(size: int, what: str = "ring size") -> None:
     """alf_queue_alloc's check: a power of two, at most 65536 (else -EINVAL)."""
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
-        raise ModelParameterError(f"{what} {size!r}: must be an integer")
-    if size < 1 or size & (size - 1):
-        raise ModelParameterError(
-            f"{what} {size}: must be a power of two (alf_queue_alloc: -EINVAL)"
-        )
-    if size > ALF_MAX_SIZE:
-        raise ModelParameterError(
-            f"{what} {size}: larger than the maximum {ALF_MAX_SIZE} (alf_queue_alloc: -EINVAL)"
-        )
+    problem = alf_size_problem(size)
+    if problem:
+        raise ModelParameterError(f"{what} {size!r}: {problem}")
 
 
 def alf_queue_alloc(size: int) -> np.ndarray:

@@ -1,28 +1,6 @@
-"""The SLUB bulk API, in the variants the detached-freelist work compared.
-
-Selected by ``variant`` (an int; names in :data:`VARIANTS`):
-
-* ``fallback`` (``BULK_FALLBACK``) -- ``__kmem_cache_alloc_bulk`` /
-  ``__kmem_cache_free_bulk`` of mm/slab_common.c: loops of single kmem_cache_alloc /
-  kmem_cache_free (what slab_bulk_test's noinline ``my__kmem_cache_*_bulk`` copies do).
-* ``before`` (``BULK_BEFORE``) -- the bulk API before the detached-freelist patchset
-  (v4.3): alloc pops ``c->freelist`` with IRQs disabled and calls ``___slab_alloc``
-  when it runs dry (the v4.4 alloc, as in Andrew Morton's tree the seed post measured
-  against); free walks the array object by object with IRQs disabled: a plain push onto
-  ``c->freelist`` when the object's page is the cpu slab, else IRQs on and one
-  ``__slab_free`` (locked cmpxchg_double) per object.
-* ``after`` (``BULK_AFTER``) -- v4.4: the same alloc; free through
-  ``build_detached_freelist`` (scan from the end, group same-page objects into a private
-  freelist inside the objects, lookahead 3) and one ``slab_free`` per group: a
-  ``this_cpu_cmpxchg_double`` splice when the page is the cpu slab, else ONE
-  ``__slab_free`` for the whole group.
-* ``kfree_bulk`` (``BULK_KFREE``) -- v4.6 ``kfree_bulk(size, p)`` =
-  ``kmem_cache_free_bulk(NULL, size, p)``: as ``after``, but the cache of each group is
-  read from its slab page (``PageSlab``, ``page->slab_cache``).
-
-State, pointers and NULL are those of :mod:`skbbench.model.slub` (whose module doc shows
-how to call these from a kernel); ``p`` is a ``numpy.uint64`` array. The names are also
-importable from :mod:`skbbench.model.slub`.
+"""The SLUB bulk API in the variants the detached-freelist work compared: ``fallback``
+(the generic loops of single calls), ``before`` (v4.3), ``after`` (v4.4
+build_detached_freelist) and ``kfree_bulk`` (v4.6). Explained in docs/model.md.
 """
 
 from __future__ import annotations

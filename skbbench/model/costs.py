@@ -1,34 +1,6 @@
-"""Kernel-only costs of the SLUB model: what userspace cannot execute, charged as busy-waits.
-
-Userspace cannot disable IRQs, bottom halves or preemption. Where the kernel code does,
-the model charges the published cost of that primitive with
-:func:`skbbench.harness.spin.busy_wait`, once per disable+enable (or save+restore)
-*pair*, at the point where the kernel re-enables. Everything else the allocator does
-(loads, stores, free-pointer chases, ``lock cmpxchg16b``, spinlocks, list walks) is
-executed on real memory and measured, never charged.
-
-Each cost is in cycles(tsc) per pair. The ``published`` defaults come from the
-time_bench_sample runs quoted in ../shared/design/kernel-model.md 1.5 and 9.2
-(Jesper Brouer's 2014-2015 Xeon E5-2695 / Core i7 samples):
-
-========================  =======  ==================================================
-parameter                 default  where SLUB v4.4 pays it
-========================  =======  ==================================================
-``irq_disable_enable``    7        kmem_cache_alloc_bulk (local_irq_disable/enable
-                                   around the whole bulk); the pre-patchset bulk free
-                                   (once per call plus once per slowpath object)
-``irq_save_restore``      37       __slab_alloc (single-object slowpath),
-                                   spin_lock_irqsave of n->list_lock in __slab_free,
-                                   unfreeze_partials from put_cpu_partial, the page
-                                   allocator's zone lock
-``bh_disable_enable``     18       not used by SLUB; offered to the qmempool model
-                                   (local_bh_disable/enable)
-``preempt_disable_enable`` 0       put_cpu_partial; 0 = CONFIG_PREEMPT=n, as the
-                                   measured kernels were built
-========================  =======  ==================================================
-
-Profiles: ``published`` (the defaults above) and ``zero`` (every kernel-only cost 0:
-what the model costs on its own, pure executed work).
+"""Kernel-only costs of the models: what userspace cannot execute (IRQ, BH and preempt
+disabling), in cycles(tsc) per disable+enable pair, charged as calibrated busy-waits.
+Profiles ``published`` (time_bench_sample values) and ``zero``; see docs/model.md.
 """
 
 from __future__ import annotations

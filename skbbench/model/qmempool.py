@@ -1,55 +1,6 @@
-"""qmempool: the quick queue-based memory pool in front of a kmem_cache (RFC Dec 2014).
-
-Models ``include/linux/qmempool.h`` + ``mm/qmempool.c`` of netoptimizer/prototype-kernel
-(../shared/design/kernel-model.md 5.6, benchmarks.md 3.1-3.3) on top of the SLUB model
-(:mod:`skbbench.model.slub`) and the ALF queue (:mod:`skbbench.model.alf_queue`):
-
-* per-CPU ``localq``: an ALF queue used SPSC (``alf_sp_enqueue``/``alf_sc_dequeue``, no
-  atomics), FIFO;
-* one ``sharedq``: an ALF queue used MPMC (one ``lock cmpxchg`` per call), accessed in
-  bulks of ``QMEMPOOL_BULK`` = 16;
-* behind them the kmem_cache (``kmem_cache_alloc``/``kmem_cache_free`` of the SLUB
-  model, on the same simulated CPU).
-
-The original's quirks are kept: localq is FIFO; a slab refill allocates 1 + 2 x 16
-objects one by one, enqueues the 32 into sharedq in two bulks and does *not* refill
-localq; a free that finds sharedq full returns its 16 to the slab and also drains and
-frees 2 x 16 from sharedq; on a NULL from the slab during a refill it enqueues ``j-1``
-elements (an off-by-one leak, counted); the exported ``qmempool_free_softirq`` calls the
-BH-protected ``__qmempool_free``. BUG_ON conditions are recorded in the pool header
-(``QMemPool.raise_if_error`` raises ModelError) instead of crashing.
-
-Context protection: ``__qmempool_preempt_disable/enable`` test ``in_serving_softirq()``
-(a per-CPU context word here: 0 = process context, as in the benchmarks) and otherwise
-do ``local_bh_disable``/``local_bh_enable``, a kernel-only cost: charged with
-``busy_wait`` once per pair at the enable, ``bh_disable_enable`` cycles from the SLUB
-cache's cost profile (:mod:`skbbench.model.costs`; 18 by default, 0 in ``zero``), which
-the cache stores in its header (``H_COST_BH``).
-
-Exported vs inline: the ``__qmempool_*`` functions are ``inline="always"`` (the header's
-static inlines). The exported symbols (``qmempool_alloc``, ``qmempool_free``,
-``qmempool_alloc_softirq``, ``qmempool_free_softirq``) are C-ABI ``cfunc``s taking
-``(pool address, cache address, cpu[, elem])``: a kernel calls them through
-``call_qmempool_alloc(fn, ...)`` / ``call_qmempool_free(fn, ...)``, a real out-of-line
-call that LLVM cannot inline (through a function pointer, where the kernel's call is
-direct; both are predicted). Pass ``QMemPool.exported()`` addresses at run time (they
-differ per process; cached machine code stays valid).
-
-State: ONE 64-byte-aligned uint64 array ``pool`` (``QMemPool.pool``)::
-
-    header           16 words (sizes, region offsets, bh cost, BUG word)
-    sharedq          an alf_queue (24 + sharedq_sz words)
-    localq[nr_cpus]  alf_queues (24 + localq_sz words each)
-    percpu[nr_cpus]  32 words: context word, slow-path statistics, elems[16] scratch
-
-Calling from another @njit kernel (``cpu`` is the simulated CPU, also used for SLUB)::
-
-    cache = kmem_cache_create(object_size=256, nr_cpus=8)
-    mp = qmempool_create(32, 128, 16, cache)          # Python; ModelParameterError if bad
-    obj = __qmempool_alloc(mp.pool, cache.s, cpu)      # BH-protected, inline
-    __qmempool_free(mp.pool, cache.s, cpu, obj)
-    obj = __qmempool_alloc_softirq(mp.pool, cache.s, cpu)   # no protection
-    __qmempool_free_softirq(mp.pool, cache.s, cpu, obj)
+"""qmempool: the quick queue-based memory pool in front of a kmem_cache (RFC Dec 2014):
+per-CPU SPSC localq, one MPMC sharedq in bulks of 16, the SLUB model behind them, with
+the original's quirks. Layout, exported vs inline entry points: docs/model.md.
 """
 
 from __future__ import annotations
@@ -67,8 +18,6 @@ from skbbench.errors import ModelError, ModelParameterError
 from skbbench.harness.memory import aligned_words
 from skbbench.harness.spin import busy_wait
 from skbbench.model.alf_queue import (
-    ALF_MAX_SIZE,
-    RING,
     alf_mc_dequeue,
     alf_mp_enqueue,
     alf_queue_count,
@@ -76,6 +25,7 @@ from skbbench.model.alf_queue import (
     alf_sp_enqueue,
     queue_contents,
 )
+from skbbench.model.alf_queue_layout import RING, alf_size_problem
 from skbbench.model.slub import kmem_cache_alloc, kmem_cache_free
 from skbbench.model.slub_create import SlubCache
 from skbbench.model.slub_debug import kmem_cache_alloc_checked, kmem_cache_free_checked
@@ -637,11 +587,10 @@ def check_sizes(localq_sz: int, sharedq_sz: int, prealloc: int) -> list[str]:
         raise ModelParameterError(
             f"qmempool: queue sizes ({localq_sz}/{sharedq_sz}) must be power-of-2"
         )
-    if localq_sz > ALF_MAX_SIZE or sharedq_sz > ALF_MAX_SIZE:
-        raise ModelParameterError(
-            f"qmempool: queue sizes ({localq_sz}/{sharedq_sz}): larger than the ALF maximum "
-            f"{ALF_MAX_SIZE} (alf_queue_alloc: -EINVAL)"
-        )
+    for size in (localq_sz, sharedq_sz):
+        problem = alf_size_problem(size)
+        if problem:
+            raise ModelParameterError(f"qmempool: queue size {size} {problem}")
     if prealloc < 0 or prealloc > sharedq_sz:
         raise ModelParameterError(
             f"qmempool: prealloc({prealloc}) too big for sharedq size({sharedq_sz})"

@@ -17,6 +17,7 @@ from skbbench.harness.memory import aligned_words
 from skbbench.harness.spin import cost_iters
 from skbbench.model import bulk
 from skbbench.model.costs import CostProfile, get_profile
+from skbbench.model.mm_types import PAGE_RECORD_WORDS, PAGE_SHIFT, PAGE_SIZE
 from skbbench.model.slab_pages_stub import page_alloc_init, page_alloc_words
 from skbbench.model.slub import discard_empty_partials, flush_all, kmem_cache_alloc, kmem_cache_free
 from skbbench.model.slub_debug import (
@@ -81,9 +82,6 @@ from skbbench.model.slub_layout import (
     N_NR_SLABS,
     NODE_WORDS,
     OP_NAMES,
-    PAGE_RECORD_WORDS,
-    PAGE_SHIFT,
-    PAGE_SIZE,
     PG_COUNTERS,
     PG_FLAG_SLAB,
     PG_FLAGS,

@@ -1,14 +1,13 @@
 """The before/after table of the detached-freelist post, from a `bulk` result document.
 
-The seed post (../shared/seeds/002_eab0abb378d7dea6.txt) compares slab_bulk_test01's
-``kmem bulk_quick_reuse`` on two kernels::
+The seed post compares slab_bulk_test01's ``kmem bulk_quick_reuse`` on two kernels::
 
     bulk- Bulk-API-before - Bulk-API with patchset
     1 - 42 cycles(tsc) 10.520 ns - 47 cycles(tsc) 11.931 ns - improved -11.9%
 
 one line per bulk size: cycles and ns per element of A and B (time_bench's truncating
-arithmetic) and ``improved = (A - B) / A`` on the printed cycles, one decimal. Here A
-and B follow ``--compare``; test 02 has one row per bulk size, test 03 one per scenario
+arithmetic) and ``improved = (A - B) / A`` on the printed cycles, one decimal. A and B
+follow ``--compare``; test 02 has one row per bulk size, test 03 one per scenario
 (worse-case, N-page-match N). ``--published`` appends the post's numbers to the rows it
 has (data: skbbench/data/published_bulk.yaml). No numba here: documents only.
 """
@@ -19,27 +18,10 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from skbbench.errors import UsageError
-from skbbench.harness.record import calc_stats
+from skbbench.config import document_config
 from skbbench.results import case_runs
-
-LABELS = {
-    "before": "Bulk-API-before",
-    "after": "Bulk-API with patchset",
-    "fallback": "Fallback-loop",
-    "kfree_bulk": "kfree_bulk",
-}
-VARIANT_NAMES = tuple(LABELS)
-
-
-def check_config(cfg: dict[str, Any]) -> None:
-    """Cross-key checks of a `bulk` config (the registry's ``check`` hook)."""
-    compare = cfg.get("compare") or []
-    if len(compare) != 2 or compare[0] == compare[1]:
-        raise UsageError(
-            f"compare: expected two different variants A,B, got {','.join(map(str, compare))}"
-        )
-
+from skbbench.specs.bulk import LABELS, BulkConfig
+from skbbench.timebench import calc_stats
 
 # --------------------------------------------------------------------------------------
 # Formatting
@@ -80,11 +62,24 @@ def load_published() -> dict[str, Any]:
     import yaml
 
     text = resources.files("skbbench").joinpath("data/published_bulk.yaml").read_text()
-    return yaml.safe_load(text)
+    data: dict[str, Any] = yaml.safe_load(text)
+    return data
 
 
 def published_rows() -> dict[int, dict[str, Any]]:
     return {int(r["bulk"]): r for r in load_published()["rows"]}
+
+
+def published_series(doc: dict[str, Any]) -> dict[str, dict[float, float]]:
+    """The post's cycles per element by variant and bulk size (test 01 only)."""
+    if _config(doc).test != "01":
+        return {}
+    out: dict[str, dict[float, float]] = {}
+    for row in load_published().get("rows", []):
+        for variant, value in row.items():
+            if isinstance(value, dict) and "cycles" in value:
+                out.setdefault(variant, {})[float(row["bulk"])] = float(value["cycles"])
+    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -102,8 +97,14 @@ def _median_cycles_ns(case: dict[str, Any]) -> tuple[int, str] | None:
     return st.tsc_cycles, f"{st.ns_per_call_quotient}.{st.ns_per_call_decimal:03d}"
 
 
-def _row_key(doc: dict[str, Any], case: dict[str, Any]) -> Any:
-    if str(doc["config"].get("test", "01")) == "03":
+def _config(doc: dict[str, Any]) -> BulkConfig:
+    cfg = document_config(doc)
+    assert isinstance(cfg, BulkConfig)
+    return cfg
+
+
+def _row_key(cfg: BulkConfig, case: dict[str, Any]) -> Any:
+    if cfg.test == "03":
         return case["params"].get("scenario")
     return case["step"]
 
@@ -115,14 +116,14 @@ def _comparable(case: dict[str, Any]) -> bool:
 
 def comparison(doc: dict[str, Any]) -> tuple[str, str, list[tuple[Any, Any, Any]]]:
     """(A, B, rows) with rows = (key, (cycles, ns) of A or None, ... of B)."""
-    cfg = doc.get("config", {})
-    a, b = (list(cfg.get("compare") or ["before", "after"]) + ["", ""])[:2]
+    cfg = _config(doc)
+    a, b = cfg.compare[0], cfg.compare[1]
     found: dict[tuple[Any, str], tuple[int, str] | None] = {}
     keys: list[Any] = []
     for case in doc.get("cases", []):
         if not _comparable(case):
             continue
-        key = _row_key(doc, case)
+        key = _row_key(cfg, case)
         variant = case["params"]["variant"]
         if (key, variant) in found:
             continue  # test 03 runs the fallback in every block: keep the first
@@ -138,8 +139,9 @@ def render_kernel(doc: dict[str, Any]) -> list[str]:
     a, b, rows = comparison(doc)
     if not rows:
         return []
-    want_published = bool(doc.get("config", {}).get("published"))
-    test = str(doc.get("config", {}).get("test", "01"))
+    cfg = _config(doc)
+    want_published = cfg.published
+    test = cfg.test
     published = published_rows() if want_published and test == "01" else {}
     lines = [header_line(LABELS.get(a, a), LABELS.get(b, b))]
     if want_published and test == "01":
@@ -172,17 +174,19 @@ def render_tables(doc: dict[str, Any]) -> list[tuple[str, list[str], list[list[A
     a, b, rows = comparison(doc)
     if not rows:
         return []
-    cfg = doc.get("config", {})
-    want_published = bool(cfg.get("published")) and str(cfg.get("test", "01")) == "01"
+    cfg = _config(doc)
+    want_published = cfg.published and cfg.test == "01"
     published = published_rows() if want_published else {}
     headers = ["bulk", f"{a} cycles(tsc)", f"{a} ns", f"{b} cycles(tsc)", f"{b} ns", "improved %"]
     if published:
         headers += ["published before", "published after", "published improved %"]
     out = []
     for key, ra, rb in rows:
+        imp: float | str = ""
+        if ra and rb and ra[0]:
+            imp = round((ra[0] - rb[0]) / ra[0] * 100, 1)
         ca, na = ra if ra else ("", "")
         cb, nb = rb if rb else ("", "")
-        imp = round((ca - cb) / ca * 100, 1) if ra and rb and ca else ""
         row = [key, ca, na, cb, nb, imp]
         if published:
             p = published.get(key) if isinstance(key, int) else None

@@ -102,7 +102,7 @@ def _header(comp: Comparison) -> list[str]:
     else:
         what = (
             f"variant ratio {comp.ratio} of the {comp.stat} {unit} per element, "
-            f"tolerance +-{comp.tolerance * 100:g}%"
+            f"tolerance +-{(comp.tolerance or 0) * 100:g}%"
             if comp.ratio
             else "no --ratio given: only counters and case failures are checked"
         )

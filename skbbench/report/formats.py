@@ -92,18 +92,13 @@ def render(doc: dict[str, Any], fmt: str) -> str:
 
 
 def _extra_tables(doc: dict[str, Any], tablefmt: str) -> str:
-    """Benchmark-specific tables (e.g. before/after) rendered with tabulate."""
-    from skbbench import registry
-    from skbbench.spec import resolve_callable
-
-    bench = registry.BENCHMARKS.get(doc.get("command", ""))
-    if bench is None or not bench.render_tables:
-        return ""
+    """Family-specific tables (e.g. before/after) rendered with tabulate."""
     from tabulate import tabulate
 
-    parts = []
-    for title, headers, rows in resolve_callable(bench.render_tables)(doc):
-        parts.append(
-            f"{title}\n" + tabulate(rows, headers=headers, tablefmt=tablefmt, floatfmt="g")
-        )
+    from skbbench.report.families import tables
+
+    parts = [
+        f"{title}\n" + tabulate(rows, headers=headers, tablefmt=tablefmt, floatfmt="g")
+        for title, headers, rows in tables(doc)
+    ]
     return "\n\n".join(parts) + ("\n" if parts else "")

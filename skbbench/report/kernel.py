@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from skbbench.harness.record import cpu_line, loop_messages, sum_line, type_line
+from skbbench.report.families import kernel_extras
 from skbbench.results import case_runs
-from skbbench.spec import resolve_callable
+from skbbench.timebench import cpu_line, loop_messages, sum_line, type_line
 
 
 def case_lines(case: dict[str, Any]) -> list[str]:
@@ -39,15 +39,11 @@ def case_lines(case: dict[str, Any]) -> list[str]:
 
 
 def render_kernel(doc: dict[str, Any]) -> str:
-    from skbbench import registry
-
     lines: list[str] = []
     for case in doc["cases"]:
         lines.extend(case_lines(case))
-    bench = registry.BENCHMARKS.get(doc.get("command", ""))
-    if bench is not None and bench.render_kernel:
-        extra = resolve_callable(bench.render_kernel)(doc)
-        if extra:
-            lines.append("")
-            lines.extend(extra)
+    extra = kernel_extras(doc)
+    if extra:
+        lines.append("")
+        lines.extend(extra)
     return "\n".join(lines) + "\n"

@@ -1,141 +1,87 @@
-"""The qmempool before/after comparison, from a `qmempool` result document (no numba).
+"""The qmempool vs SLUB saving table of the qmempool post, from a `qmempool` document.
 
-The seed post (../shared/seeds/001_3701a6e8fcb32e9d.txt) puts qmempool in front of the
-skb kmem_cache and reports the saving per packet against SLUB: "saves 12 ns on
-fast-path drop ... saves 40 ns with IP-forwarding, which were hitting the slower SLUB
-use-case", measured by qmempool_bench, with the 10 Gbit/s wire-speed budget of 67.2 ns
-per minimum-size packet as the yardstick. Here, per scenario: the SLUB model's cost
-("before"), a qmempool variant's ("after"), the saving in cycles(tsc) and ns, and the
-qmempool cost as a share of the 67.2 ns budget; the budget itself is a reference row
-(also in cycles at this machine's TSC rate).
-
-Per element = one alloc + one free. Single-CPU cases use the median repeat's Type-line
-numbers (truncating cycles, like time_bench); parallel cases the median repeat's Sum
-average (integer mean of the per-CPU cycles) and the mean of the per-CPU ns.
-
-Also here (pure Python, imported at config time): the cross-key checks of the
-``qmempool`` and ``alfq`` configs.
+The post puts qmempool in front of the skb kmem_cache and reports the saving per packet
+against SLUB, with the 10 Gbit/s wire-speed budget of 67.2 ns per minimum-size packet as
+the yardstick. Per scenario: the SLUB model's cost, a qmempool variant's, the saving in
+cycles(tsc) and ns, and the qmempool cost as a share of the budget. Per element = one
+alloc + one free. Single-CPU cases use the median repeat's Type-line numbers; parallel
+cases the median repeat's Sum average and the mean of the per-CPU ns. No numba here.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from skbbench.errors import UsageError
-from skbbench.harness.record import calc_stats
 from skbbench.results import case_runs
+from skbbench.specs.qmempool import (
+    FASTPATH_NAMES,
+    GROUP_BENCH,
+    GROUP_PARALLEL,
+    KMEM_FASTPATH,
+    KMEM_PATTERN,
+    NORMAL,
+    NORMAL_INLINE,
+    P_KMEM_FASTPATH,
+    P_KMEM_PATTERN,
+    P_QMEMPOOL_FASTPATH,
+    P_QMEMPOOL_PATTERN,
+    PATTERN_NAMES,
+    S_KMEM_PATTERN,
+    SOFTIRQ,
+    SOFTIRQ_INLINE,
+)
+from skbbench.timebench import calc_stats
 
 WIRE_SPEED_NS = 67.2  # 10 Gbit/s, 64-byte frames + 20 bytes preamble/IFG: 84 B * 8 / 10e9
 
-# (row label, SLUB case name, qmempool case name, group)
+# (row label, SLUB case name, qmempool case name, group): names from the spec
 PAIRS: tuple[tuple[str, str, str, str], ...] = tuple(
     [
-        (
-            f"fastpath reuse, {lbl}",
-            "kmem fastpath reuse",
-            f"qmempool fastpath {suffix}",
-            "qmempool_bench",
-        )
-        for lbl, suffix in (
-            ("exported BH-disable", "BH-disable"),
-            ("inline BH-disable", "BH-disable+inline"),
-            ("exported SOFTIRQ", "SOFTIRQ"),
-            ("inline SOFTIRQ", "SOFTIRQ+inline"),
+        (f"fastpath reuse, {lbl}", KMEM_FASTPATH, FASTPATH_NAMES[v], GROUP_BENCH)
+        for lbl, v in (
+            ("exported BH-disable", NORMAL),
+            ("inline BH-disable", NORMAL_INLINE),
+            ("exported SOFTIRQ", SOFTIRQ),
+            ("inline SOFTIRQ", SOFTIRQ_INLINE),
         )
     ]
     + [
-        (
-            f"N-pattern, {lbl}",
-            "kmem alloc+free N-pattern",
-            f"qmempool N-pattern{suffix}",
-            "qmempool_bench",
-        )
-        for lbl, suffix in (
-            ("exported BH-disable", ""),
-            ("inline BH-disable", "+inline"),
-            ("exported softirq", " softirq"),
-            ("inline softirq", " softirq+inline"),
+        (f"N-pattern, {lbl}", KMEM_PATTERN, PATTERN_NAMES[v], GROUP_BENCH)
+        for lbl, v in (
+            ("exported BH-disable", NORMAL),
+            ("inline BH-disable", NORMAL_INLINE),
+            ("exported softirq", SOFTIRQ),
+            ("inline softirq", SOFTIRQ_INLINE),
         )
     ]
     + [
         (
             "parallel fastpath, inline softirq",
-            "benchmark_kmem_cache_fastpath_reuse",
-            "parallel_qmempool_fastpath_reuse_softirq_inline",
-            "qmempool_bench_parallel",
+            P_KMEM_FASTPATH,
+            P_QMEMPOOL_FASTPATH,
+            GROUP_PARALLEL,
         ),
-        (
-            "parallel N-pattern, inline softirq",
-            "parallel_kmem_cache_pattern",
-            "parallel_qmempool_pattern_softirq_inline",
-            "qmempool_bench_parallel",
-        ),
+        ("parallel N-pattern, inline softirq", P_KMEM_PATTERN, P_QMEMPOOL_PATTERN, GROUP_PARALLEL),
     ]
     + [
         (
             f"single-CPU fastpath (parallel module), {lbl}",
-            "kmem fastpath reuse",
-            f"qmempool fastpath {suffix}",
-            "qmempool_bench_parallel",
+            KMEM_FASTPATH,
+            FASTPATH_NAMES[v],
+            GROUP_PARALLEL,
         )
-        for lbl, suffix in (
-            ("exported BH-disable", "BH-disable"),
-            ("inline SOFTIRQ", "SOFTIRQ+inline"),
-        )
+        for lbl, v in (("exported BH-disable", NORMAL), ("inline SOFTIRQ", SOFTIRQ_INLINE))
     ]
     + [
         (
             f"single-CPU N-pattern (parallel module), {lbl}",
-            "benchmark_kmem_cache_pattern",
-            f"qmempool N-pattern{suffix}",
-            "qmempool_bench_parallel",
+            S_KMEM_PATTERN,
+            PATTERN_NAMES[v],
+            GROUP_PARALLEL,
         )
-        for lbl, suffix in (("exported BH-disable", ""), ("inline softirq", " softirq+inline"))
+        for lbl, v in (("exported BH-disable", NORMAL), ("inline softirq", SOFTIRQ_INLINE))
     ]
 )
-
-
-# --------------------------------------------------------------------------------------
-# Config checks (the registry's ``check`` hooks)
-
-
-def _pow2(n: int) -> bool:
-    return n > 0 and n & (n - 1) == 0
-
-
-def check_ring(size: int, key: str) -> None:
-    if not _pow2(size):
-        raise UsageError(f"{key}: {size} is not a power of two (alf_queue_alloc: -EINVAL)")
-    if size > 65536:
-        raise UsageError(f"{key}: {size} is larger than the ALF maximum 65536")
-
-
-def check_alfq_config(cfg: dict[str, Any]) -> None:
-    ring = int(cfg.get("ring_size") or 512)
-    check_ring(ring, "ring_size")
-    check_ring(int(cfg.get("q_size") or 65536), "q_size")
-    tests = cfg.get("tests") or []
-    for b in cfg.get("bulk") or []:
-        if b > ring and (not tests or "MPMC-bulk" in tests or "SPSC-bulk" in tests):
-            raise UsageError(f"bulk: {b} is larger than the ring (ring_size {ring})")
-    if ring < 128 and (not tests or {"ALF-MPMC-multi", "ALF-SPSC-multi"} & set(tests)):
-        raise UsageError(
-            f"ring_size: {ring} is smaller than the 128 elements of the -multi scenarios "
-            "(leave them out with tests, or use a ring of at least 128)"
-        )
-    q = int(cfg.get("q_size") or 65536)
-    pb = int(cfg.get("parallel_bulk") or 8)
-    if pb > q:
-        raise UsageError(f"parallel_bulk: {pb} is larger than the ring (q_size {q})")
-    prefill = cfg.get("prefill")
-    if prefill is not None and int(prefill) > q:
-        raise UsageError(f"prefill: {prefill} is larger than q_size {q}")
-
-
-def check_qmempool_config(cfg: dict[str, Any]) -> None:
-    loops = int(cfg.get("loops") or 0)
-    if loops * 30 > 2**32 - 1:
-        raise UsageError(f"loops: {loops} x 30 overflows the 32-bit invoke count")
 
 
 # --------------------------------------------------------------------------------------

@@ -1,10 +1,9 @@
 """time_bench_record and time_bench_calc_stats with the original's integer arithmetic.
 
-Pure Python (no numba): results, reports and compare use it without a compiler.
-See ../shared/design/benchmarks.md section 1.4 for the arithmetic reproduced here:
-truncating cycles, a 3-digit ns "decimal" that is ``remainder // (N // 1000)`` (can reach
-four digits when N is not a multiple of 1000, printed as is), and the validity rules
-N >= 1000 and N < 2**32.
+Pure Python (no numba): results, reports and compare use it without a compiler. The
+arithmetic is the original's (docs/measurement.md): truncating cycles, a 3-digit ns
+"decimal" that is ``remainder // (N // 1000)`` (four digits when N is not a multiple of
+1000, printed as is), and the validity rules N >= 1000 and N < 2**32.
 """
 
 from __future__ import annotations

@@ -74,31 +74,11 @@ def sweep_series(doc: dict[str, Any], metric: str = "cycles") -> Series:
 
 
 def published_series(doc: dict[str, Any]) -> dict[str, dict[float, float]]:
-    """The seed post's cycles per element for ``doc``'s benchmark: from the registry
-    hook ``Benchmark.extra["published"]`` when there is one, else the slab_bulk_test01
-    table of the detached-freelist post (skbbench/data/published_bulk.yaml) for a
-    ``bulk`` test 01 document; {} when nothing was published."""
-    from skbbench import registry
-    from skbbench.spec import resolve_callable
+    """The seed post's cycles per element for ``doc``'s family (variant -> x -> cycles),
+    {} when nothing was published for it."""
+    from skbbench.report.families import published_series as family_series
 
-    command = doc.get("command") or ""
-    bench = registry.BENCHMARKS.get(command)
-    hook = bench.extra.get("published") if bench is not None else None
-    if hook:
-        data = resolve_callable(hook)()
-        return {str(v): {float(k): float(y) for k, y in pts.items()} for v, pts in data.items()}
-    if command != "bulk" or str(doc.get("config", {}).get("test", "01")) != "01":
-        return {}
-    try:
-        from skbbench.report.bulk_table import load_published
-    except ImportError:
-        return {}
-    out: dict[str, dict[float, float]] = {}
-    for row in load_published().get("rows", []):
-        for variant, value in row.items():
-            if isinstance(value, dict) and "cycles" in value:
-                out.setdefault(variant, {})[float(row["bulk"])] = float(value["cycles"])
-    return out
+    return family_series(doc)
 
 
 def plot_documents(

@@ -1,0 +1,45 @@
+"""The cases of a resolved config: each family's bench code, chosen by config type."""
+
+from __future__ import annotations
+
+from skbbench.harness.runner import Case, ParallelCase
+from skbbench.spec import RunConfig
+from skbbench.specs.alfq import AlfqConfig
+from skbbench.specs.bulk import BulkConfig
+from skbbench.specs.parallel import ParallelConfig
+from skbbench.specs.qmempool import QmempoolConfig
+from skbbench.specs.sample import SampleConfig
+
+
+def build_cases(cfg: RunConfig) -> list[Case | ParallelCase]:
+    """The scenarios ``cfg`` runs, in the original modules' order."""
+    cases: list[Case | ParallelCase] = []
+    if isinstance(cfg, SampleConfig):
+        from skbbench.bench import sample
+
+        cases.extend(sample.build_cases(cfg))
+    elif isinstance(cfg, ParallelConfig):
+        from skbbench.bench import time_bench_parallel
+
+        cases.extend(time_bench_parallel.build_cases(cfg))
+    elif isinstance(cfg, BulkConfig):
+        from skbbench.bench import slab_bulk_test01, slab_bulk_test02, slab_bulk_test03
+
+        test = {"01": slab_bulk_test01, "02": slab_bulk_test02, "03": slab_bulk_test03}
+        cases.extend(test[cfg.test].build_cases(cfg))
+    elif isinstance(cfg, QmempoolConfig):
+        from skbbench.bench import qmempool_bench, qmempool_bench_parallel
+
+        cases.extend(qmempool_bench.build_cases(cfg))
+        if "parallel" in cfg.groups:
+            cases.extend(qmempool_bench_parallel.build_cases(cfg))
+    elif isinstance(cfg, AlfqConfig):
+        from skbbench.bench import alf_queue_bench, alf_queue_parallel01
+
+        if "bench" in cfg.groups:
+            cases.extend(alf_queue_bench.build_cases(cfg))
+        if "parallel" in cfg.groups:
+            cases.extend(alf_queue_parallel01.build_cases(cfg))
+    else:
+        raise TypeError(f"no bench code for {type(cfg).__name__}")
+    return cases

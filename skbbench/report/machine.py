@@ -1,0 +1,52 @@
+"""`skbbench info`: the machine metadata and its measurement warnings, in every format."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from skbbench.results import dump_json
+
+
+def machine_rows(meta: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, text) rows of the human-readable forms."""
+    flags = ("constant_tsc", "nonstop_tsc", "tsc_known_freq", "rdtscp", "cx16")
+    load = meta.get("loadavg_1min")
+    return [
+        ("CPU model", meta["cpu_model"]),
+        (
+            "TSC",
+            f"{meta['tsc_mhz']:.3f} MHz (source: {meta['tsc_source']}: "
+            f"{meta['tsc_source_detail']})",
+        ),
+        ("TSC flags", ", ".join(f"{k}={'yes' if meta[k] else 'no'}" for k in flags)),
+        ("governor", meta["governor"] or "none (no cpufreq driver)"),
+        ("boost", {True: "on", False: "off", None: "unknown"}[meta["boost"]]),
+        ("virtualization", meta["virtualization"] or "none detected"),
+        ("CPUs", f"{meta['cpu_count']} online, allowed {meta['allowed_cpus']}"),
+        ("load average", f"{load:.2f}" if load is not None else "?"),
+        ("kernel", meta["kernel"]),
+        ("Python", meta["python"]),
+        ("numba / llvmlite / numpy", f"{meta['numba']} / {meta['llvmlite']} / {meta['numpy']}"),
+        ("git commit", meta["git_commit"] or "not a checkout"),
+    ]
+
+
+def render_machine(meta: dict[str, Any], warnings: list[str], fmt: str) -> str:
+    """The `info` output in ``fmt`` (kernel/table/markdown/csv/json/yaml)."""
+    doc = {"machine": meta, "warnings": warnings}
+    if fmt == "json":
+        return dump_json(doc)
+    if fmt == "yaml":
+        import yaml
+
+        return str(yaml.safe_dump(doc, sort_keys=False))
+    rows = machine_rows(meta)
+    if fmt in ("table", "markdown", "csv"):
+        from tabulate import tabulate
+
+        tf = {"table": "plain", "markdown": "github", "csv": "tsv"}[fmt]
+        out = tabulate(rows, headers=["", ""] if fmt != "table" else (), tablefmt=tf) + "\n"
+    else:
+        width = max(len(k) for k, _ in rows)
+        out = "".join(f"{key:<{width}} : {value}\n" for key, value in rows)
+    return out + "".join(f"WARNING: {w}\n" for w in warnings)

@@ -1,0 +1,23 @@
+"""Spec of `skbbench parallel` (time_bench_parallel)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from skbbench.spec import U32_MAX, RunConfig, option
+
+
+@dataclass(frozen=True)
+class ParallelConfig(RunConfig):
+    NAME = "parallel"
+    HELP = "time_bench_parallel: locks and atomics on all CPUs at once, local vs shared."
+
+    loops: int = option(
+        "int", 1_000_000, "Loops per CPU (the original's default).", min=1, max=U32_MAX
+    )
+    parallel_cpus: int = option(
+        "int",
+        0,
+        "Run on the first N allowed CPUs (0 = all allowed, like the original).",
+        min=0,
+    )
