@@ -264,20 +264,20 @@ def atomic_store64(typingctx, arr, idx, val):
     return sig, codegen
 
 
-def _byte_ptr(context, builder, arrty, arr, off):  # type: ignore[no-untyped-def]
+def _byte_ptr(context, builder, arrty, arr, off):
     ary = context.make_array(arrty)(context, builder, arr)
     base = builder.bitcast(ary.data, ir.IntType(8).as_pointer())
     return builder.gep(base, [off], inbounds=True)
 
 
 @intrinsic
-def load_u8(typingctx, arr, off):  # type: ignore[no-untyped-def]
+def load_u8(typingctx, arr, off):
     """Load the byte at byte offset ``off`` of arr's data, zero-extended to uint64."""
     if not _check_u64_array(arr) or not isinstance(off, types.Integer):
         return None
     sig = types.uint64(arr, off)
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+    def codegen(context, builder, signature, args):
         a, o = args
         ptr = _byte_ptr(context, builder, signature.args[0], a, o)
         return builder.zext(builder.load(ptr), _I64)
@@ -286,7 +286,7 @@ def load_u8(typingctx, arr, off):  # type: ignore[no-untyped-def]
 
 
 @intrinsic
-def store_u8(typingctx, arr, off, val):  # type: ignore[no-untyped-def]
+def store_u8(typingctx, arr, off, val):
     """Store the low byte of ``val`` at byte offset ``off`` of arr's data."""
     if (
         not _check_u64_array(arr)
@@ -296,7 +296,7 @@ def store_u8(typingctx, arr, off, val):  # type: ignore[no-untyped-def]
         return None
     sig = types.void(arr, off, val)
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+    def codegen(context, builder, signature, args):
         a, o, v = args
         ptr = _byte_ptr(context, builder, signature.args[0], a, o)
         builder.store(builder.trunc(v, ir.IntType(8)), ptr)

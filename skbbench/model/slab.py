@@ -140,13 +140,13 @@ _STATW = U(L.STAT_STRIDE)
 
 
 @njit(inline="always", nogil=True)
-def slab_stat(s, cpu, item, n):  # type: ignore[no-untyped-def]
+def slab_stat(s, cpu, item, n):
     # STATS_INC_* / STATS_ADD_*: per-CPU row of the counter ``item``
     s[s[_K_STAT_BASE] + cpu * _STATW + item] += n
 
 
 @njit(inline="always", nogil=True)
-def slab_stat_active(s, inc):  # type: ignore[no-untyped-def]
+def slab_stat_active(s, inc):
     # STATS_INC_ACTIVE + STATS_SET_HIGH / STATS_DEC_ACTIVE (under a node's list_lock)
     if inc:
         a = s[_K_NUM_ACTIVE] + _1
@@ -158,7 +158,7 @@ def slab_stat_active(s, inc):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def slab_stat_freeable(s, n):  # type: ignore[no-untyped-def]
+def slab_stat_freeable(s, n):
     # STATS_SET_FREEABLE(cachep, i): i = slabs on n->slabs_free (kept count, no walk)
     i = s[n + _N_FREE_SLABS]
     if i > s[_K_MAX_FREEABLE]:
@@ -170,37 +170,37 @@ def slab_stat_freeable(s, n):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def cpu_cache_get(s, cpu):  # type: ignore[no-untyped-def]
+def cpu_cache_get(s, cpu):
     # cpu_cache_get: this_cpu_ptr(cachep->cpu_cache)
     return s[_K_CPU_BASE] + cpu * s[_K_AC_STRIDE]
 
 
 @njit(inline="always", nogil=True)
-def _info(s, cpu):  # type: ignore[no-untyped-def]
+def _info(s, cpu):
     # the per-CPU variables of this CPU (numa_mem_id, slab_reap_node, stack scratch)
     return s[_K_INFO_BASE] + cpu * _INFOW
 
 
 @njit(inline="always", nogil=True)
-def numa_mem_id(s, cpu):  # type: ignore[no-untyped-def]
+def numa_mem_id(s, cpu):
     # numa_mem_id: the node of this CPU
     return s[_info(s, cpu) + _CI_NODE]
 
 
 @njit(inline="always", nogil=True)
-def get_node(s, node):  # type: ignore[no-untyped-def]
+def get_node(s, node):
     # get_node(cachep, node): word of the kmem_cache_node
     return s[_K_NODE_BASE] + node * _NODEW
 
 
 @njit(inline="always", nogil=True)
-def page_rec(s, pfn):  # type: ignore[no-untyped-def]
+def page_rec(s, pfn):
     # pfn_to_page: word of the struct page record
     return s[U_MH_VMEMMAP] + pfn * U_RECW
 
 
 @njit(inline="always", nogil=True)
-def virt_to_head_page(s, x):  # type: ignore[no-untyped-def]
+def virt_to_head_page(s, x):
     # virt_to_head_page: compound_head(virt_to_page(x)); returns the head pfn
     pfn = x >> U_PAGE_SHIFT
     ch = s[page_rec(s, pfn) + U_PG_CH]
@@ -210,19 +210,19 @@ def virt_to_head_page(s, x):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def page_to_nid(s, x):  # type: ignore[no-untyped-def]
+def page_to_nid(s, x):
     # page_to_nid(virt_to_page(x)): the node bits of page->flags
     return s[page_rec(s, x >> U_PAGE_SHIFT) + U_PG_FLAGS] >> _NODE_SHIFT
 
 
 @njit(inline="always", nogil=True)
-def lru_to_page(s, entry):  # type: ignore[no-untyped-def]
+def lru_to_page(s, entry):
     # list_entry(entry, struct page, lru): pfn of the page whose lru is ``entry``
     return (entry - U_PG_LRU_NEXT - s[U_MH_VMEMMAP]) // U_RECW
 
 
 @njit(inline="always", nogil=True)
-def list_add(s, new, head):  # type: ignore[no-untyped-def]
+def list_add(s, new, head):
     # list_add: insert ``new`` after ``head`` (list_heads are (next, prev) word pairs)
     nxt = s[head]
     s[nxt + _1] = new
@@ -232,7 +232,7 @@ def list_add(s, new, head):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def list_add_tail(s, new, head):  # type: ignore[no-untyped-def]
+def list_add_tail(s, new, head):
     # list_add_tail: insert ``new`` before ``head``
     prev = s[head + _1]
     s[head + _1] = new
@@ -242,7 +242,7 @@ def list_add_tail(s, new, head):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def list_del(s, entry):  # type: ignore[no-untyped-def]
+def list_del(s, entry):
     # list_del: unlink ``entry`` (poisoned with NULLs)
     nxt = s[entry]
     prev = s[entry + _1]
@@ -253,34 +253,34 @@ def list_del(s, entry):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def list_init(s, head):  # type: ignore[no-untyped-def]
+def list_init(s, head):
     # LIST_HEAD / INIT_LIST_HEAD
     s[head] = head
     s[head + _1] = head
 
 
 @njit(inline="always", nogil=True)
-def _list_lock(s, cpu, n):  # type: ignore[no-untyped-def]
+def _list_lock(s, cpu, n):
     # spin_lock(&n->list_lock)
     slab_stat(s, cpu, EV_LIST_LOCK, _1)
     spin_lock(s, n + _N_LOCK)
 
 
 @njit(inline="always", nogil=True)
-def _list_unlock(s, n):  # type: ignore[no-untyped-def]
+def _list_unlock(s, n):
     # spin_unlock(&n->list_lock)
     spin_unlock(s, n + _N_LOCK)
 
 
 @njit(inline="always", nogil=True)
-def _charge_irq(s, cpu):  # type: ignore[no-untyped-def]
+def _charge_irq(s, cpu):
     # local_irq_disable + local_irq_enable (or spin_lock_irq/unlock_irq): kernel-only cost
     slab_stat(s, cpu, EV_IRQ, _1)
     busy_wait(np.int64(s[U_MH_COST_IRQ]))
 
 
 @njit(inline="always", nogil=True)
-def _charge_irqsave(s, cpu):  # type: ignore[no-untyped-def]
+def _charge_irqsave(s, cpu):
     # local_irq_save + local_irq_restore: kernel-only cost
     slab_stat(s, cpu, EV_IRQSAVE, _1)
     busy_wait(np.int64(s[U_MH_COST_IRQSAVE]))
@@ -291,13 +291,13 @@ def _charge_irqsave(s, cpu):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def index_to_obj(s, rec, idx):  # type: ignore[no-untyped-def]
+def index_to_obj(s, rec, idx):
     # index_to_obj: page->s_mem + cache->size * idx
     return s[rec + U_PG_PRIVATE] + s[_K_SIZE] * idx
 
 
 @njit(inline="always", nogil=True)
-def obj_to_index(s, rec, obj):  # type: ignore[no-untyped-def]
+def obj_to_index(s, rec, obj):
     # obj_to_index: reciprocal_divide(obj - page->s_mem, cache->reciprocal_buffer_size)
     a = (obj - s[rec + U_PG_PRIVATE]) & _M32
     t = (a * s[_K_RM]) >> _32
@@ -305,19 +305,19 @@ def obj_to_index(s, rec, obj):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def get_free_obj(s, rec, idx):  # type: ignore[no-untyped-def]
+def get_free_obj(s, rec, idx):
     # get_free_obj: ((freelist_idx_t *)page->freelist)[idx]
     return load_u8(s, s[rec + U_PG_FREELIST] + idx)
 
 
 @njit(inline="always", nogil=True)
-def set_free_obj(s, rec, idx, val):  # type: ignore[no-untyped-def]
+def set_free_obj(s, rec, idx, val):
     # set_free_obj: ((freelist_idx_t *)page->freelist)[idx] = val
     store_u8(s, s[rec + U_PG_FREELIST] + idx, val)
 
 
 @njit(inline="always", nogil=True)
-def slab_get_obj(s, rec):  # type: ignore[no-untyped-def]
+def slab_get_obj(s, rec):
     # slab_get_obj: the object named by freelist[page->active]; page->active++
     active = s[rec + U_PG_AUX]
     objp = index_to_obj(s, rec, get_free_obj(s, rec, active))
@@ -326,7 +326,7 @@ def slab_get_obj(s, rec):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def slab_put_obj(s, rec, objp):  # type: ignore[no-untyped-def]
+def slab_put_obj(s, rec, objp):
     # slab_put_obj: page->active--; freelist[page->active] = obj_to_index(objp);
     # a full OBJFREELIST slab (freelist NULL) keeps its index array in this object
     objnr = obj_to_index(s, rec, objp)
@@ -342,7 +342,7 @@ def slab_put_obj(s, rec, objp):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def kmem_getpages(s, cpu, nodeid):  # type: ignore[no-untyped-def]
+def kmem_getpages(s, cpu, nodeid):
     # kmem_getpages: alloc_pages(GFP_ATOMIC | cachep->allocflags (__GFP_COMP), gfporder);
     # __SetPageSlab
     pfn = alloc_pages(s, cpu, _GFP_COMP, s[_K_GFPORDER])
@@ -364,7 +364,7 @@ def kmem_getpages(s, cpu, nodeid):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def kmem_freepages(s, cpu, pfn):  # type: ignore[no-untyped-def]
+def kmem_freepages(s, cpu, pfn):
     # kmem_freepages: __ClearPageSlab, page->mapping (s_mem) = NULL, __free_pages
     rec = page_rec(s, pfn)
     s[rec + U_PG_FLAGS] &= _SLAB_FLAGS_CLEAR
@@ -382,7 +382,7 @@ def kmem_freepages(s, cpu, pfn):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def alloc_slabmgmt(s, rec, pfn, colour_off):  # type: ignore[no-untyped-def]
+def alloc_slabmgmt(s, rec, pfn, colour_off):
     # alloc_slabmgmt: page->s_mem, page->active = 0; OBJFREELIST: freelist NULL (set by
     # cache_init_objs), on-slab: the last freelist_size bytes of the slab
     addr = pfn << U_PAGE_SHIFT
@@ -394,7 +394,7 @@ def alloc_slabmgmt(s, rec, pfn, colour_off):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def cache_init_objs(s, rec):  # type: ignore[no-untyped-def]
+def cache_init_objs(s, rec):
     # cache_init_objs: OBJFREELIST keeps the index array in the last object; freelist[i] = i
     num = s[_K_NUM]
     if s[_K_CFLAGS] & _OBJFREELIST:
@@ -406,7 +406,7 @@ def cache_init_objs(s, rec):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def cache_grow(s, cpu, nodeid):  # type: ignore[no-untyped-def]
+def cache_grow(s, cpu, nodeid):
     # cache_grow: colour, kmem_getpages, slab_map_pages, cache_init_objs, slabs_free tail.
     # GFP_ATOMIC: IRQs stay off throughout (no local_irq_enable around the page alloc).
     n = get_node(s, nodeid)
@@ -438,7 +438,7 @@ def cache_grow(s, cpu, nodeid):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def slabs_destroy(s, cpu, head):  # type: ignore[no-untyped-def]
+def slabs_destroy(s, cpu, head):
     # slabs_destroy: slab_destroy (-> kmem_freepages) every page on the local list
     while s[head] != head:
         entry = s[head]
@@ -448,7 +448,7 @@ def slabs_destroy(s, cpu, head):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def free_block(s, cpu, objpp, nr_objects, node, head):  # type: ignore[no-untyped-def]
+def free_block(s, cpu, objpp, nr_objects, node, head):
     # free_block: return nr_objects objects (words objpp..) to their slabs on ``node``;
     # empty slabs beyond free_limit go to the local list ``head`` for slabs_destroy
     n = get_node(s, node)
@@ -479,7 +479,7 @@ def free_block(s, cpu, objpp, nr_objects, node, head):  # type: ignore[no-untype
 
 
 @njit(inline="always", nogil=True)
-def transfer_objects(s, to, frm, max_):  # type: ignore[no-untyped-def]
+def transfer_objects(s, to, frm, max_):
     # transfer_objects: move min(from->avail, max, to room) pointers from the top of from
     fa = s[frm + _AVAIL]
     ta = s[to + _AVAIL]
@@ -498,7 +498,7 @@ def transfer_objects(s, to, frm, max_):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def _memmove_down(s, ac, by, count):  # type: ignore[no-untyped-def]
+def _memmove_down(s, ac, by, count):
     # memmove(ac->entry, &ac->entry[by], count pointers)
     i = _0
     dst = ac + _ENTRY
@@ -512,7 +512,7 @@ def _memmove_down(s, ac, by, count):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def get_first_slab(s, n):  # type: ignore[no-untyped-def]
+def get_first_slab(s, n):
     # get_first_slab: first of slabs_partial, else of slabs_free (free_touched = 1); pfn
     head = n + _N_PARTIAL
     e = s[head]
@@ -526,7 +526,7 @@ def get_first_slab(s, n):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def cache_alloc_refill(s, cpu):  # type: ignore[no-untyped-def]
+def cache_alloc_refill(s, cpu):
     # cache_alloc_refill: batch from the shared array, else from slabs; cache_grow if none
     node = numa_mem_id(s, cpu)
     ac = cpu_cache_get(s, cpu)
@@ -585,7 +585,7 @@ def cache_alloc_refill(s, cpu):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def ____cache_alloc(s, cpu):  # type: ignore[no-untyped-def]
+def ____cache_alloc(s, cpu):
     # ____cache_alloc: pop ac->entry[--ac->avail] (touched = 1), else cache_alloc_refill
     ac = cpu_cache_get(s, cpu)
     avail = s[ac + _AVAIL]
@@ -609,7 +609,7 @@ __do_cache_alloc = ____cache_alloc
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def cache_flusharray(s, cpu, ac):  # type: ignore[no-untyped-def]
+def cache_flusharray(s, cpu, ac):
     # cache_flusharray: the oldest batchcount entries to the shared array (if room) or
     # free_block; then memmove the rest down
     batchcount = s[ac + _BATCH]
@@ -647,7 +647,7 @@ def cache_flusharray(s, cpu, ac):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def __drain_alien_cache(s, cpu, ac, node, head):  # type: ignore[no-untyped-def]
+def __drain_alien_cache(s, cpu, ac, node, head):
     # __drain_alien_cache: alien objects to the remote node's shared array, rest free_block
     if s[ac + _AVAIL] != _0:
         n = get_node(s, node)
@@ -661,7 +661,7 @@ def __drain_alien_cache(s, cpu, ac, node, head):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def __cache_free_alien(s, cpu, objp, node, page_node):  # type: ignore[no-untyped-def]
+def __cache_free_alien(s, cpu, objp, node, page_node):
     # __cache_free_alien: into this node's alien cache for page_node (drain when full),
     # or without alien caches straight to the remote node's slabs
     n = get_node(s, node)
@@ -694,7 +694,7 @@ def __cache_free_alien(s, cpu, objp, node, page_node):  # type: ignore[no-untype
 
 
 @njit(inline="always", nogil=True)
-def __cache_free(s, cpu, objp):  # type: ignore[no-untyped-def]
+def __cache_free(s, cpu, objp):
     # __cache_free: (NUMA) alien check; push on ac, cache_flusharray first when full
     if s[_K_NR_NODES] > _1:
         # cache_free_alien: only multi-node machines read the object's page
@@ -719,7 +719,7 @@ def __cache_free(s, cpu, objp):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True, cache=True, _nrt=False)
-def kmem_cache_alloc(s, cpu):  # type: ignore[no-untyped-def]
+def kmem_cache_alloc(s, cpu):
     # kmem_cache_alloc -> slab_alloc: local_irq_save; __do_cache_alloc; local_irq_restore
     cpu = U(cpu)
     objp = __do_cache_alloc(s, cpu)
@@ -728,7 +728,7 @@ def kmem_cache_alloc(s, cpu):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True, cache=True, _nrt=False)
-def kmem_cache_free(s, cpu, x):  # type: ignore[no-untyped-def]
+def kmem_cache_free(s, cpu, x):
     # kmem_cache_free: local_irq_save; __cache_free; local_irq_restore
     cpu = U(cpu)
     __cache_free(s, cpu, U(x))
@@ -736,7 +736,7 @@ def kmem_cache_free(s, cpu, x):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def __kmem_cache_free_bulk(s, cpu, size, p):  # type: ignore[no-untyped-def]
+def __kmem_cache_free_bulk(s, cpu, size, p):
     # __kmem_cache_free_bulk (slab_common.c): loop of kmem_cache_free
     i = _0
     while i < size:
@@ -745,7 +745,7 @@ def __kmem_cache_free_bulk(s, cpu, size, p):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def __kmem_cache_alloc_bulk(s, cpu, size, p):  # type: ignore[no-untyped-def]
+def __kmem_cache_alloc_bulk(s, cpu, size, p):
     # __kmem_cache_alloc_bulk (slab_common.c): loop of kmem_cache_alloc, all-or-nothing
     i = _0
     while i < size:
@@ -759,14 +759,14 @@ def __kmem_cache_alloc_bulk(s, cpu, size, p):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def virt_to_cache(s, objp):  # type: ignore[no-untyped-def]
+def virt_to_cache(s, objp):
     # virt_to_cache: virt_to_head_page(obj)->slab_cache (one cache per machine: a check)
     flags = s[page_rec(s, virt_to_head_page(s, objp)) + U_PG_FLAGS]
     return (flags >> _CACHE_SHIFT) & _CACHE_MASK
 
 
 @njit(inline="always", nogil=True, cache=True, _nrt=False)
-def kmem_cache_alloc_bulk(s, cpu, size, p, variant):  # type: ignore[no-untyped-def]
+def kmem_cache_alloc_bulk(s, cpu, size, p, variant):
     # kmem_cache_alloc_bulk (v4.6): IRQs off once, __do_cache_alloc per object; size or 0
     cpu = U(cpu)
     size = U(size)
@@ -787,7 +787,7 @@ def kmem_cache_alloc_bulk(s, cpu, size, p, variant):  # type: ignore[no-untyped-
 
 
 @njit(inline="always", nogil=True, cache=True, _nrt=False)
-def kmem_cache_free_bulk(s, cpu, size, p, variant):  # type: ignore[no-untyped-def]
+def kmem_cache_free_bulk(s, cpu, size, p, variant):
     # kmem_cache_free_bulk (v4.6): IRQs off once, __cache_free per object; kfree_bulk
     # (variant BULK_KFREE) reads each object's cache from its slab page
     cpu = U(cpu)

@@ -69,7 +69,7 @@ _Z_NR_CPUS, _Z_ERR, _PCP_WORDS, _PCP_COUNT = U(Z_NR_CPUS), U(Z_ERR), U(PCP_WORDS
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def _set_err(s, code, obj, cpu, aux, op):  # type: ignore[no-untyped-def]
+def _set_err(s, code, obj, cpu, aux, op):
     # slab_error / the BUG() of a DEBUG kernel: record the first violation only
     if s[_K_ERR] == _0:
         s[_K_ERR] = U(code)
@@ -80,7 +80,7 @@ def _set_err(s, code, obj, cpu, aux, op):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def check_valid_pointer(s, x):  # type: ignore[no-untyped-def]
+def check_valid_pointer(s, x):
     # verify_objfreelist/ kfree_debugcheck: x is an object of a slab page of this cache
     if x < s[_K_ARENA_START] or x >= s[_K_ARENA_END] or (x & _7) != _0:
         return False
@@ -96,13 +96,13 @@ def check_valid_pointer(s, x):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def _slot(s, x):  # type: ignore[no-untyped-def]
+def _slot(s, x):
     # word of the debug state of object x: (x - arena start) / size is unique per object
     return s[_K_DBG_BASE] + ((x - s[_K_ARENA_START]) // s[_K_SIZE]) * _2
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def alloc_debug_processing(s, cpu, x, op):  # type: ignore[no-untyped-def]
+def alloc_debug_processing(s, cpu, x, op):
     # cache_alloc_debugcheck_after: the object handed out is a free object of this cache
     if not check_valid_pointer(s, x):
         _set_err(s, L.ERR_INVARIANT, x, cpu, 1, op)
@@ -116,7 +116,7 @@ def alloc_debug_processing(s, cpu, x, op):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def free_debug_processing(s, cpu, x, op):  # type: ignore[no-untyped-def]
+def free_debug_processing(s, cpu, x, op):
     # cache_free_debugcheck: a valid object pointer that is handed out (no double free)
     if not check_valid_pointer(s, x):
         _set_err(s, L.ERR_FOREIGN, x, cpu, 0, op)
@@ -130,7 +130,7 @@ def free_debug_processing(s, cpu, x, op):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def _see(s, x, epoch, op):  # type: ignore[no-untyped-def]
+def _see(s, x, epoch, op):
     # one free place holds x: it must be a valid, not handed-out object seen only once
     if not check_valid_pointer(s, x):
         _set_err(s, L.ERR_INVARIANT, x, 0, 1, op)
@@ -147,7 +147,7 @@ def _see(s, x, epoch, op):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def _check_ac(s, ac, epoch, op):  # type: ignore[no-untyped-def]
+def _check_ac(s, ac, epoch, op):
     # every entry of one array_cache
     avail = s[ac + _AVAIL]
     if avail > s[ac + _LIMIT]:
@@ -162,7 +162,7 @@ def _check_ac(s, ac, epoch, op):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def _check_slab(s, pfn, rec, want, epoch, op):  # type: ignore[no-untyped-def]
+def _check_slab(s, pfn, rec, want, epoch, op):
     # one slab on list ``want`` (0 partial, 1 full, 2 free): active, freelist, free slots
     num = s[_K_NUM]
     active = s[rec + U_PG_AUX]
@@ -199,7 +199,7 @@ def _check_slab(s, pfn, rec, want, epoch, op):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def _check_lost(s, rec, epoch, op):  # type: ignore[no-untyped-def]
+def _check_lost(s, rec, epoch, op):
     # every object of a slab is handed out or was seen in a free place
     i = _0
     while i < s[_K_NUM]:
@@ -213,7 +213,7 @@ def _check_lost(s, rec, epoch, op):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def validate_slab_cache(s, op):  # type: ignore[no-untyped-def]
+def validate_slab_cache(s, op):
     # every invariant of the cache; True when consistent (first violation recorded)
     epoch = s[_K_EPOCH] + _1
     s[_K_EPOCH] = epoch
@@ -302,7 +302,7 @@ def validate_slab_cache(s, op):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def kmem_cache_alloc_checked(s, cpu):  # type: ignore[no-untyped-def]
+def kmem_cache_alloc_checked(s, cpu):
     # kmem_cache_alloc + cache_alloc_debugcheck_after + validation
     cpu = U(cpu)
     if s[_K_ERR] != _0:
@@ -317,7 +317,7 @@ def kmem_cache_alloc_checked(s, cpu):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def kmem_cache_free_checked(s, cpu, x):  # type: ignore[no-untyped-def]
+def kmem_cache_free_checked(s, cpu, x):
     # cache_free_debugcheck + kmem_cache_free + validation
     cpu = U(cpu)
     x = U(x)
@@ -328,7 +328,7 @@ def kmem_cache_free_checked(s, cpu, x):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def kmem_cache_alloc_bulk_checked(s, cpu, size, p, variant):  # type: ignore[no-untyped-def]
+def kmem_cache_alloc_bulk_checked(s, cpu, size, p, variant):
     # kmem_cache_alloc_bulk + cache_alloc_debugcheck_after_bulk + validation
     cpu = U(cpu)
     size = U(size)
@@ -346,7 +346,7 @@ def kmem_cache_alloc_bulk_checked(s, cpu, size, p, variant):  # type: ignore[no-
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def kmem_cache_free_bulk_checked(s, cpu, size, p, variant):  # type: ignore[no-untyped-def]
+def kmem_cache_free_bulk_checked(s, cpu, size, p, variant):
     # cache_free_debugcheck per object + kmem_cache_free_bulk + validation
     cpu = U(cpu)
     size = U(size)

@@ -63,7 +63,7 @@ from skbbench.model.slab import (
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def drain_array(s, cpu, n, ac, force, node):  # type: ignore[no-untyped-def]
+def drain_array(s, cpu, n, ac, force, node):
     # drain_array: touched -> just clear it; else free (limit+4)/5 (or half) of the entries
     if ac == _0 or s[ac + _AVAIL] == _0:
         return
@@ -88,7 +88,7 @@ def drain_array(s, cpu, n, ac, force, node):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def drain_freelist(s, cpu, n, tofree):  # type: ignore[no-untyped-def]
+def drain_freelist(s, cpu, n, tofree):
     # drain_freelist: destroy up to tofree slabs from the tail of slabs_free
     nr_freed = _0
     head = n + _N_FREE
@@ -112,7 +112,7 @@ def drain_freelist(s, cpu, n, tofree):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def reap_alien(s, cpu, n):  # type: ignore[no-untyped-def]
+def reap_alien(s, cpu, n):
     # reap_alien: drain the alien cache of slab_reap_node if its lock is free (trylock)
     alien = s[n + _N_ALIEN]
     if alien == _0:
@@ -132,7 +132,7 @@ def reap_alien(s, cpu, n):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def cache_reap(s, cpu, node_due):  # type: ignore[no-untyped-def]
+def cache_reap(s, cpu, node_due):
     # cache_reap for this cache as it runs on ``cpu`` (every REAPTIMEOUT_AC); the node
     # part (shared array, free slabs) only when its REAPTIMEOUT_NODE is due (node_due)
     cpu = U(cpu)
@@ -157,7 +157,7 @@ def cache_reap(s, cpu, node_due):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def do_drain(s, cpu):  # type: ignore[no-untyped-def]
+def do_drain(s, cpu):
     # do_drain (on each CPU): free_block the whole array cache
     ac = cpu_cache_get(s, cpu)
     node = numa_mem_id(s, cpu)
@@ -172,7 +172,7 @@ def do_drain(s, cpu):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def __kmem_cache_shrink(s):  # type: ignore[no-untyped-def]
+def __kmem_cache_shrink(s):
     # __kmem_cache_shrink: drain_cpu_caches (every array cache, alien and shared array),
     # then destroy every free slab; returns 1 if slabs with objects remain
     cpu = _0
