@@ -128,7 +128,7 @@ _NODE_SHIFT = np.uint64(NODE_SHIFT)
 
 
 @njit(inline="always", nogil=True)
-def pp_stat(s, pool, cpu, item):  # type: ignore[no-untyped-def]
+def pp_stat(s, pool, cpu, item):
     # alloc_stat_inc (pool->alloc_stats, NAPI-owned) / recycle_stat_inc (per CPU):
     # the one place every page_pool counter is bumped
     if item < _8:
@@ -138,13 +138,13 @@ def pp_stat(s, pool, cpu, item):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def page_to_nid(s, pfn):  # type: ignore[no-untyped-def]
+def page_to_nid(s, pfn):
     # page_to_nid: the node bits of page->flags (one node: 0)
     return s[pfn_to_page(s, pfn) + U_PG_FLAGS] >> _NODE_SHIFT
 
 
 @njit(inline="always", nogil=True)
-def page_pool_set_pp_info(s, pool, pfn):  # type: ignore[no-untyped-def]
+def page_pool_set_pp_info(s, pool, pfn):
     # page_pool_set_pp_info: pp = pool, pp_magic |= PP_SIGNATURE, pp_ref_count = 1
     r = pfn_to_page(s, pfn)
     s[r + U_PG_AUX] = pool
@@ -153,7 +153,7 @@ def page_pool_set_pp_info(s, pool, pfn):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def page_pool_return_page(s, pool, cpu, pfn):  # type: ignore[no-untyped-def]
+def page_pool_return_page(s, pool, cpu, pfn):
     # v4.18 __page_pool_return_page / v6.19 page_pool_return_netmem: release the pool's
     # state (DMA unmap: not modelled) and put_page back to the page allocator
     if s[pool + _PP_VERSION] != _V4_18:
@@ -165,7 +165,7 @@ def page_pool_return_page(s, pool, cpu, pfn):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def page_pool_recycle_in_cache(s, pool, cpu, pfn):  # type: ignore[no-untyped-def]
+def page_pool_recycle_in_cache(s, pool, cpu, pfn):
     # page_pool_recycle_in_cache (v4.18 __page_pool_recycle_direct): push if not full
     count = s[pool + _PP_ALLOC_COUNT]
     if count == s[pool + _PP_CACHE_SIZE]:
@@ -178,7 +178,7 @@ def page_pool_recycle_in_cache(s, pool, cpu, pfn):  # type: ignore[no-untyped-de
 
 
 @njit(inline="always", nogil=True)
-def page_pool_recycle_in_ring(s, pool, cpu, pfn, in_softirq):  # type: ignore[no-untyped-def]
+def page_pool_recycle_in_ring(s, pool, cpu, pfn, in_softirq):
     # v6.19 page_pool_recycle_in_ring (page_pool_producer_lock: spin_lock in softirq,
     # spin_lock_bh otherwise) / v4.18 __page_pool_recycle_into_ring (ptr_ring_produce[_bh])
     ring = s[pool + _PP_RING]
@@ -200,7 +200,7 @@ def page_pool_recycle_in_ring(s, pool, cpu, pfn, in_softirq):  # type: ignore[no
 
 
 @njit(inline="always", nogil=True)
-def __page_pool_get_cached_v4_18(s, pool, cpu, in_softirq):  # type: ignore[no-untyped-def]
+def __page_pool_get_cached_v4_18(s, pool, cpu, in_softirq):
     # v4.18 __page_pool_get_cached: NULL when the ring is empty (alloc cache not consulted)
     ring = s[pool + _PP_RING]
     if __ptr_ring_empty(s, ring):
@@ -238,7 +238,7 @@ def __page_pool_get_cached_v4_18(s, pool, cpu, in_softirq):  # type: ignore[no-u
 
 
 @njit(inline="always", nogil=True)
-def page_pool_alloc_pages_v4_18(s, pool, cpu, gfp, in_softirq):  # type: ignore[no-untyped-def]
+def page_pool_alloc_pages_v4_18(s, pool, cpu, gfp, in_softirq):
     # v4.18 page_pool_alloc_pages: cached, else __page_pool_alloc_pages_slow (one page)
     page = __page_pool_get_cached_v4_18(s, pool, cpu, in_softirq)
     if page != _0:
@@ -253,7 +253,7 @@ def page_pool_alloc_pages_v4_18(s, pool, cpu, gfp, in_softirq):  # type: ignore[
 
 
 @njit(inline="always", nogil=True)
-def page_pool_put_page_v4_18(s, pool, cpu, pfn, allow_direct, in_softirq):  # type: ignore[no-untyped-def]
+def page_pool_put_page_v4_18(s, pool, cpu, pfn, allow_direct, in_softirq):
     # v4.18 __page_pool_put_page
     if page_ref_count(s, pfn) == _1:  # the pool owns the page: recycle
         if allow_direct and in_softirq:
@@ -272,7 +272,7 @@ def page_pool_put_page_v4_18(s, pool, cpu, pfn, allow_direct, in_softirq):  # ty
 
 
 @njit(inline="always", nogil=True)
-def page_pool_refill_alloc_cache(s, pool, cpu):  # type: ignore[no-untyped-def]
+def page_pool_refill_alloc_cache(s, pool, cpu):
     # page_pool_refill_alloc_cache: up to 64 from the ring (NAPI protection, no lock),
     # stop at a page of another NUMA node (waive); return the last one cached
     ring = s[pool + _PP_RING]
@@ -306,7 +306,7 @@ def page_pool_refill_alloc_cache(s, pool, cpu):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def __page_pool_get_cached(s, pool, cpu):  # type: ignore[no-untyped-def]
+def __page_pool_get_cached(s, pool, cpu):
     # __page_pool_get_cached: pop the alloc cache, else refill it from the ring
     count = s[pool + _PP_ALLOC_COUNT]
     if count != _0:
@@ -318,7 +318,7 @@ def __page_pool_get_cached(s, pool, cpu):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def __page_pool_alloc_pages_slow(s, pool, cpu, gfp):  # type: ignore[no-untyped-def]
+def __page_pool_alloc_pages_slow(s, pool, cpu, gfp):
     # __page_pool_alloc_netmems_slow: order 0 bulk-refills the alloc cache with up to 64
     # pages from alloc_pages_bulk; higher orders take __page_pool_alloc_page_order
     gfp |= _GFP_NOWARN  # (gfp & GFP_ATOMIC) == GFP_ATOMIC
@@ -363,7 +363,7 @@ def __page_pool_alloc_pages_slow(s, pool, cpu, gfp):  # type: ignore[no-untyped-
 
 
 @njit(inline="always", nogil=True)
-def page_pool_alloc_pages_modern(s, pool, cpu, gfp):  # type: ignore[no-untyped-def]
+def page_pool_alloc_pages_modern(s, pool, cpu, gfp):
     # page_pool_alloc_netmems: cached, else the slow path
     page = __page_pool_get_cached(s, pool, cpu)
     if page != _0:
@@ -372,7 +372,7 @@ def page_pool_alloc_pages_modern(s, pool, cpu, gfp):  # type: ignore[no-untyped-
 
 
 @njit(inline="always", nogil=True)
-def page_pool_napi_local(s, pool, cpu, in_softirq):  # type: ignore[no-untyped-def]
+def page_pool_napi_local(s, pool, cpu, in_softirq):
     # page_pool_napi_local: in softirq on the CPU that owns the pool's NAPI
     if not in_softirq:
         return False
@@ -380,7 +380,7 @@ def page_pool_napi_local(s, pool, cpu, in_softirq):  # type: ignore[no-untyped-d
 
 
 @njit(inline="always", nogil=True)
-def page_pool_put_page_modern(s, pool, cpu, pfn, allow_direct, in_softirq):  # type: ignore[no-untyped-def]
+def page_pool_put_page_modern(s, pool, cpu, pfn, allow_direct, in_softirq):
     # page_pool_put_netmem: unref_and_test, then page_pool_put_unrefed_netmem
     r = pfn_to_page(s, pfn)
     if s[r + U_PG_LRU_PREV] != _1:  # page_pool_unref_and_test (pp_ref_count != 1: frags)
@@ -405,7 +405,7 @@ def page_pool_put_page_modern(s, pool, cpu, pfn, allow_direct, in_softirq):  # t
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def page_pool_alloc_pages(s, pool, cpu, gfp, in_softirq):  # type: ignore[no-untyped-def]
+def page_pool_alloc_pages(s, pool, cpu, gfp, in_softirq):
     # page_pool_alloc_pages
     pool = np.uint64(pool)
     cpu = np.uint64(cpu)
@@ -416,7 +416,7 @@ def page_pool_alloc_pages(s, pool, cpu, gfp, in_softirq):  # type: ignore[no-unt
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def page_pool_put_page(s, pool, cpu, pfn, allow_direct, in_softirq):  # type: ignore[no-untyped-def]
+def page_pool_put_page(s, pool, cpu, pfn, allow_direct, in_softirq):
     # page_pool_put_page(pool, page, allow_direct)
     pool = np.uint64(pool)
     cpu = np.uint64(cpu)
@@ -428,13 +428,13 @@ def page_pool_put_page(s, pool, cpu, pfn, allow_direct, in_softirq):  # type: ig
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def page_pool_recycle_direct(s, pool, cpu, pfn, in_softirq):  # type: ignore[no-untyped-def]
+def page_pool_recycle_direct(s, pool, cpu, pfn, in_softirq):
     # page_pool_recycle_direct: put with allow_direct = true
     page_pool_put_page(s, pool, cpu, pfn, True, in_softirq)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def page_pool_scrub(s, pool, cpu):  # type: ignore[no-untyped-def]
+def page_pool_scrub(s, pool, cpu):
     # page_pool_destroy's emptying (v4.18 page_pool_destroy + __page_pool_empty_ring,
     # v6.19 page_pool_scrub): alloc cache, then the ring, back to the page allocator;
     # returns the pages returned

@@ -126,14 +126,14 @@ def ptr_ring_entries(a: np.ndarray, r: int = 0) -> list[int]:
 
 
 @njit(inline="always", nogil=True)
-def __ptr_ring_full(a, r):  # type: ignore[no-untyped-def]
+def __ptr_ring_full(a, r):
     # __ptr_ring_full: the producer's slot is still in use
     r = np.uint64(r)
     return atomic_load64(a, a[r + _QUEUE] + a[r + _PRODUCER]) != _0
 
 
 @njit(inline="always", nogil=True)
-def __ptr_ring_produce(a, r, ptr):  # type: ignore[no-untyped-def]
+def __ptr_ring_produce(a, r, ptr):
     # __ptr_ring_produce: -ENOSPC (False) if size 0 or the slot is not NULL
     r = np.uint64(r)
     size = a[r + _SIZE]
@@ -151,7 +151,7 @@ def __ptr_ring_produce(a, r, ptr):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def __ptr_ring_peek(a, r):  # type: ignore[no-untyped-def]
+def __ptr_ring_peek(a, r):
     # __ptr_ring_peek: READ_ONCE(queue[consumer_head]) (NULL = empty)
     r = np.uint64(r)
     if a[r + _SIZE] != _0:
@@ -160,13 +160,13 @@ def __ptr_ring_peek(a, r):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def __ptr_ring_empty(a, r):  # type: ignore[no-untyped-def]
+def __ptr_ring_empty(a, r):
     # __ptr_ring_empty: !queue[READ_ONCE(consumer_head)]
     return __ptr_ring_peek(a, r) == _0
 
 
 @njit(inline="always", nogil=True)
-def __ptr_ring_discard_one(a, r):  # type: ignore[no-untyped-def]
+def __ptr_ring_discard_one(a, r):
     # __ptr_ring_discard_one: advance; release slots to the producer in batches, zeroing
     # them in reverse (the producer's next slot last), and at the end of the array
     r = np.uint64(r)
@@ -190,7 +190,7 @@ def __ptr_ring_discard_one(a, r):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def __ptr_ring_consume(a, r):  # type: ignore[no-untyped-def]
+def __ptr_ring_consume(a, r):
     # __ptr_ring_consume: peek, then discard the slot if it held something
     ptr = __ptr_ring_peek(a, r)
     if ptr != _0:
@@ -199,7 +199,7 @@ def __ptr_ring_consume(a, r):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def __ptr_ring_consume_batched(a, r, out, off, n):  # type: ignore[no-untyped-def]
+def __ptr_ring_consume_batched(a, r, out, off, n):
     # __ptr_ring_consume_batched: up to n single consumes into out[off:]
     n = np.uint64(n)
     off = np.uint64(off)
@@ -218,7 +218,7 @@ def __ptr_ring_consume_batched(a, r, out, off, n):  # type: ignore[no-untyped-de
 
 
 @njit(inline="always", nogil=True)
-def ptr_ring_produce(a, r, ptr):  # type: ignore[no-untyped-def]
+def ptr_ring_produce(a, r, ptr):
     # ptr_ring_produce: spin_lock(producer_lock); __ptr_ring_produce; spin_unlock
     r = np.uint64(r)
     spin_lock(a, r + _PRODUCER_LOCK)
@@ -228,7 +228,7 @@ def ptr_ring_produce(a, r, ptr):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def ptr_ring_produce_bh(a, r, ptr, bh_iters):  # type: ignore[no-untyped-def]
+def ptr_ring_produce_bh(a, r, ptr, bh_iters):
     # ptr_ring_produce_bh: spin_lock_bh; the BH disable+enable pair charged at the enable
     ok = ptr_ring_produce(a, r, ptr)
     busy_wait(bh_iters)
@@ -236,7 +236,7 @@ def ptr_ring_produce_bh(a, r, ptr, bh_iters):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def ptr_ring_consume(a, r):  # type: ignore[no-untyped-def]
+def ptr_ring_consume(a, r):
     # ptr_ring_consume: spin_lock(consumer_lock); __ptr_ring_consume; spin_unlock
     r = np.uint64(r)
     spin_lock(a, r + _CONSUMER_LOCK)
@@ -246,7 +246,7 @@ def ptr_ring_consume(a, r):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def ptr_ring_consume_bh(a, r, bh_iters):  # type: ignore[no-untyped-def]
+def ptr_ring_consume_bh(a, r, bh_iters):
     # ptr_ring_consume_bh: spin_lock_bh(consumer_lock) ... spin_unlock_bh
     ptr = ptr_ring_consume(a, r)
     busy_wait(bh_iters)
@@ -254,7 +254,7 @@ def ptr_ring_consume_bh(a, r, bh_iters):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def ptr_ring_consume_batched(a, r, out, off, n):  # type: ignore[no-untyped-def]
+def ptr_ring_consume_batched(a, r, out, off, n):
     # ptr_ring_consume_batched: one consumer_lock hold for up to n consumes
     r = np.uint64(r)
     spin_lock(a, r + _CONSUMER_LOCK)
@@ -264,7 +264,7 @@ def ptr_ring_consume_batched(a, r, out, off, n):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def ptr_ring_full(a, r):  # type: ignore[no-untyped-def]
+def ptr_ring_full(a, r):
     # ptr_ring_full: __ptr_ring_full under producer_lock
     r = np.uint64(r)
     spin_lock(a, r + _PRODUCER_LOCK)
@@ -274,7 +274,7 @@ def ptr_ring_full(a, r):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def ptr_ring_empty(a, r):  # type: ignore[no-untyped-def]
+def ptr_ring_empty(a, r):
     # ptr_ring_empty: __ptr_ring_empty under consumer_lock
     r = np.uint64(r)
     spin_lock(a, r + _CONSUMER_LOCK)
@@ -288,42 +288,42 @@ def ptr_ring_empty(a, r):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def produce(a, r, ptr):  # type: ignore[no-untyped-def]
+def produce(a, r, ptr):
     # ptr_ring_produce (out of line)
     return ptr_ring_produce(a, r, ptr)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def consume(a, r):  # type: ignore[no-untyped-def]
+def consume(a, r):
     # ptr_ring_consume (out of line)
     return ptr_ring_consume(a, r)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def produce_unlocked(a, r, ptr):  # type: ignore[no-untyped-def]
+def produce_unlocked(a, r, ptr):
     # __ptr_ring_produce (out of line)
     return __ptr_ring_produce(a, r, ptr)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def consume_unlocked(a, r):  # type: ignore[no-untyped-def]
+def consume_unlocked(a, r):
     # __ptr_ring_consume (out of line)
     return __ptr_ring_consume(a, r)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def consume_batched(a, r, out, n):  # type: ignore[no-untyped-def]
+def consume_batched(a, r, out, n):
     # ptr_ring_consume_batched (out of line) into out[0:n]
     return ptr_ring_consume_batched(a, r, out, 0, n)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def empty(a, r):  # type: ignore[no-untyped-def]
+def empty(a, r):
     # ptr_ring_empty (out of line)
     return ptr_ring_empty(a, r)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def full(a, r):  # type: ignore[no-untyped-def]
+def full(a, r):
     # ptr_ring_full (out of line)
     return ptr_ring_full(a, r)

@@ -107,7 +107,7 @@ def rx_ring_pages(rx: np.ndarray) -> list[int]:
 
 
 @njit(inline="always", nogil=True)
-def rx_stat(rx, item):  # type: ignore[no-untyped-def]
+def rx_stat(rx, item):
     # the driver's rx_stats counters: the one place they are bumped
     rx[_RX_STATS + item] += _1
 
@@ -117,7 +117,7 @@ def rx_stat(rx, item):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def rx_refcount_reuse(s, cpu, rx, pfn, gfp):  # type: ignore[no-untyped-def]
+def rx_refcount_reuse(s, cpu, rx, pfn, gfp):
     # "if (page_count(page) != 1) { free the page and allocate another one, since we are
     # not the exclusive owner. Prefer __GFP_COLD pages } page_ref_inc(page);"
     # Called when the driver comes back to an RX slot (a ring cycle after its page went up
@@ -139,7 +139,7 @@ def rx_refcount_reuse(s, cpu, rx, pfn, gfp):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def rx_refcount_reuse_slot(s, cpu, rx, i, gfp):  # type: ignore[no-untyped-def]
+def rx_refcount_reuse_slot(s, cpu, rx, i, gfp):
     # rx_refcount_reuse on slot i of the ring (out of line, for tests and simple loops)
     w = _RX_SLOTS + np.uint64(i) * _SLOTW
     pfn = rx_refcount_reuse(s, np.uint64(cpu), rx, rx[w], gfp)
@@ -152,14 +152,14 @@ def rx_refcount_reuse_slot(s, cpu, rx, i, gfp):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def ixgbe_page_is_reserved(s, pfn):  # type: ignore[no-untyped-def]
+def ixgbe_page_is_reserved(s, pfn):
     # ixgbe_page_is_reserved: remote node (page_to_nid != numa_mem_id) or pfmemalloc
     flags = s[pfn_to_page(s, pfn) + U_PG_FLAGS]
     return (flags >> _NODE_SHIFT) != _0 or (flags & _PG_PFMEMALLOC) != _0
 
 
 @njit(inline="always", nogil=True)
-def ixgbe_alloc_mapped_page(s, cpu, rx, i):  # type: ignore[no-untyped-def]
+def ixgbe_alloc_mapped_page(s, cpu, rx, i):
     # ixgbe_alloc_mapped_page: keep a page still in the slot, else dev_alloc_pages
     w = _RX_SLOTS + i * _SLOTW
     if rx[w] != _0:
@@ -175,7 +175,7 @@ def ixgbe_alloc_mapped_page(s, cpu, rx, i):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def ixgbe_alloc_rx_buffers(s, cpu, rx, cleaned_count):  # type: ignore[no-untyped-def]
+def ixgbe_alloc_rx_buffers(s, cpu, rx, cleaned_count):
     # ixgbe_alloc_rx_buffers: post cleaned_count buffers from next_to_use
     cpu = np.uint64(cpu)
     n = np.uint64(cleaned_count)
@@ -195,7 +195,7 @@ def ixgbe_alloc_rx_buffers(s, cpu, rx, cleaned_count):  # type: ignore[no-untype
 
 
 @njit(inline="always", nogil=True)
-def ixgbe_add_rx_frag(s, cpu, rx, i, size):  # type: ignore[no-untyped-def]
+def ixgbe_add_rx_frag(s, cpu, rx, i, size):
     # ixgbe_add_rx_frag: copy small frames (reuse as-is), else attach the half page as a
     # frag (the skb takes the driver's reference) and flip to the other half if the
     # driver is the only owner, taking a new reference; returns True if reusable
@@ -222,7 +222,7 @@ def ixgbe_add_rx_frag(s, cpu, rx, i, size):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def ixgbe_reuse_rx_page(rx, i):  # type: ignore[no-untyped-def]
+def ixgbe_reuse_rx_page(rx, i):
     # ixgbe_reuse_rx_page: move the buffer to next_to_alloc (DMA sync: not modelled)
     nta = rx[_RX_NTA]
     src = _RX_SLOTS + i * _SLOTW
@@ -236,7 +236,7 @@ def ixgbe_reuse_rx_page(rx, i):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def ixgbe_fetch_rx_buffer(s, cpu, rx, size):  # type: ignore[no-untyped-def]
+def ixgbe_fetch_rx_buffer(s, cpu, rx, size):
     # ixgbe_fetch_rx_buffer for the frame at next_to_clean (one-buffer frames): returns
     # the page the skb holds a reference on (0: the frame was copied)
     cpu = np.uint64(cpu)
