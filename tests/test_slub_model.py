@@ -264,3 +264,109 @@ def test_a_mixed_workload_exercises_every_slub_path_under_validation():
         "CMPXCHG_DOUBLE_FAIL",
     }  # one node, one order, one thread
     assert {k for k, v in total.items() if v == 0} == never
+
+
+# --------------------------------------------------------------------------------------
+# SLUB on the machine's page allocator
+
+
+def _slab_record(cache, pfn):
+    from skbbench.model.mm_types import PG_COUNTERS, PG_FLAGS
+
+    r = cache.machine.record(pfn)
+    return int(cache.s[r + PG_COUNTERS]), int(cache.s[r + PG_FLAGS])
+
+
+def test_slabs_come_from_the_page_allocator_with_refcount_one_and_its_flags():
+    from skbbench.model.mm_types import PG_HEAD, PG_SLAB, SLAB_CACHE_SHIFT
+    from skbbench.model.page_alloc_view import PageAllocator, check_page_allocator
+
+    cache = kmem_cache_create(object_size=256, nr_cpus=8, profile="zero", check=True, max_slabs=8)
+    pa = PageAllocator(cache.machine)
+    free_before = pa.nr_free_pages()
+    objs = [cache.alloc(0) for _ in range(3 * cache.objects)]
+    assert all(objs)
+    pages = cache.slab_pages()
+    assert len(pages) == 3 == cache.nr_slabs()
+    assert pa.nr_free_pages() == free_before - 3 * (1 << cache.order)
+    for pfn in pages:
+        counters, flags = _slab_record(cache, pfn)
+        assert counters >> 32 == 1  # the allocator's reference, kept by every SLUB update
+        assert flags & PG_SLAB and flags & PG_HEAD  # PG_head from prep_compound_page kept
+        assert flags >> SLAB_CACHE_SHIFT == 0x5AB
+    check_page_allocator(cache.machine)
+    cache.validate()
+    for obj in objs:
+        cache.free(1, obj)
+    cache.destroy()
+    assert cache.nr_slabs() == 0 and cache.slab_pages() == []
+    stats = check_page_allocator(cache.machine)
+    assert stats["allocated"] == 0  # every slab page went back to the buddy lists
+    assert pa.stats()["pgalloc"] == pa.stats()["pgfree"] == cache.events()["page_alloc"] * 2
+
+
+def test_order_fallback_to_s_min_when_no_order_1_block_is_left():
+    from skbbench.model.page_alloc import new_machine
+    from skbbench.model.page_alloc_view import PageAllocator
+
+    # pcp batch/high 1: freed order-0 pages go straight back to the buddy lists
+    machine = new_machine(8, 8, profile="zero", pcp_batch=1, pcp_high=1, arena_align_order=3)
+    cache = kmem_cache_create(object_size=256, check=True, machine=machine)
+    assert cache.order == 1
+    pa = PageAllocator(cache.machine)
+    # fragment the zone: take every page, give back every other one (no order-1 buddy pair)
+    pages = []
+    while True:
+        pfn = pa.alloc_pages(0, 0)
+        if not pfn:
+            break
+        pages.append(pfn)
+    assert len(pages) == 8
+    for pfn in pages[::2]:
+        pa.free_pages(0, pfn, 0)
+    objs = [cache.alloc(0) for _ in range(16)]  # one order-0 slab of 16 objects
+    assert all(objs)
+    assert cache.stats()["ORDER_FALLBACK"] == 1
+    (slab,) = cache.slab_pages()
+    counters, _ = _slab_record(cache, slab)
+    assert (counters >> 16) & 0x7FFF == 16 and counters >> 32 == 1
+    cache.validate()
+    assert cache.live_objects() == 16
+    for obj in objs:
+        cache.free(0, obj)
+    cache.destroy()
+    for pfn in pages[1::2]:
+        pa.free_pages(0, pfn, 0)
+    pa.drain()
+    assert PageAllocator(cache.machine).nr_free_pages() == cache.machine.arena_pfns
+
+
+def test_a_cache_in_a_given_machine_uses_its_cpus_costs_and_meta_area():
+    from skbbench.model.page_alloc import new_machine
+    from skbbench.model.page_alloc_view import check_page_allocator
+
+    machine = new_machine(64, 2, profile="zero")
+    before = machine.meta_left()
+    cache = kmem_cache_create(object_size=256, check=True, machine=machine)
+    assert cache.nr_cpus == 2 and cache.order == 0 and cache.s is machine.s
+    assert machine.meta_left() < before
+    with pytest.raises(ModelParameterError, match="cpus 4"):
+        kmem_cache_create(object_size=256, nr_cpus=4, machine=new_machine(8, 2, profile="zero"))
+    with pytest.raises(ModelParameterError, match="already has a slab allocator"):
+        kmem_cache_create(object_size=256, machine=machine)
+    objs = [cache.alloc(i % 2) for i in range(100)]
+    for i, obj in enumerate(objs):
+        cache.free((i + 1) % 2, obj)
+    cache.validate()
+    cache.destroy()
+    check_page_allocator(machine)
+
+
+def test_validator_counts_slab_pages_against_nr_slabs():
+    from skbbench.model.slub_layout import H_NODE_BASE, N_NR_SLABS
+
+    cache = kmem_cache_create(object_size=256, nr_cpus=2, profile="zero", check=True, max_slabs=4)
+    cache.alloc(0)
+    cache.s[int(cache.s[H_NODE_BASE]) + N_NR_SLABS] += 1
+    with pytest.raises(ModelError, match="slab pages found do not match nr_slabs"):
+        cache.validate()

@@ -45,10 +45,10 @@ from skbbench.model.bulk import (
     kmem_cache_free_bulk_checked,
     variant_id,
 )
+from skbbench.model.machine import U_MH_VMEMMAP
 from skbbench.model.slub import kmem_cache_alloc, kmem_cache_free, virt_to_head_page
 from skbbench.model.slub_create import SlubCache
 from skbbench.model.slub_debug import kmem_cache_alloc_checked, kmem_cache_free_checked
-from skbbench.model.slub_layout import H_PAGE_BASE
 from skbbench.specs.bulk import N_PAGE_MATCH, NMATCH, WORSE_CASE, BulkConfig
 from skbbench.timebench import Record
 
@@ -109,7 +109,7 @@ def jhash_u64(key):
 @njit(inline="always", nogil=True)
 def _page_ptr(s, obj):
     # virt_to_head_page(obj) as a pointer: the byte offset of its struct page record
-    return (s[H_PAGE_BASE] + virt_to_head_page(s, obj) * np.uint64(8)) * np.uint64(8)
+    return (s[U_MH_VMEMMAP] + virt_to_head_page(s, obj) * np.uint64(8)) * np.uint64(8)
 
 
 @njit(inline="always", nogil=True)

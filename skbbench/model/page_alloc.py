@@ -206,25 +206,25 @@ _BAD_FLAGS = np.uint64(BAD_FLAGS)
 
 
 @njit(inline="always", nogil=True)
-def pfn_to_page(s, pfn):  # type: ignore[no-untyped-def]
+def pfn_to_page(s, pfn):
     # pfn_to_page: word index of the struct page record (vmemmap + pfn)
     return s[U_MH_VMEMMAP] + pfn * U_RECW
 
 
 @njit(inline="always", nogil=True)
-def page_lru(s, pfn):  # type: ignore[no-untyped-def]
+def page_lru(s, pfn):
     # &page->lru: word index of lru.next (lru.prev is the next word)
     return s[U_MH_VMEMMAP] + pfn * U_RECW + U_PG_LRU_NEXT
 
 
 @njit(inline="always", nogil=True)
-def lru_to_pfn(s, entry):  # type: ignore[no-untyped-def]
+def lru_to_pfn(s, entry):
     # list_entry(entry, struct page, lru) -> page_to_pfn
     return (entry - s[U_MH_VMEMMAP] - U_PG_LRU_NEXT) >> _3
 
 
 @njit(inline="always", nogil=True)
-def list_add(s, new, head):  # type: ignore[no-untyped-def]
+def list_add(s, new, head):
     # list_add: insert new right after head
     nxt = s[head]
     s[nxt + _1] = new
@@ -234,7 +234,7 @@ def list_add(s, new, head):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def list_add_tail(s, new, head):  # type: ignore[no-untyped-def]
+def list_add_tail(s, new, head):
     # list_add_tail: insert new right before head
     prev = s[head + _1]
     s[head + _1] = new
@@ -244,7 +244,7 @@ def list_add_tail(s, new, head):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def list_del(s, entry):  # type: ignore[no-untyped-def]
+def list_del(s, entry):
     # list_del: unlink, then poison the entry's links (model poison: 0)
     nxt = s[entry]
     prev = s[entry + _1]
@@ -255,20 +255,20 @@ def list_del(s, entry):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def list_empty(s, head):  # type: ignore[no-untyped-def]
+def list_empty(s, head):
     # list_empty: head->next == head
     return s[head] == head
 
 
 @njit(inline="always", nogil=True)
-def pa_stat(s, z, cpu, item, n):  # type: ignore[no-untyped-def]
+def pa_stat(s, z, cpu, item, n):
     # __count_vm_events / model event counters: the one place every counter is bumped
     i = s[z + _Z_STAT_BASE] + cpu * _STATW + item
     s[i] += n
 
 
 @njit(inline="always", nogil=True)
-def pa_set_error(s, z, code, pfn, cpu, aux):  # type: ignore[no-untyped-def]
+def pa_set_error(s, z, code, pfn, cpu, aux):
     # bad_page / VM_BUG_ON: record the first violation (first writer wins)
     if cmpxchg64(s, z + _Z_ERR, _0, code) == _0:
         s[z + _Z_ERR + _1] = pfn
@@ -277,25 +277,25 @@ def pa_set_error(s, z, code, pfn, cpu, aux):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def bad_range(s, z, pfn):  # type: ignore[no-untyped-def]
+def bad_range(s, z, pfn):
     # bad_range: pfn outside [zone_start_pfn, zone_end_pfn)
     return pfn - s[z + _Z_START_PFN] >= s[z + _Z_SPANNED]
 
 
 @njit(inline="always", nogil=True)
-def free_area(z, order):  # type: ignore[no-untyped-def]
+def free_area(z, order):
     # &zone->free_area[order] (its free_list head; nr_free two words on)
     return z + _Z_FREE_AREA + order * _FAW
 
 
 @njit(inline="always", nogil=True)
-def this_cpu_pcp(s, z, cpu):  # type: ignore[no-untyped-def]
+def this_cpu_pcp(s, z, cpu):
     # &this_cpu_ptr(zone->pageset)->pcp
     return s[z + _Z_PCP_BASE] + cpu * _PCPW
 
 
 @njit(inline="always", nogil=True)
-def irq_restore(s, z, cpu):  # type: ignore[no-untyped-def]
+def irq_restore(s, z, cpu):
     # local_irq_save ... local_irq_restore: a kernel-only cost, charged at the restore
     pa_stat(s, z, cpu, ST_IRQSAVE, _1)
     busy_wait(s[U_MH_COST_IRQSAVE])
@@ -306,19 +306,19 @@ def irq_restore(s, z, cpu):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True, cache=True, _nrt=False)
-def page_ref_count(s, pfn):  # type: ignore[no-untyped-def]
+def page_ref_count(s, pfn):
     # page_ref_count: atomic_read(&page->_count)
     return atomic_load64(s, pfn_to_page(s, np.uint64(pfn)) + U_PG_COUNTERS) >> U_REFCOUNT_SHIFT
 
 
 @njit(inline="always", nogil=True, cache=True, _nrt=False)
-def page_ref_inc(s, pfn):  # type: ignore[no-untyped-def]
+def page_ref_inc(s, pfn):
     # page_ref_inc: atomic_inc(&page->_count)
     atomic_add64(s, pfn_to_page(s, np.uint64(pfn)) + U_PG_COUNTERS, U_REF_ONE)
 
 
 @njit(inline="always", nogil=True, cache=True, _nrt=False)
-def compound_head(s, pfn):  # type: ignore[no-untyped-def]
+def compound_head(s, pfn):
     # compound_head: a tail page (bit 0 set) points at its head
     pfn = np.uint64(pfn)
     ch = s[pfn_to_page(s, pfn) + U_PG_CH]
@@ -328,13 +328,13 @@ def compound_head(s, pfn):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True, cache=True, _nrt=False)
-def page_count(s, pfn):  # type: ignore[no-untyped-def]
+def page_count(s, pfn):
     # page_count: page_ref_count(compound_head(page))
     return page_ref_count(s, compound_head(s, pfn))
 
 
 @njit(inline="always", nogil=True, cache=True, _nrt=False)
-def get_page(s, pfn):  # type: ignore[no-untyped-def]
+def get_page(s, pfn):
     # get_page: page = compound_head(page); VM_BUG_ON(page_ref_count <= 0); page_ref_inc
     head = compound_head(s, pfn)
     old = atomic_add64(s, pfn_to_page(s, head) + U_PG_COUNTERS, U_REF_ONE)
@@ -343,7 +343,7 @@ def get_page(s, pfn):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True, cache=True, _nrt=False)
-def page_ref_sub_and_test(s, pfn, n):  # type: ignore[no-untyped-def]
+def page_ref_sub_and_test(s, pfn, n):
     # page_ref_sub_and_test: atomic_sub_and_test(nr, &page->_count)
     w = pfn_to_page(s, np.uint64(pfn)) + U_PG_COUNTERS
     n = np.uint64(n)
@@ -357,7 +357,7 @@ def page_ref_sub_and_test(s, pfn, n):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def put_page_testzero(s, z, cpu, pfn):  # type: ignore[no-untyped-def]
+def put_page_testzero(s, z, cpu, pfn):
     # put_page_testzero: VM_BUG_ON_PAGE(page_ref_count == 0); page_ref_dec_and_test
     w = pfn_to_page(s, pfn) + U_PG_COUNTERS
     old = atomic_add64(s, w, _MINUS_REF_ONE)
@@ -374,7 +374,7 @@ def put_page_testzero(s, z, cpu, pfn):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def set_page_order(s, pfn, order):  # type: ignore[no-untyped-def]
+def set_page_order(s, pfn, order):
     # set_page_order: set_page_private(page, order); __SetPageBuddy(page)
     r = pfn_to_page(s, pfn)
     s[r + U_PG_PRIVATE] = order
@@ -382,7 +382,7 @@ def set_page_order(s, pfn, order):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def rmv_page_order(s, pfn):  # type: ignore[no-untyped-def]
+def rmv_page_order(s, pfn):
     # rmv_page_order: __ClearPageBuddy(page); set_page_private(page, 0)
     r = pfn_to_page(s, pfn)
     s[r + U_PG_FLAGS] = s[r + U_PG_FLAGS] & _NOT_PG_BUDDY
@@ -390,7 +390,7 @@ def rmv_page_order(s, pfn):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def page_is_buddy(s, z, buddy, order):  # type: ignore[no-untyped-def]
+def page_is_buddy(s, z, buddy, order):
     # page_is_buddy: PageBuddy(buddy) && page_order(buddy) == order, same zone
     if bad_range(s, z, buddy):  # page_zone_id(page) != page_zone_id(buddy)
         return False
@@ -399,7 +399,7 @@ def page_is_buddy(s, z, buddy, order):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def __free_one_page(s, z, cpu, pfn, order):  # type: ignore[no-untyped-def]
+def __free_one_page(s, z, cpu, pfn, order):
     # __free_one_page: merge with free buddies, then add to free_area[order] (zone->lock held)
     s[z + _Z_NR_FREE_PAGES] += _1 << order  # __mod_zone_freepage_state
     buddy = _0
@@ -430,7 +430,7 @@ def __free_one_page(s, z, cpu, pfn, order):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def expand(s, z, cpu, pfn, low, high):  # type: ignore[no-untyped-def]
+def expand(s, z, cpu, pfn, low, high):
     # expand: split a block of order high, putting the upper halves back on the free lists
     size = _1 << high
     while high > low:
@@ -444,7 +444,7 @@ def expand(s, z, cpu, pfn, low, high):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def __rmqueue_smallest(s, z, cpu, order):  # type: ignore[no-untyped-def]
+def __rmqueue_smallest(s, z, cpu, order):
     # __rmqueue_smallest: first non-empty free list of order >= order, split down (lock held)
     current = order
     while current < _MAXO:
@@ -462,13 +462,13 @@ def __rmqueue_smallest(s, z, cpu, order):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def __rmqueue(s, z, cpu, order):  # type: ignore[no-untyped-def]
+def __rmqueue(s, z, cpu, order):
     # __rmqueue: one migratetype, so no __rmqueue_fallback
     return __rmqueue_smallest(s, z, cpu, order)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def free_one_page(s, z, cpu, pfn, order):  # type: ignore[no-untyped-def]
+def free_one_page(s, z, cpu, pfn, order):
     # free_one_page: __free_one_page under zone->lock (IRQs already disabled)
     spin_lock(s, z + _Z_LOCK)
     pa_stat(s, z, cpu, ST_ZONE_LOCK, _1)
@@ -481,7 +481,7 @@ def free_one_page(s, z, cpu, pfn, order):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def rmqueue_bulk(s, z, cpu, order, count, lst, cold):  # type: ignore[no-untyped-def]
+def rmqueue_bulk(s, z, cpu, order, count, lst, cold):
     # rmqueue_bulk: move count blocks from the buddy lists onto a pcp list (zone->lock)
     spin_lock(s, z + _Z_LOCK)
     pa_stat(s, z, cpu, ST_ZONE_LOCK, _1)
@@ -508,7 +508,7 @@ def rmqueue_bulk(s, z, cpu, order, count, lst, cold):  # type: ignore[no-untyped
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def free_pcppages_bulk(s, z, cpu, count, pcp):  # type: ignore[no-untyped-def]
+def free_pcppages_bulk(s, z, cpu, count, pcp):
     # free_pcppages_bulk: count pages from the pcp list's tail (cold end) to the buddy lists
     spin_lock(s, z + _Z_LOCK)
     pa_stat(s, z, cpu, ST_ZONE_LOCK, _1)
@@ -529,7 +529,7 @@ def free_pcppages_bulk(s, z, cpu, count, pcp):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def __rmqueue_pcplist(s, z, cpu, pcp, cold):  # type: ignore[no-untyped-def]
+def __rmqueue_pcplist(s, z, cpu, pcp, cold):
     # __rmqueue_pcplist (v5.13 name for v4.6 buffered_rmqueue's order-0 branch), IRQs off
     lst = pcp + _PCP_LIST
     if list_empty(s, lst):
@@ -552,7 +552,7 @@ def __rmqueue_pcplist(s, z, cpu, pcp, cold):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def buffered_rmqueue(s, z, cpu, gfp, order):  # type: ignore[no-untyped-def]
+def buffered_rmqueue(s, z, cpu, gfp, order):
     # buffered_rmqueue: order 0 from this CPU's pcp list, higher orders from the buddy lists
     cold = (gfp & _GFP_COLD) != _0
     if order == _0:
@@ -580,7 +580,7 @@ def buffered_rmqueue(s, z, cpu, gfp, order):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def check_new_page(s, z, cpu, pfn):  # type: ignore[no-untyped-def]
+def check_new_page(s, z, cpu, pfn):
     # check_new_page: mapcount, _count and flags must all be clear
     r = pfn_to_page(s, pfn)
     bad = s[r + U_PG_COUNTERS] | s[r + U_PG_FLAGS]
@@ -591,7 +591,7 @@ def check_new_page(s, z, cpu, pfn):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def prep_compound_page(s, z, cpu, pfn, order):  # type: ignore[no-untyped-def]
+def prep_compound_page(s, z, cpu, pfn, order):
     # prep_compound_page: head gets PG_head + order, every tail page points at the head
     r = pfn_to_page(s, pfn)
     s[r + U_PG_CH] = order << _1  # set_compound_order
@@ -608,7 +608,7 @@ def prep_compound_page(s, z, cpu, pfn, order):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def prep_new_page(s, z, cpu, pfn, order, gfp):  # type: ignore[no-untyped-def]
+def prep_new_page(s, z, cpu, pfn, order, gfp):
     # prep_new_page: check every page, set_page_private(0), set_page_refcounted, compound
     nr = _1 << order
     i = _0
@@ -625,7 +625,7 @@ def prep_new_page(s, z, cpu, pfn, order, gfp):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def zone_watermark_ok(s, z, order, mark):  # type: ignore[no-untyped-def]
+def zone_watermark_ok(s, z, order, mark):
     # __zone_watermark_ok: free_pages - (2^order - 1) > mark, and a block of order >= order
     free_pages = atomic_load64(s, z + _Z_NR_FREE_PAGES)
     if free_pages < mark + (_1 << order):
@@ -641,7 +641,7 @@ def zone_watermark_ok(s, z, order, mark):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def get_page_from_freelist(s, z, cpu, gfp, order, mark):  # type: ignore[no-untyped-def]
+def get_page_from_freelist(s, z, cpu, gfp, order, mark):
     # get_page_from_freelist: the one zone, if its watermark allows
     if not zone_watermark_ok(s, z, order, mark):
         return _0
@@ -654,7 +654,7 @@ def get_page_from_freelist(s, z, cpu, gfp, order, mark):  # type: ignore[no-unty
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def __alloc_pages_slowpath(s, z, cpu, gfp, order):  # type: ignore[no-untyped-def]
+def __alloc_pages_slowpath(s, z, cpu, gfp, order):
     # __alloc_pages_slowpath without reclaim/compaction/OOM (atomic): retry at the min
     # watermark lowered by ALLOC_HIGH (min/2) and ALLOC_HARDER (min/4)
     mark = s[z + _Z_WMARK_MIN]
@@ -664,7 +664,7 @@ def __alloc_pages_slowpath(s, z, cpu, gfp, order):  # type: ignore[no-untyped-de
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def alloc_pages(s, cpu, gfp, order):  # type: ignore[no-untyped-def]
+def alloc_pages(s, cpu, gfp, order):
     # alloc_pages -> __alloc_pages_nodemask: fast path at the low watermark, then slowpath
     z = s[U_MH_ZONE]
     cpu = np.uint64(cpu)
@@ -686,7 +686,7 @@ def alloc_pages(s, cpu, gfp, order):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def free_pages_check(s, z, cpu, pfn):  # type: ignore[no-untyped-def]
+def free_pages_check(s, z, cpu, pfn):
     # free_pages_check: mapcount 0, _count 0, no PAGE_FLAGS_CHECK_AT_FREE; clear prep flags
     r = pfn_to_page(s, pfn)
     counters = s[r + U_PG_COUNTERS]
@@ -707,7 +707,7 @@ def free_pages_check(s, z, cpu, pfn):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def destroy_compound_page(s, z, cpu, pfn, order):  # type: ignore[no-untyped-def]
+def destroy_compound_page(s, z, cpu, pfn, order):
     # free_pages_prepare's tail loop for a compound page: free_tail_pages_check
     # (compound_head must be the head; clear_compound_head) + free_pages_check per tail
     # (what destroy_compound_page did before v4.6); returns the number of bad tails
@@ -730,7 +730,7 @@ def destroy_compound_page(s, z, cpu, pfn, order):  # type: ignore[no-untyped-def
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def free_pages_prepare(s, z, cpu, pfn, order):  # type: ignore[no-untyped-def]
+def free_pages_prepare(s, z, cpu, pfn, order):
     # free_pages_prepare: check the head and every other page of the block
     r = pfn_to_page(s, pfn)
     compound = (s[r + U_PG_FLAGS] & _PG_HEAD) != _0
@@ -753,7 +753,7 @@ def free_pages_prepare(s, z, cpu, pfn, order):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def _free_hot_cold_page(s, z, cpu, pfn, cold):  # type: ignore[no-untyped-def]
+def _free_hot_cold_page(s, z, cpu, pfn, cold):
     # free_hot_cold_page: onto this CPU's pcp list (head hot, tail cold); drain at high
     if not free_pages_prepare(s, z, cpu, pfn, _0):
         return
@@ -777,7 +777,7 @@ def _free_hot_cold_page(s, z, cpu, pfn, cold):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def __free_pages_ok(s, z, cpu, pfn, order):  # type: ignore[no-untyped-def]
+def __free_pages_ok(s, z, cpu, pfn, order):
     # __free_pages_ok: order > 0 straight to the buddy lists, IRQs saved
     if not free_pages_prepare(s, z, cpu, pfn, order):
         return
@@ -789,7 +789,7 @@ def __free_pages_ok(s, z, cpu, pfn, order):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def free_hot_cold_page(s, cpu, pfn, cold):  # type: ignore[no-untyped-def]
+def free_hot_cold_page(s, cpu, pfn, cold):
     # free_hot_cold_page (exported): the caller dropped the last reference already
     z = s[U_MH_ZONE]
     pfn = np.uint64(pfn)
@@ -800,7 +800,7 @@ def free_hot_cold_page(s, cpu, pfn, cold):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def __free_pages(s, cpu, pfn, order):  # type: ignore[no-untyped-def]
+def __free_pages(s, cpu, pfn, order):
     # __free_pages: drop a reference; the last one frees the block (order 0 to the pcp list)
     z = s[U_MH_ZONE]
     cpu = np.uint64(cpu)
@@ -817,7 +817,7 @@ def __free_pages(s, cpu, pfn, order):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def __put_page(s, z, cpu, pfn):  # type: ignore[no-untyped-def]
+def __put_page(s, z, cpu, pfn):
     # __put_page: compound -> free_compound_page (__free_pages_ok of its order),
     # single -> __put_single_page -> free_hot_cold_page(page, false)
     r = pfn_to_page(s, pfn)
@@ -828,7 +828,7 @@ def __put_page(s, z, cpu, pfn):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def put_page(s, cpu, pfn):  # type: ignore[no-untyped-def]
+def put_page(s, cpu, pfn):
     # put_page: page = compound_head(page); if put_page_testzero: __put_page
     z = s[U_MH_ZONE]
     cpu = np.uint64(cpu)
@@ -842,7 +842,7 @@ def put_page(s, cpu, pfn):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def drain_pages(s, cpu):  # type: ignore[no-untyped-def]
+def drain_pages(s, cpu):
     # drain_pages -> drain_pages_zone: the whole pcp list of cpu back to the buddy lists
     z = s[U_MH_ZONE]
     cpu = np.uint64(cpu)
@@ -860,7 +860,7 @@ def drain_pages(s, cpu):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", nogil=True)
-def __alloc_pages_bulk(s, cpu, gfp, nr, out, off, is_list):  # type: ignore[no-untyped-def]
+def __alloc_pages_bulk(s, cpu, gfp, nr, out, off, is_list):
     # __alloc_pages_bulk: array form fills NULL slots of out[off:off+nr]; list form pushes
     # onto the list whose head pfn is out[off]; returns populated (array) or added (list)
     z = s[U_MH_ZONE]
@@ -920,19 +920,19 @@ def __alloc_pages_bulk(s, cpu, gfp, nr, out, off, is_list):  # type: ignore[no-u
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def alloc_pages_bulk_array(s, cpu, gfp, nr, arr):  # type: ignore[no-untyped-def]
+def alloc_pages_bulk_array(s, cpu, gfp, nr, arr):
     # alloc_pages_bulk_array: fill the NULL slots of arr[0:nr]; returns populated entries
     return __alloc_pages_bulk(s, cpu, gfp, nr, arr, _0, False)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def alloc_pages_bulk_array_at(s, cpu, gfp, nr, arr, off):  # type: ignore[no-untyped-def]
+def alloc_pages_bulk_array_at(s, cpu, gfp, nr, arr, off):
     # alloc_pages_bulk_array on &arr[off] (page_pool passes its alloc cache inside s)
     return __alloc_pages_bulk(s, cpu, gfp, nr, arr, off, False)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def alloc_pages_bulk_list(s, cpu, gfp, nr, head_arr):  # type: ignore[no-untyped-def]
+def alloc_pages_bulk_list(s, cpu, gfp, nr, head_arr):
     # alloc_pages_bulk_list: push up to nr pages on the list head_arr[0]; returns pages added
     return __alloc_pages_bulk(s, cpu, gfp, nr, head_arr, _0, True)
 
@@ -942,7 +942,7 @@ def alloc_pages_bulk_list(s, cpu, gfp, nr, head_arr):  # type: ignore[no-untyped
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def __free_pages_memory(s, start, end):  # type: ignore[no-untyped-def]
+def __free_pages_memory(s, start, end):
     # __free_pages_memory: largest naturally aligned blocks (<= MAX_ORDER - 1) of
     # [start, end), each handed to the buddy lists (free_one_page, no pcp detour)
     z = s[U_MH_ZONE]

@@ -253,7 +253,7 @@ class PageAllocator:
 def _walk(s: np.ndarray, head: int, pa: PageAllocator) -> list[int]:
     """pfns of a list_head list (bounded: a corrupt list raises ModelError)."""
     vmemmap = int(s[MH_VMEMMAP])
-    out = []
+    out: list[int] = []
     entry = int(s[head])
     limit = pa.machine.arena_pfns + 1
     while entry != head:
@@ -266,7 +266,7 @@ def _walk(s: np.ndarray, head: int, pa: PageAllocator) -> list[int]:
 
 def walk_bulk_list(machine: Machine, head_pfn: int) -> list[int]:
     """The pages of an alloc_pages_bulk_list list (head pfn, then lru.next pfn links)."""
-    out = []
+    out: list[int] = []
     pfn = head_pfn
     while pfn:
         if len(out) > machine.arena_pfns:
@@ -384,7 +384,8 @@ def check_page_allocator(
         for p in range(pfn + 1, pfn + (1 << order)):
             claim(p, 3)
     allocated = 0
-    for i in np.flatnonzero((state == 0) & (refcount > 0)):
+    for idx in np.flatnonzero((state == 0) & (refcount > 0)):
+        i = int(idx)
         pfn = start + int(i)
         claim(pfn, 3)
         allocated += 1

@@ -26,10 +26,11 @@ from skbbench.model.alf_queue import (
     queue_contents,
 )
 from skbbench.model.alf_queue_layout import RING, alf_size_problem
+from skbbench.model.machine import U_MH_COST_BH
 from skbbench.model.slub import kmem_cache_alloc, kmem_cache_free
 from skbbench.model.slub_create import SlubCache
 from skbbench.model.slub_debug import kmem_cache_alloc_checked, kmem_cache_free_checked
-from skbbench.model.slub_layout import H_CHECK, H_COST_BH
+from skbbench.model.slub_layout import H_CHECK
 
 QMEMPOOL_BULK = 16
 QMEMPOOL_REFILL_MULTIPLIER = 2
@@ -278,7 +279,7 @@ def __qmempool_preempt_enable(pool, s, cpu):
     if pool[np.uintp(_percpu(pool, cpu))] == _0:
         # local_bh_disable + local_bh_enable: kernel-only cost, charged at the enable
         _stat(pool, cpu, ST_BH, 1)
-        busy_wait(np.int64(s[H_COST_BH]))
+        busy_wait(np.int64(s[U_MH_COST_BH]))
 
 
 @njit(inline="always", nogil=True)

@@ -17,7 +17,15 @@ from numba import njit
 from skbbench.harness.intrinsics import atomic_add64, barrier, cmpxchg64, cmpxchg128
 from skbbench.harness.locks import spin_lock, spin_unlock
 from skbbench.harness.spin import busy_wait
-from skbbench.model.slab_pages_stub import __alloc_pages, __free_pages
+from skbbench.model.machine import (
+    U_MH_COST_IRQ,
+    U_MH_COST_IRQSAVE,
+    U_MH_COST_PREEMPT,
+    U_MH_NR_CPUS,
+    U_MH_VMEMMAP,
+)
+from skbbench.model.mm_types import GFP_NORETRY, GFP_NOWARN, PG_HEAD
+from skbbench.model.page_alloc import __free_pages, alloc_pages, compound_head
 from skbbench.model.slub_layout import (
     _C_FREELIST,
     _C_PAGE,
@@ -39,18 +47,20 @@ from skbbench.model.slub_layout import (
     _N_TOTAL_OBJECTS,
     _NOT_FROZEN,
     _NOT_INUSE,
+    _NOT_LOW32,
+    _NOT_SLAB_FLAGS,
     _OBJECTS_MASK,
     _PAGE_SHIFT,
     _PG_CH,
     _PG_COUNTERS,
     _PG_FLAGS,
-    _PG_HEAD,
     _PG_NEXT,
     _PG_PAGES,
     _PG_POBJECTS,
     _PG_PREV,
     _PG_SLAB,
     _RECW,
+    _SLAB_CACHE_SHIFT,
     _STATW,
     ALLOC_FASTPATH,
     ALLOC_FROM_PARTIAL,
@@ -83,31 +93,33 @@ from skbbench.model.slub_layout import (
     FREE_REMOVE_PARTIAL,
     FREE_SLAB,
     FREE_SLOWPATH,
+    H_ALLOCFLAGS,
     H_CACHE_ID,
-    H_COST_IRQ,
-    H_COST_IRQSAVE,
-    H_COST_PREEMPT,
     H_CPU_BASE,
     H_CPU_PARTIAL,
     H_HIST_BASE,
     H_HIST_STRIDE,
+    H_MIN_OBJECTS,
+    H_MIN_ORDER,
     H_MIN_PARTIAL,
     H_NODE_BASE,
-    H_NR_CPUS,
     H_OBJECTS,
     H_OFFSET,
-    H_PA_BASE,
-    H_PAGE_BASE,
+    H_ORDER,
     H_SIZE,
     H_STAT_BASE,
     H_TID_STEP,
+    ORDER_FALLBACK,
     _0,
     _1,
     _3,
-    _8,
     _16,
     _31,
 )
+
+_GFP_NOWARN = np.uint64(GFP_NOWARN)
+_GFP_NORETRY = np.uint64(GFP_NORETRY)
+_PG_HEAD_FLAG = np.uint64(PG_HEAD)
 
 # --------------------------------------------------------------------------------------
 # Small helpers (inlined: straight-line code only)
@@ -122,7 +134,7 @@ def _cpu(s, cpu):
 @njit(nogil=True, cache=True, _nrt=False)
 def _pg(s, page):
     # struct page of pfn ``page``: word index of its record (vmemmap + pfn)
-    return s[H_PAGE_BASE] + page * _RECW
+    return s[U_MH_VMEMMAP] + page * _RECW
 
 
 @njit(nogil=True, cache=True, _nrt=False)
@@ -159,12 +171,7 @@ def next_tid(s, tid):
 @njit(nogil=True, cache=True, _nrt=False)
 def virt_to_head_page(s, x):
     # virt_to_head_page: compound_head(virt_to_page(x)), reads the (tail) struct page
-    pfn = x >> _PAGE_SHIFT
-    ch = s[s[H_PAGE_BASE] + pfn * _RECW + _PG_CH]
-    head = pfn
-    if ch & _1:
-        head = ch >> _1
-    return head
+    return compound_head(s, x >> _PAGE_SHIFT)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
@@ -189,14 +196,14 @@ def _frozen(counters):
 def _charge_irq(s, cpu):
     # local_irq_disable + local_irq_enable: kernel-only cost, busy-wait
     stat(s, cpu, EV_IRQ)
-    busy_wait(np.int64(s[H_COST_IRQ]))
+    busy_wait(np.int64(s[U_MH_COST_IRQ]))
 
 
 @njit(nogil=True, cache=True, _nrt=False)
 def _charge_irqsave(s, cpu):
     # local_irq_save + local_irq_restore: kernel-only cost, busy-wait
     stat(s, cpu, EV_IRQSAVE)
-    busy_wait(np.int64(s[H_COST_IRQSAVE]))
+    busy_wait(np.int64(s[U_MH_COST_IRQSAVE]))
 
 
 @njit(nogil=True, cache=True, _nrt=False)
@@ -273,16 +280,32 @@ def remove_partial(s, page):
 
 
 @njit(nogil=True, cache=True, _nrt=False)
+def alloc_slab_page(s, cpu, gfp, order):
+    # alloc_slab_page: alloc_pages(flags | __GFP_NOTRACK, order) from the machine's allocator
+    return alloc_pages(s, cpu, gfp, order)
+
+
+@njit(nogil=True, cache=True, _nrt=False)
 def allocate_slab(s, cpu):
-    # allocate_slab (via new_slab): alloc_slab_page, link all objects, freeze
-    page = __alloc_pages(s, s[H_PA_BASE], np.int64(s[H_COST_IRQSAVE]))
+    # allocate_slab (via new_slab): alloc_slab_page (s->min order on failure), link all
+    # objects, freeze; the page keeps the allocator's refcount 1 and flags
+    order = s[H_ORDER]
+    objects = s[H_OBJECTS]
+    # alloc_gfp = (flags | __GFP_NOWARN | __GFP_NORETRY) & ~__GFP_NOFAIL, GFP_ATOMIC here
+    page = alloc_slab_page(s, cpu, s[H_ALLOCFLAGS] | _GFP_NOWARN | _GFP_NORETRY, order)
     if page == _0:
-        return _0
+        # oo = s->min; alloc_gfp = flags: allocation may fail, fall back to the minimum
+        order = s[H_MIN_ORDER]
+        objects = s[H_MIN_OBJECTS]
+        page = alloc_slab_page(s, cpu, s[H_ALLOCFLAGS], order)
+        if page == _0:
+            return _0
+        stat(s, cpu, ORDER_FALLBACK)
     stat(s, cpu, EV_PAGE_ALLOC)
     pg = _pg(s, page)
-    objects = s[H_OBJECTS]
     size = s[H_SIZE]
-    s[pg + _PG_FLAGS] = _PG_SLAB | _PG_HEAD | (s[H_CACHE_ID] << _8)  # __SetPageSlab
+    # page->objects = oo_objects(oo); page->slab_cache = s; __SetPageSlab(page)
+    s[pg + _PG_FLAGS] = s[pg + _PG_FLAGS] | _PG_SLAB | (s[H_CACHE_ID] << _SLAB_CACHE_SHIFT)
     start = page << _PAGE_SHIFT
     p = start
     idx = _1
@@ -294,7 +317,10 @@ def allocate_slab(s, cpu):
     s[pg + _PG_NEXT] = _0
     s[pg + _PG_PREV] = _0
     s[pg] = start  # page->freelist = start
-    s[pg + _PG_COUNTERS] = objects | (objects << _16) | _FROZEN  # inuse = objects, frozen
+    # page->inuse = page->objects; page->frozen = 1 (bit fields: _count untouched)
+    s[pg + _PG_COUNTERS] = (
+        (s[pg + _PG_COUNTERS] & _NOT_LOW32) | objects | (objects << _16) | _FROZEN
+    )
     n = _node(s)
     atomic_add64(s, n + _N_NR_SLABS, _1)  # inc_slabs_node
     atomic_add64(s, n + _N_TOTAL_OBJECTS, objects)
@@ -306,13 +332,18 @@ def discard_slab(s, cpu, page):
     # discard_slab: dec_slabs_node + free_slab -> __free_slab -> __free_pages
     n = _node(s)
     pg = _pg(s, page)
+    objects = _objects(s[pg + _PG_COUNTERS])
     atomic_add64(s, n + _N_NR_SLABS, _MINUS_1)
-    atomic_add64(s, n + _N_TOTAL_OBJECTS, (s[H_OBJECTS] ^ _MINUS_1) + _1)
-    s[pg + _PG_FLAGS] = _0  # __ClearPageSlab
-    s[pg] = _0
-    s[pg + _PG_COUNTERS] = _0
+    atomic_add64(s, n + _N_TOTAL_OBJECTS, (objects ^ _MINUS_1) + _1)
+    # __free_slab: order = compound_order(page)
+    order = _0
+    if s[pg + _PG_FLAGS] & _PG_HEAD_FLAG:
+        order = s[pg + _PG_CH] >> _1
+    s[pg + _PG_FLAGS] = s[pg + _PG_FLAGS] & _NOT_SLAB_FLAGS  # __ClearPageSlab, slab_cache
+    s[pg] = _0  # page->mapping = NULL (the freelist word)
+    s[pg + _PG_COUNTERS] = s[pg + _PG_COUNTERS] & _NOT_LOW32  # page_mapcount_reset
     stat(s, cpu, EV_PAGE_FREE)
-    __free_pages(s, s[H_PA_BASE], page, np.int64(s[H_COST_IRQSAVE]))
+    __free_pages(s, cpu, page, order)
 
 
 # --------------------------------------------------------------------------------------
@@ -363,7 +394,7 @@ def put_cpu_partial(s, cpu, page, drain):
     # put_cpu_partial: push a frozen slab on c->partial, draining when over cpu_partial
     c = _cpu(s, cpu)
     pg = _pg(s, page)
-    busy_wait(np.int64(s[H_COST_PREEMPT]))  # preempt_disable + preempt_enable
+    busy_wait(np.int64(s[U_MH_COST_PREEMPT]))  # preempt_disable + preempt_enable
     while True:
         pages = _0
         pobjects = _0
@@ -737,7 +768,7 @@ def kmem_cache_free(s, cpu, x):
 def flush_all(s):
     # flush_all: __flush_cpu_slab on every CPU (the IPI work), no cost charged
     cpu = _0
-    while cpu < s[H_NR_CPUS]:
+    while cpu < s[U_MH_NR_CPUS]:
         __flush_cpu_slab(s, cpu)
         cpu += _1
 

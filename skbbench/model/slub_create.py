@@ -13,12 +13,18 @@ from typing import Any
 import numpy as np
 
 from skbbench.errors import ModelError, ModelParameterError
-from skbbench.harness.memory import aligned_words
-from skbbench.harness.spin import cost_iters
 from skbbench.model import bulk
 from skbbench.model.costs import CostProfile, get_profile
-from skbbench.model.mm_types import PAGE_RECORD_WORDS, PAGE_SHIFT, PAGE_SIZE
-from skbbench.model.slab_pages_stub import page_alloc_init, page_alloc_words
+from skbbench.model.costs import cost_iters as iters_of
+from skbbench.model.machine import MH_ZONE, Machine
+from skbbench.model.mm_types import GFP_COMP, PAGE_RECORD_WORDS, PAGE_SIZE
+from skbbench.model.page_alloc import (
+    DEFAULT_BATCH_ZONE_PAGES,
+    new_machine,
+    page_alloc_words,
+    zone_batchsize,
+)
+from skbbench.model.page_alloc_view import PageAllocator, check_page_allocator
 from skbbench.model.slub import discard_empty_partials, flush_all, kmem_cache_alloc, kmem_cache_free
 from skbbench.model.slub_debug import (
     kmem_cache_alloc_checked,
@@ -34,14 +40,9 @@ from skbbench.model.slub_layout import (
     ERR_FOREIGN,
     ERR_HANDED_TWICE,
     ERR_NONE,
-    H_ARENA_END,
-    H_ARENA_START,
+    H_ALLOCFLAGS,
     H_CACHE_ID,
     H_CHECK,
-    H_COST_BH,
-    H_COST_IRQ,
-    H_COST_IRQSAVE,
-    H_COST_PREEMPT,
     H_CPU_BASE,
     H_CPU_PARTIAL,
     H_ERR,
@@ -53,23 +54,18 @@ from skbbench.model.slub_layout import (
     H_HIST_STRIDE,
     H_MAGIC,
     H_MARK_BASE,
-    H_MAX_SLABS,
+    H_MIN_OBJECTS,
+    H_MIN_ORDER,
     H_MIN_PARTIAL,
     H_NODE_BASE,
-    H_NR_CPUS,
-    H_NR_PFNS,
     H_OBJECT_SIZE,
     H_OBJECTS,
     H_OFFSET,
     H_ORDER,
-    H_PA_BASE,
-    H_PAGE_BASE,
     H_RED_BASE,
     H_SIZE,
-    H_SLAB_SHIFT,
     H_STAT_BASE,
     H_TID_STEP,
-    HEADER_WORDS,
     INVARIANTS,
     MAGIC,
     MAX_OBJECT_SIZE,
@@ -82,6 +78,7 @@ from skbbench.model.slub_layout import (
     N_NR_SLABS,
     NODE_WORDS,
     OP_NAMES,
+    PG_COMPOUND_HEAD,
     PG_COUNTERS,
     PG_FLAG_SLAB,
     PG_FLAGS,
@@ -196,6 +193,7 @@ class SlubCache:
     """One kmem_cache: the numpy state ``s`` plus its parameters (see the module doc)."""
 
     s: np.ndarray
+    machine: Machine
     name: str
     object_size: int
     size: int
@@ -277,6 +275,7 @@ class SlubCache:
             raise ModelParameterError("validate() needs a cache created with check=True")
         validate_slab_cache(self.s, 6)
         self.raise_if_error()
+        check_page_allocator(self.machine)
 
     def destroy(self) -> None:
         """kmem_cache_destroy: flush, then every slab must be empty ("Objects remaining")."""
@@ -315,6 +314,7 @@ class SlubCache:
         msg = self.error()
         if msg is not None:
             raise ModelError(msg)
+        PageAllocator(self.machine).raise_if_error()
 
     def stats(self, cpu: int | None = None) -> dict[str, int]:
         """SLUB stat_item counters (summed over CPUs, or of one CPU) by kernel name."""
@@ -350,19 +350,26 @@ class SlubCache:
         """Objects handed out, from the model's own state: the inuse of every slab
         minus the objects sitting on cpu freelists (which inuse counts as in use)."""
         s = self.s
-        page_base = int(s[H_PAGE_BASE])
-        first = int(s[H_ARENA_START]) >> PAGE_SHIFT
         total = 0
-        for k in range(self.max_slabs):
-            rec = page_base + (first + (k << self.order)) * PAGE_RECORD_WORDS
-            if int(s[rec + PG_FLAGS]) & PG_FLAG_SLAB:
-                total += int(s[rec + PG_COUNTERS]) & 0xFFFF
+        for pfn in self.slab_pages():
+            total += int(s[self.machine.record(pfn) + PG_COUNTERS]) & 0xFFFF
         for cpu in range(self.nr_cpus):
             obj = int(s[int(s[H_CPU_BASE]) + cpu * CPU_WORDS + C_FREELIST])
             while obj:
                 total -= 1
                 obj = int(s[(obj + int(s[H_OFFSET])) >> 3])
         return total
+
+    def slab_pages(self) -> list[int]:
+        """Head pfns of this cache's slabs, found by scanning the arena's struct pages."""
+        m = self.machine
+        recs = m.s[m.record(m.arena_start_pfn) :][: m.arena_pfns * PAGE_RECORD_WORDS]
+        recs = recs.reshape(-1, PAGE_RECORD_WORDS)
+        flags = recs[:, PG_FLAGS]
+        mine = (flags & np.uint64(PG_FLAG_SLAB)) != 0
+        mine &= (flags >> np.uint64(8)) & np.uint64(0xFFFFFF) == np.uint64(int(self.s[H_CACHE_ID]))
+        mine &= (recs[:, PG_COMPOUND_HEAD] & np.uint64(1)) == 0
+        return [m.arena_start_pfn + int(i) for i in np.flatnonzero(mine)]
 
     def nr_slabs(self) -> int:
         return int(self.s[int(self.s[H_NODE_BASE]) + N_NR_SLABS])
@@ -387,9 +394,23 @@ class SlubCache:
         }
 
 
+def pcp_batch_default() -> int:
+    """The pcp batch of the default zone size (31)."""
+    return zone_batchsize(DEFAULT_BATCH_ZONE_PAGES)
+
+
+def slub_meta_words(nr_cpus: int, objects: int, arena_pfns: int, size: int, check: bool) -> int:
+    """Meta-area words kmem_cache_create reserves in a machine (with alignment slack)."""
+    words = nr_cpus * CPU_WORDS + NODE_WORDS + nr_cpus * STAT_STRIDE
+    words += nr_cpus * _round8(objects + 1)
+    if check:
+        words += _round8((arena_pfns * PAGE_SIZE // size + 1) * 2) + _round8(arena_pfns)
+    return words + 6 * 8
+
+
 def kmem_cache_create(
     object_size: int = 256,
-    nr_cpus: int = 8,
+    nr_cpus: int | None = None,
     profile: str | CostProfile = "published",
     check: bool = False,
     max_slabs: int = 256,
@@ -397,11 +418,16 @@ def kmem_cache_create(
     hwcache_align: bool = True,
     cpu_partial: int | None = None,
     min_partial: int | None = None,
+    machine: Machine | None = None,
 ) -> SlubCache:
     """kmem_cache_create (SLAB_HWCACHE_ALIGN, no ctor) for ``nr_cpus`` simulated CPUs.
 
-    ``max_slabs`` bounds the page allocator (slabs of PAGE_SIZE << order bytes);
-    ``cpu_partial`` / ``min_partial`` override the v4.4 defaults like the sysfs files.
+    The cache lives in ``machine`` (its header in words 0..47, its per-CPU records, node,
+    counters and debug region reserved in the meta area, its slabs from the machine's
+    page allocator; nr_cpus and the kernel-only costs are the machine's). Without one, a
+    machine of ``max_slabs`` slabs' worth of pages (``nr_cpus`` CPUs, default 8, costs of
+    ``profile``) is created for it. ``cpu_partial`` / ``min_partial`` override the v4.4
+    defaults like the sysfs files.
     """
     if not isinstance(object_size, int) or object_size < 8:
         raise ModelParameterError(f"object size {object_size}: must be at least 8 bytes")
@@ -410,6 +436,14 @@ def kmem_cache_create(
             f"object size {object_size}: larger than an order-{SLUB_MAX_ORDER} slab "
             f"({MAX_OBJECT_SIZE} bytes)"
         )
+    if machine is not None:
+        if nr_cpus is not None and nr_cpus != machine.nr_cpus:
+            raise ModelParameterError(
+                f"cpus {nr_cpus}: the machine has {machine.nr_cpus} simulated CPUs"
+            )
+        nr_cpus = machine.nr_cpus
+    elif nr_cpus is None:
+        nr_cpus = 8
     if not isinstance(nr_cpus, int) or not 1 <= nr_cpus <= 4096:
         raise ModelParameterError(f"cpus {nr_cpus}: the model supports 1..4096 simulated CPUs")
     if max_slabs < 1:
@@ -420,81 +454,67 @@ def kmem_cache_create(
     objects = order_objects(order, size)
     if objects > MAX_OBJS_PER_PAGE or objects < 1:
         raise ModelParameterError(f"object size {object_size}: {objects} objects per slab")
+    min_order = get_order(size)  # s->min = oo_make(get_order(size), size)
+    min_objects = order_objects(min_order, size)
     minp = set_min_partial(size) if min_partial is None else int(min_partial)
     cpup = set_cpu_partial(size) if cpu_partial is None else int(cpu_partial)
     if minp < 0 or cpup < 0:
         raise ModelParameterError("cpu_partial and min_partial must be >= 0")
-    slab_bytes = PAGE_SIZE << order
 
-    # Regions before the struct page records.
-    words = HEADER_WORDS
-    cpu_base = words
-    words += nr_cpus * CPU_WORDS
-    node_base = words
-    words += NODE_WORDS
-    stat_base = words
-    words += nr_cpus * STAT_STRIDE
+    if machine is None:
+        # max_slabs slabs; an order-0 cache also gets one pcp batch of pages more: pages
+        # parked on a pcp list do not count as free for the watermark check, so without
+        # them the last refill of the pcp list could strand up to batch - 1 pages
+        nr_pages = (max_slabs << order) + (0 if order else pcp_batch_default())
+        machine = new_machine(
+            nr_pages,
+            nr_cpus,
+            costs=iters_of(prof),
+            meta_words=slub_meta_words(nr_cpus, objects, nr_pages, size, check)
+            + page_alloc_words(nr_cpus),
+            arena_align_order=SLUB_MAX_ORDER,
+        )
+    s = machine.s
+    if int(s[H_MAGIC]) != 0:
+        raise ModelParameterError("this machine already has a slab allocator (one per machine)")
+    if int(s[MH_ZONE]) == 0:
+        raise ModelParameterError("the machine has no page allocator (page_alloc_create)")
+    cpu_base = machine.reserve(nr_cpus * CPU_WORDS)
+    node_base = machine.reserve(NODE_WORDS)
+    stat_base = machine.reserve(nr_cpus * STAT_STRIDE)
     hist_stride = _round8(objects + 1)
-    hist_base = words
-    words += nr_cpus * hist_stride
-    pa_base = words
-    words += page_alloc_words(max_slabs)
-    red_base = words
-    mark_base = words
+    hist_base = machine.reserve(nr_cpus * hist_stride)
+    red_base = mark_base = 0
     if check:
-        words += _round8(max_slabs * objects * 2)
-        mark_base = words
-        words += _round8(max_slabs)
-    page_base = _round8(words)
-    arena_bytes = max_slabs * slab_bytes
-    nr_pfns = 0
-    while True:
-        pre_bytes = (page_base + nr_pfns * PAGE_RECORD_WORDS) * 8
-        arena_start = (pre_bytes + slab_bytes - 1) // slab_bytes * slab_bytes
-        total = arena_start + arena_bytes
-        need = total // PAGE_SIZE
-        if need <= nr_pfns:
-            break
-        nr_pfns = need
+        red_base = machine.reserve((machine.arena_pfns * PAGE_SIZE // size + 1) * 2)
+        mark_base = machine.reserve(machine.arena_pfns)
 
-    s = aligned_words(total // 8, align=PAGE_SIZE)
     s[H_MAGIC] = MAGIC
     s[H_CPU_BASE] = cpu_base
-    s[H_PAGE_BASE] = page_base
     s[H_STAT_BASE] = stat_base
     s[H_OFFSET] = 0  # free pointer at the start of the object (no ctor, no RCU, no poison)
     s[H_SIZE] = size
     s[H_OBJECTS] = objects
     s[H_CHECK] = 1 if check else 0
-    s[H_COST_IRQ] = cost_iters(prof.irq_disable_enable)
-    s[H_COST_IRQSAVE] = cost_iters(prof.irq_save_restore)
-    s[H_COST_BH] = cost_iters(prof.bh_disable_enable)
-    s[H_COST_PREEMPT] = cost_iters(prof.preempt_disable_enable)
+    s[H_MIN_ORDER] = min_order
+    s[H_MIN_OBJECTS] = min_objects
+    s[H_ALLOCFLAGS] = GFP_COMP if order else 0  # s->allocflags |= __GFP_COMP
     s[H_TID_STEP] = 1  # TID_STEP without CONFIG_PREEMPT
     s[H_MIN_PARTIAL] = minp
     s[H_CPU_PARTIAL] = cpup
-    s[H_NR_CPUS] = nr_cpus
     s[H_ORDER] = order
     s[H_OBJECT_SIZE] = object_size
     s[H_NODE_BASE] = node_base
     s[H_HIST_BASE] = hist_base
     s[H_HIST_STRIDE] = hist_stride
-    s[H_PA_BASE] = pa_base
-    s[H_ARENA_START] = arena_start
-    s[H_ARENA_END] = arena_start + arena_bytes
-    s[H_RED_BASE] = red_base if check else 0
+    s[H_RED_BASE] = red_base
     s[H_MARK_BASE] = mark_base
     s[H_CACHE_ID] = 0x5AB  # page->slab_cache of this cache's slabs
-    s[H_MAX_SLABS] = max_slabs
-    s[H_SLAB_SHIFT] = PAGE_SHIFT + order
-    s[H_NR_PFNS] = nr_pfns
     for cpu in range(nr_cpus):
         s[cpu_base + cpu * CPU_WORDS + C_TID] = cpu  # init_tid(cpu)
-    first = arena_start >> PAGE_SHIFT
-    heads = [first + (k << order) for k in range(max_slabs)]
-    page_alloc_init(s, pa_base, heads, order, page_base)
     return SlubCache(
         s=s,
+        machine=machine,
         name=name,
         object_size=object_size,
         size=size,

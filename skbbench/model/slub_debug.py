@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from skbbench.model.machine import MH_ARENA_PFNS, MH_ARENA_START_PFN, U_MH_NR_CPUS
 from skbbench.model.slub import (
     _cpu,
     _frozen,
@@ -32,18 +33,20 @@ from skbbench.model.slub_layout import (
     _N_NR_SLABS,
     _N_TAIL,
     _PAGE_SHIFT,
+    _PG_CH,
     _PG_COUNTERS,
     _PG_FLAGS,
+    _PG_HEAD,
     _PG_NEXT,
     _PG_PAGES,
     _PG_PREV,
     _PG_SLAB,
+    _SLAB_CACHE_MASK,
+    _SLAB_CACHE_SHIFT,
     ERR_DOUBLE_FREE,
     ERR_FOREIGN,
     ERR_HANDED_TWICE,
     ERR_INVARIANT,
-    H_ARENA_END,
-    H_ARENA_START,
     H_CACHE_ID,
     H_EPOCH,
     H_ERR,
@@ -52,20 +55,18 @@ from skbbench.model.slub_layout import (
     H_ERR_OBJ,
     H_ERR_OP,
     H_MARK_BASE,
-    H_MAX_SLABS,
-    H_NR_CPUS,
+    H_MIN_OBJECTS,
+    H_MIN_ORDER,
     H_OBJECTS,
-    H_PA_BASE,
+    H_ORDER,
     H_RED_BASE,
     H_SIZE,
-    H_SLAB_SHIFT,
     RED_ACTIVE,
     RED_INACTIVE,
     _0,
     _1,
     _2,
     _3,
-    _8,
 )
 
 # --------------------------------------------------------------------------------------
@@ -83,27 +84,69 @@ def _set_err(s, code, obj, cpu, aux, op):
         s[H_ERR_OP] = np.uint64(op)
 
 
+_ARENA_START_PFN = np.uint64(MH_ARENA_START_PFN)
+_ARENA_PFNS = np.uint64(MH_ARENA_PFNS)
+_7 = np.uint64(7)
+
+
+@njit(inline="always", nogil=True)
+def _arena_start(s):
+    # byte address of the first arena page (where the page allocator hands out pages)
+    return s[_ARENA_START_PFN] << _PAGE_SHIFT
+
+
+@njit(inline="always", nogil=True)
+def _arena_end(s):
+    # byte address one past the last arena page
+    return (s[_ARENA_START_PFN] + s[_ARENA_PFNS]) << _PAGE_SHIFT
+
+
+@njit(inline="always", nogil=True)
+def _slab_objects(s, page):
+    # oo_objects of the slab's order (s->oo, or s->min after ORDER_FALLBACK); 0: not ours
+    pg = _pg(s, page)
+    order = _0
+    if s[pg + _PG_FLAGS] & _PG_HEAD:
+        order = s[pg + _PG_CH] >> _1  # compound_order(page)
+    if order == s[H_ORDER]:
+        return s[H_OBJECTS]
+    if order == s[H_MIN_ORDER]:
+        return s[H_MIN_OBJECTS]
+    return _0
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def _is_slab(s, page):
+    # PageSlab(page) && page->slab_cache == s, for a head pfn inside the arena
+    if page < s[_ARENA_START_PFN] or page >= s[_ARENA_START_PFN] + s[_ARENA_PFNS]:
+        return False
+    pg = _pg(s, page)
+    if s[pg + _PG_CH] & _1:  # a tail page
+        return False
+    flags = s[pg + _PG_FLAGS]
+    if (flags & _PG_SLAB) == _0:
+        return False
+    return ((flags >> _SLAB_CACHE_SHIFT) & _SLAB_CACHE_MASK) == s[H_CACHE_ID]
+
+
 @njit(nogil=True, cache=True, _nrt=False)
 def check_valid_pointer(s, x):
     # check_valid_pointer: x is an object boundary inside a slab page of this cache
-    if x < s[H_ARENA_START] or x >= s[H_ARENA_END] or (x & np.uint64(7)) != _0:
+    if x < _arena_start(s) or x >= _arena_end(s) or (x & _7) != _0:
         return False
     page = virt_to_head_page(s, x)
-    flags = s[_pg(s, page) + _PG_FLAGS]
-    if (flags & _PG_SLAB) == _0 or (flags >> _8) != s[H_CACHE_ID]:
+    if not _is_slab(s, page):
         return False
     off = x - (page << _PAGE_SHIFT)
     size = s[H_SIZE]
-    return off % size == _0 and off // size < s[H_OBJECTS]
+    return off % size == _0 and off // size < _objects(s[_pg(s, page) + _PG_COUNTERS])
 
 
 @njit(nogil=True, cache=True, _nrt=False)
 def _red_slot(s, x):
-    # word index of the debug state of object x (2 words per object: state, seen)
-    start = x - s[H_ARENA_START]
-    k = start >> s[H_SLAB_SHIFT]
-    idx = (start - (k << s[H_SLAB_SHIFT])) // s[H_SIZE]
-    return s[H_RED_BASE] + (k * s[H_OBJECTS] + idx) * _2
+    # word index of the debug state of object x (2 words per object slot: state, seen);
+    # slots are (x - arena start) / size, distinct for distinct objects of any slabs
+    return s[H_RED_BASE] + ((x - _arena_start(s)) // s[H_SIZE]) * _2
 
 
 @njit(nogil=True, cache=True, _nrt=False)
@@ -134,21 +177,10 @@ def free_debug_processing(s, cpu, x, op):
     return True
 
 
-@njit(nogil=True, cache=True, _nrt=False)
+@njit(inline="always", nogil=True)
 def _slab_index(s, page):
-    # slab frame number of a head pfn (only for pfns inside the arena)
-    return ((page << _PAGE_SHIFT) - s[H_ARENA_START]) >> s[H_SLAB_SHIFT]
-
-
-@njit(nogil=True, cache=True, _nrt=False)
-def _is_slab(s, page):
-    # PageSlab(page) for a head pfn inside the arena
-    addr = page << _PAGE_SHIFT
-    if addr < s[H_ARENA_START] or addr >= s[H_ARENA_END]:
-        return False
-    if ((addr - s[H_ARENA_START]) >> s[H_SLAB_SHIFT]) << s[H_SLAB_SHIFT] != addr - s[H_ARENA_START]:
-        return False
-    return (s[_pg(s, page) + _PG_FLAGS] & _PG_SLAB) != _0
+    # mark word of a head pfn: one per arena page
+    return page - s[_ARENA_START_PFN]
 
 
 @njit(nogil=True, cache=True, _nrt=False)
@@ -156,7 +188,7 @@ def _walk_freelist(s, cpu, page, obj, epoch, op, limit):
     # on_freelist: walk a freelist of slab ``page``, marking each object seen this epoch
     start = page << _PAGE_SHIFT
     size = s[H_SIZE]
-    objects = s[H_OBJECTS]
+    objects = _objects(s[_pg(s, page) + _PG_COUNTERS])
     count = _0
     while obj != _0:
         if obj < start or obj >= start + objects * size or (obj - start) % size != _0:
@@ -185,9 +217,9 @@ def validate_slab_cache(s, op):
     epoch = s[H_EPOCH] + _1
     s[H_EPOCH] = epoch
     mark = s[H_MARK_BASE]
-    nslabs = s[H_MAX_SLABS]
-    objects = s[H_OBJECTS]
-    ncpus = s[H_NR_CPUS]
+    first = s[_ARENA_START_PFN]
+    last = first + s[_ARENA_PFNS]
+    ncpus = s[U_MH_NR_CPUS]
     n = _node(s)
     tag_cpu = epoch * np.uint64(4) + _1
     tag_partial = epoch * np.uint64(4) + _2
@@ -256,22 +288,20 @@ def validate_slab_cache(s, op):
         _set_err(s, ERR_INVARIANT, count, _0, 12, op)
         return False
     # Every slab: page freelist, inuse, frozen <-> owned by a cpu.
-    first = s[H_ARENA_START] >> _PAGE_SHIFT
-    per = _1 << (s[H_SLAB_SHIFT] - _PAGE_SHIFT)
     nr = _0
-    k = _0
-    while k < nslabs:
-        page = first + k * per
-        k += _1
+    page = first
+    while page < last:
         if not _is_slab(s, page):
+            page += _1
             continue
         nr += _1
         pg = _pg(s, page)
         counters = s[pg + _PG_COUNTERS]
-        if _objects(counters) != objects:
+        objects = _slab_objects(s, page)
+        if objects == _0 or _objects(counters) != objects:
             _set_err(s, ERR_INVARIANT, page << _PAGE_SHIFT, _0, 3, op)
             return False
-        tag = s[mark + k - _1]
+        tag = s[mark + _slab_index(s, page)]
         owned = tag == tag_cpu or tag == tag_partial
         if _frozen(counters) != _0 and not owned:
             _set_err(s, ERR_INVARIANT, page << _PAGE_SHIFT, _0, 13, op)
@@ -285,6 +315,7 @@ def validate_slab_cache(s, op):
         if _frozen(counters) == _0 and nfree != _0 and tag != tag_node:
             _set_err(s, ERR_INVARIANT, page << _PAGE_SHIFT, _0, 14, op)
             return False
+        page += _1
     # cpu freelists: objects of the cpu slab only, counted in its inuse.
     cpu = _0
     while cpu < ncpus:
@@ -300,13 +331,14 @@ def validate_slab_cache(s, op):
         cpu += _1
     # Every object of every slab: allocated xor on exactly one freelist.
     size = s[H_SIZE]
-    k = _0
-    while k < nslabs:
-        page = first + k * per
-        k += _1
+    page = first
+    while page < last:
         if not _is_slab(s, page):
+            page += _1
             continue
+        objects = _objects(s[_pg(s, page) + _PG_COUNTERS])
         obj = page << _PAGE_SHIFT
+        page += _1
         i = _0
         while i < objects:
             r = _red_slot(s, obj)
@@ -315,8 +347,9 @@ def validate_slab_cache(s, op):
                 return False
             obj += size
             i += _1
-    pa = s[H_PA_BASE]
-    if nr != s[n + _N_NR_SLABS] or nr + s[pa + _1] != nslabs:
+    # SLUB_DEBUG's validate_slab_node: slabs found == the node's nr_slabs (the page
+    # allocator's own conservation check runs on the Python side: check_page_allocator)
+    if nr != s[n + _N_NR_SLABS]:
         _set_err(s, ERR_INVARIANT, nr, _0, 16, op)
         return False
     return True

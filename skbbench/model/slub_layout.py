@@ -1,17 +1,20 @@
 """SLUB (v4.4) layout: constants, stat items, header words and record words.
 
 Numpy only (no numba): specs, reports and tests may import it. The state of a SLUB cache
-is one uint64 array laid out as described in docs/model.md (header, kmem_cache_cpu
-records, kmem_cache_node, per-CPU counters and histograms, page allocator, debug region,
-struct page records, arena).
+lives in a machine (skbbench.model.machine): the kmem_cache header in words 0..47, its
+kmem_cache_cpu records, kmem_cache_node, per-CPU counters, histograms and debug region in
+the meta area, its slabs in the arena, from the machine's page allocator (docs/model.md).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from skbbench.model.mm_types import PAGE_RECORD_WORDS, PAGE_SHIFT, PAGE_SIZE
+from skbbench.model.machine import KMEM_CACHE_HEADER_WORDS
+from skbbench.model.mm_types import PAGE_RECORD_WORDS, PAGE_SHIFT, PAGE_SIZE, SLAB_CACHE_SHIFT
 from skbbench.model.mm_types import PG_COMPOUND_HEAD as PG_COMPOUND_HEAD
+from skbbench.model.mm_types import PG_HEAD as MM_PG_HEAD
+from skbbench.model.mm_types import PG_SLAB as MM_PG_SLAB
 
 # --------------------------------------------------------------------------------------
 # Constants of the kernel (v4.4)
@@ -109,44 +112,38 @@ STAT_STRIDE = 40  # words per CPU: 26 stat items + 9 model events, padded to 5 l
 # --------------------------------------------------------------------------------------
 # Layout of the state array
 
-# Header words (kmem_cache fields and where the other structures are).
+# Header words (kmem_cache fields and where the other structures are): words 0..47 of the
+# machine array (machine.KMEM_CACHE_HEADER_WORDS). The vmemmap, the cost iterations, the
+# number of CPUs and the arena come from the machine header (machine.MH_*), the slabs from
+# the machine's page allocator (model.page_alloc).
 H_MAGIC = 0
 H_CPU_BASE = 1  # s->cpu_slab
-H_PAGE_BASE = 2  # struct page record of pfn 0 (the vmemmap)
 H_STAT_BASE = 3
 H_OFFSET = 4  # s->offset (free pointer offset)
 H_SIZE = 5  # s->size (stride)
 H_OBJECTS = 6  # oo_objects(s->oo)
 H_CHECK = 7
-H_COST_IRQ = 8  # busy-wait iterations per local_irq_disable+enable
-H_COST_IRQSAVE = 9  # ... per local_irq_save+restore
-H_COST_BH = 10  # ... per local_bh_disable+enable (for other models)
-H_COST_PREEMPT = 11  # ... per preempt_disable+enable
+H_MIN_ORDER = 8  # oo_order(s->min): the fallback order when s->oo's order fails
+H_MIN_OBJECTS = 9  # oo_objects(s->min)
+H_ALLOCFLAGS = 10  # s->allocflags (__GFP_COMP when the order is > 0)
 H_TID_STEP = 12
 H_MIN_PARTIAL = 13
 H_CPU_PARTIAL = 14
-H_NR_CPUS = 15
-H_ORDER = 16
+H_ORDER = 16  # oo_order(s->oo)
 H_OBJECT_SIZE = 17
 H_NODE_BASE = 18
 H_HIST_BASE = 19
 H_HIST_STRIDE = 20
-H_PA_BASE = 21
-H_ARENA_START = 22  # byte offset of the first slab
-H_ARENA_END = 23
-H_RED_BASE = 24  # debug: per-object state words
-H_MARK_BASE = 25  # debug: per-slab "seen" words for validation
+H_RED_BASE = 24  # debug: per-object state words (2 per object slot of the arena)
+H_MARK_BASE = 25  # debug: per-arena-page "seen" words for validation
 H_EPOCH = 26  # debug: validation generation
 H_CACHE_ID = 27  # value stored as page->slab_cache
-H_MAX_SLABS = 28
-H_SLAB_SHIFT = 29  # PAGE_SHIFT + order
-H_NR_PFNS = 30
 H_ERR = 32
 H_ERR_OBJ = 33
 H_ERR_CPU = 34
 H_ERR_AUX = 35
 H_ERR_OP = 36
-HEADER_WORDS = 64
+HEADER_WORDS = KMEM_CACHE_HEADER_WORDS
 MAGIC = 0x534C5542_00040400  # "SLUB" v4.4
 
 CPU_WORDS = 8
@@ -170,9 +167,10 @@ PG_NEXT = 2  # lru.next on the node list, next on a cpu partial list
 PG_PREV = 3  # lru.prev
 PG_PAGES = 4  # cpu partial list head: pages
 PG_POBJECTS = 5  # cpu partial list head: pobjects
-PG_FLAGS = 6  # PG_slab | PG_head | slab_cache << 8
-PG_FLAG_SLAB = 1
-PG_FLAG_HEAD = 2
+PG_FLAGS = 6  # PG_slab | PG_head | slab_cache << 8 (mm_types.SLAB_CACHE_SHIFT)
+PG_FLAG_SLAB = MM_PG_SLAB
+PG_FLAG_HEAD = MM_PG_HEAD
+SLAB_CACHE_MASK = 0xFFFFFF  # page->slab_cache id: flags >> SLAB_CACHE_SHIFT, 24 bits
 assert PG_COMPOUND_HEAD == 7 and PAGE_RECORD_WORDS == 8
 
 # Debug (check=True) object states, as SLUB_DEBUG's red-zone bytes.
@@ -210,7 +208,7 @@ INVARIANTS = {
     13: "frozen slab not owned by any cpu",
     14: "unfrozen slab with free objects is not on the node partial list",
     15: "cpu partial head pages count wrong",
-    16: "slab count does not match nr_slabs / page allocator",
+    16: "slab pages found do not match nr_slabs",
     17: "cpu freelist set without a cpu slab",
 }
 
@@ -250,6 +248,13 @@ _PG_FLAGS = np.uint64(PG_FLAGS)
 _PG_CH = np.uint64(PG_COMPOUND_HEAD)
 _PG_SLAB = np.uint64(PG_FLAG_SLAB)
 _PG_HEAD = np.uint64(PG_FLAG_HEAD)
+_SLAB_CACHE_SHIFT = np.uint64(SLAB_CACHE_SHIFT)
+_SLAB_CACHE_MASK = np.uint64(SLAB_CACHE_MASK)
+_NOT_SLAB_FLAGS = np.uint64(
+    0xFFFFFFFFFFFFFFFF ^ (PG_FLAG_SLAB | (SLAB_CACHE_MASK << SLAB_CACHE_SHIFT))
+)
+_LOW32 = np.uint64(0xFFFFFFFF)
+_NOT_LOW32 = np.uint64(0xFFFFFFFF00000000)
 _M_NONE = 0
 _M_PARTIAL = 1
 _M_FULL = 2
