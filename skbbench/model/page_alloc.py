@@ -551,7 +551,7 @@ def __rmqueue_pcplist(s, z, cpu, pcp, cold):  # type: ignore[no-untyped-def]
     return pfn
 
 
-@njit(nogil=True, cache=True, _nrt=False)
+@njit(inline="always", nogil=True)
 def buffered_rmqueue(s, z, cpu, gfp, order):  # type: ignore[no-untyped-def]
     # buffered_rmqueue: order 0 from this CPU's pcp list, higher orders from the buddy lists
     cold = (gfp & _GFP_COLD) != _0
@@ -663,7 +663,7 @@ def __alloc_pages_slowpath(s, z, cpu, gfp, order):  # type: ignore[no-untyped-de
     return get_page_from_freelist(s, z, cpu, gfp, order, mark)
 
 
-@njit(nogil=True, cache=True, _nrt=False)
+@njit(inline="always", nogil=True, cache=True, _nrt=False)
 def alloc_pages(s, cpu, gfp, order):  # type: ignore[no-untyped-def]
     # alloc_pages -> __alloc_pages_nodemask: fast path at the low watermark, then slowpath
     z = s[U_MH_ZONE]
@@ -729,7 +729,7 @@ def destroy_compound_page(s, z, cpu, pfn, order):  # type: ignore[no-untyped-def
     return bad
 
 
-@njit(nogil=True, cache=True, _nrt=False)
+@njit(inline="always", nogil=True)
 def free_pages_prepare(s, z, cpu, pfn, order):  # type: ignore[no-untyped-def]
     # free_pages_prepare: check the head and every other page of the block
     r = pfn_to_page(s, pfn)
@@ -752,7 +752,7 @@ def free_pages_prepare(s, z, cpu, pfn, order):  # type: ignore[no-untyped-def]
     return bad == _0
 
 
-@njit(nogil=True, cache=True, _nrt=False)
+@njit(inline="always", nogil=True)
 def _free_hot_cold_page(s, z, cpu, pfn, cold):  # type: ignore[no-untyped-def]
     # free_hot_cold_page: onto this CPU's pcp list (head hot, tail cold); drain at high
     if not free_pages_prepare(s, z, cpu, pfn, _0):
@@ -799,7 +799,7 @@ def free_hot_cold_page(s, cpu, pfn, cold):  # type: ignore[no-untyped-def]
     _free_hot_cold_page(s, z, np.uint64(cpu), pfn, bool(cold))
 
 
-@njit(nogil=True, cache=True, _nrt=False)
+@njit(inline="always", nogil=True, cache=True, _nrt=False)
 def __free_pages(s, cpu, pfn, order):  # type: ignore[no-untyped-def]
     # __free_pages: drop a reference; the last one frees the block (order 0 to the pcp list)
     z = s[U_MH_ZONE]
@@ -827,7 +827,7 @@ def __put_page(s, z, cpu, pfn):  # type: ignore[no-untyped-def]
         _free_hot_cold_page(s, z, cpu, pfn, False)
 
 
-@njit(nogil=True, cache=True, _nrt=False)
+@njit(inline="always", nogil=True, cache=True, _nrt=False)
 def put_page(s, cpu, pfn):  # type: ignore[no-untyped-def]
     # put_page: page = compound_head(page); if put_page_testzero: __put_page
     z = s[U_MH_ZONE]
