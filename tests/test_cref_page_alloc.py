@@ -3,6 +3,7 @@ exactly the machine array the model leaves (same operations, same layout, same c
 No timing here: tools/cref_page_alloc.py prints the comparison."""
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ TOOL = Path(__file__).resolve().parent.parent / "tools" / "cref_page_alloc.py"
 def cref():
     spec = importlib.util.spec_from_file_location("cref_page_alloc", TOOL)
     mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # Numba's cache finds the kernels' module by name
     spec.loader.exec_module(mod)
     if mod.compiler() is None:
         pytest.skip("no C compiler")

@@ -2,8 +2,10 @@
 
 Buddy free lists per order under ``zone->lock``, per-CPU lists of order-0 pages (batch 31,
 high 186), compound pages, atomic refcounts in struct page, and the v5.13 bulk API on top.
-Every function carries the name of the kernel function it models. Layout, entry points,
-what is and is not modelled: docs/page_alloc.md.
+Every function carries the name of the kernel function it models. The entry points'
+fast paths (alloc_pages, __free_pages, put_page) inline into the calling kernel; refills,
+drains and buddy work are real calls. Layout, entry points, what is and is not
+modelled: docs/page_alloc.md.
 """
 
 from __future__ import annotations
@@ -681,6 +683,12 @@ def alloc_pages(s, cpu, gfp, order):  # type: ignore[no-untyped-def]
     return pfn
 
 
+@njit(nogil=True, cache=True, _nrt=False)
+def __alloc_pages_nodemask(s, cpu, gfp, order):  # type: ignore[no-untyped-def]
+    # __alloc_pages_nodemask: alloc_pages as an out-of-line call (slow paths use this)
+    return alloc_pages(s, cpu, gfp, order)
+
+
 # --------------------------------------------------------------------------------------
 # Free: checks, compound teardown, pcp free, order-N free
 
@@ -908,7 +916,7 @@ def __alloc_pages_bulk(s, cpu, gfp, nr, out, off, is_list):  # type: ignore[no-u
             pa_stat(s, z, cpu, ST_ALLOC_BULK_PAGES, nr_account)
             return nr_populated
     pa_stat(s, z, cpu, ST_ALLOC_BULK_FALLBACK, _1)
-    pfn = alloc_pages(s, cpu, gfp, _0)
+    pfn = __alloc_pages_nodemask(s, cpu, gfp, _0)
     if pfn != _0:
         if is_list:
             s[page_lru(s, pfn)] = out[off]

@@ -11,7 +11,9 @@
  * free_pcppages_bulk / __free_one_page at high; the zone lock is a cmpxchg spinlock; the
  * per-CPU counters are bumped in the same places. The IRQ save/restore charge is a load
  * and a test of s[MH_COST_IRQSAVE] (the charge itself is skipped when it is 0, as in the
- * model): time both with a zero-cost machine.
+ * model): time both with a zero-cost machine. alloc_page_order0 / free_page_order0 are
+ * out-of-line functions, as the kernel's alloc_pages / __free_pages are; everything they
+ * call on the hit path is inlined, the refill/drain helpers are gcc's choice.
  */
 #include <stdint.h>
 
