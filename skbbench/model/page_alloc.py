@@ -35,9 +35,11 @@ from skbbench.model.mm_types import (
     PG_BUDDY,
     PG_HEAD,
     PG_PCP,
+    PG_PFMEMALLOC,
     PG_SLAB,
     REFCOUNT_SHIFT,
     U_LOW32_MASK,
+    U_PAGE_SHIFT,
     U_PG_CH,
     U_PG_COUNTERS,
     U_PG_FLAGS,
@@ -187,6 +189,7 @@ _STATW = np.uint64(PA_STAT_STRIDE)
 _PG_BUDDY = np.uint64(PG_BUDDY)
 _PG_HEAD = np.uint64(PG_HEAD)
 _PG_PCP = np.uint64(PG_PCP)
+_PG_PFMEMALLOC = np.uint64(PG_PFMEMALLOC)
 _NOT_PG_BUDDY = np.uint64(((1 << 64) - 1) ^ PG_BUDDY)
 _NOT_PG_PCP = np.uint64(((1 << 64) - 1) ^ PG_PCP)
 _CHECK_AT_FREE = np.uint64(CHECK_AT_FREE)
@@ -342,6 +345,42 @@ def get_page(s, pfn):  # type: ignore[no-untyped-def]
     old = atomic_add64(s, pfn_to_page(s, head) + U_PG_COUNTERS, U_REF_ONE)
     if old >> U_REFCOUNT_SHIFT == _0:
         pa_set_error(s, s[U_MH_ZONE], _E_GET_FREE, head, _0, _0)
+
+
+@njit(inline="always", nogil=True, cache=True, _nrt=False)
+def page_ref_add(s, pfn, n):  # type: ignore[no-untyped-def]
+    # page_ref_add: atomic_add(nr, &page->_count) (page_frag takes size - 1 at once)
+    atomic_add64(
+        s, pfn_to_page(s, np.uint64(pfn)) + U_PG_COUNTERS, np.uint64(n) << U_REFCOUNT_SHIFT
+    )
+
+
+@njit(inline="always", nogil=True, cache=True, _nrt=False)
+def set_page_count(s, pfn, n):  # type: ignore[no-untyped-def]
+    # set_page_count: atomic_set(&page->_count, v), a plain store of the refcount half
+    w = pfn_to_page(s, np.uint64(pfn)) + U_PG_COUNTERS
+    s[w] = (s[w] & U_LOW32_MASK) | (np.uint64(n) << U_REFCOUNT_SHIFT)
+
+
+@njit(inline="always", nogil=True, cache=True, _nrt=False)
+def compound_order(s, pfn):  # type: ignore[no-untyped-def]
+    # compound_order: the head's order, 0 for a page that is not a compound head
+    r = pfn_to_page(s, np.uint64(pfn))
+    if s[r + U_PG_FLAGS] & _PG_HEAD:
+        return s[r + U_PG_CH] >> _1
+    return _0
+
+
+@njit(inline="always", nogil=True, cache=True, _nrt=False)
+def virt_to_head_page(s, addr):  # type: ignore[no-untyped-def]
+    # virt_to_head_page: compound_head(virt_to_page(addr)), addr a byte offset in s
+    return compound_head(s, np.uint64(addr) >> U_PAGE_SHIFT)
+
+
+@njit(inline="always", nogil=True, cache=True, _nrt=False)
+def page_is_pfmemalloc(s, pfn):  # type: ignore[no-untyped-def]
+    # page_is_pfmemalloc (the model never hands out reserve pages: always False)
+    return (s[pfn_to_page(s, np.uint64(pfn)) + U_PG_FLAGS] & _PG_PFMEMALLOC) != _0
 
 
 @njit(inline="always", nogil=True, cache=True, _nrt=False)
@@ -847,6 +886,20 @@ def put_page(s, cpu, pfn):  # type: ignore[no-untyped-def]
     head = compound_head(s, pfn)
     if put_page_testzero(s, z, cpu, head):
         __put_page(s, z, cpu, head)
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def __free_page_frag(s, cpu, addr):  # type: ignore[no-untyped-def]
+    # __free_page_frag (v4.6 mm/page_alloc.c): put_page_testzero of the head page, then
+    # __free_pages_ok(page, compound_order(page)) -- an order-0 frag page bypasses the pcp
+    z = s[U_MH_ZONE]
+    cpu = np.uint64(cpu)
+    page = virt_to_head_page(s, addr)
+    if bad_range(s, z, page):
+        pa_set_error(s, z, _E_RANGE, page, cpu, _0)
+        return
+    if put_page_testzero(s, z, cpu, page):
+        __free_pages_ok(s, z, cpu, page, compound_order(s, page))
 
 
 @njit(nogil=True, cache=True, _nrt=False)
