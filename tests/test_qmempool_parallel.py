@@ -1,6 +1,7 @@
 """qmempool on two pinned threads: objects are conserved (none lost, none handed out twice)
 and the qmempool_bench_parallel scenarios run with their conservation check."""
 
+import json
 import threading
 
 import numpy as np
@@ -170,3 +171,48 @@ def test_parallel_bench_scenarios_run_and_conserve(two_cpus):
         "qmempool N-pattern softirq",
         "qmempool N-pattern softirq+inline",
     ]
+
+
+def test_the_pool_in_front_of_slab():
+    from tests.clirunner import invoke
+
+    p = invoke(
+        "--format",
+        "json",
+        "qmempool",
+        "--allocator",
+        "slab",
+        "--loops",
+        "1000",
+        "--groups",
+        "fastpath,pattern",
+        "--repeat",
+        "1",
+        "--warmup",
+        "0",
+        "--profile",
+        "zero",
+    )
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(p.stdout)
+    kmem = next(c for c in doc["cases"] if c["name"] == "kmem fastpath reuse")
+    assert "slab" in kmem["counters"] and "slub" not in kmem["counters"]
+    assert kmem["counters"]["slab"]["slab_stats"]["allochit"] > 0
+    pool = next(c for c in doc["cases"] if c["name"] == "qmempool N-pattern softirq+inline")
+    assert pool["counters"]["slab"]["nr_slabs"] >= 0 and pool["counters"]["qmempool"]
+    text = invoke(
+        "qmempool",
+        "--allocator",
+        "slab",
+        "--loops",
+        "1000",
+        "--groups",
+        "fastpath",
+        "--repeat",
+        "1",
+        "--warmup",
+        "0",
+        "--profile",
+        "zero",
+    ).stdout
+    assert "qmempool vs SLAB model" in text and "SLUB" not in text.split("qmempool vs")[1]

@@ -37,6 +37,7 @@ import numpy as np
 from numba import njit
 
 from skbbench.bench import qmempool_common as qb
+from skbbench.bench.kmem import SLAB, SLUB, kmem_alloc, kmem_free
 from skbbench.errors import ModelError, UsageError
 from skbbench.harness.cpus import choose_parallel_cpus
 from skbbench.harness.intrinsics import barrier
@@ -56,8 +57,6 @@ from skbbench.model.qmempool import (
     __qmempool_free_softirq,
     qmempool_create,
 )
-from skbbench.model.slub import kmem_cache_alloc, kmem_cache_free
-from skbbench.model.slub_create import SlubCache
 from skbbench.specs.qmempool import (
     FASTPATH_FACTOR,
     GROUP_PARALLEL,
@@ -76,21 +75,31 @@ _0 = np.uint64(0)
 _1 = np.uint64(1)
 
 
-@njit(nogil=True, cache=True, _nrt=False)
-def parallel_kmem_cache_fastpath_reuse(s, cpu, iters, window, sync, nthreads):
+@njit(inline="always", nogil=True)
+def _parallel_fastpath_reuse(allocator, s, cpu, iters, window, sync, nthreads):
     # benchmark_kmem_cache_fastpath_reuse on every CPU
     native_start_barrier(sync, nthreads)
     cnt = np.uint64(0)
     time_bench_start(window)
     for _ in range(iters):
-        obj = kmem_cache_alloc(s, cpu)
+        obj = kmem_alloc(allocator, False, s, cpu)
         if obj == _0:
             break
         barrier()
-        kmem_cache_free(s, cpu, obj)
+        kmem_free(allocator, False, s, cpu, obj)
         cnt += _1
     time_bench_stop(window, cnt)
     return cnt
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def parallel_kmem_cache_fastpath_reuse(s, cpu, iters, window, sync, nthreads):
+    return _parallel_fastpath_reuse(SLUB, s, cpu, iters, window, sync, nthreads)
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def parallel_kmem_cache_fastpath_reuse_slab(s, cpu, iters, window, sync, nthreads):
+    return _parallel_fastpath_reuse(SLAB, s, cpu, iters, window, sync, nthreads)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
@@ -137,32 +146,50 @@ def parallel_qmempool_pattern(pool, s, cpu, iters, objs, window, sync, nthreads)
     return cnt
 
 
-@njit(nogil=True, cache=True, _nrt=False)
-def parallel_kmem_cache_pattern(s, cpu, iters, objs, window, sync, nthreads):
+@njit(inline="always", nogil=True)
+def _parallel_pattern(allocator, s, cpu, iters, objs, window, sync, nthreads):
+    # parallel_kmem_cache_pattern: alloc N, free N on every CPU
     native_start_barrier(sync, nthreads)
     n = objs.shape[0]
     cnt = np.uint64(0)
     time_bench_start(window)
     for _ in range(iters):
         for j in range(n):
-            obj = kmem_cache_alloc(s, cpu)
+            obj = kmem_alloc(allocator, False, s, cpu)
             if obj == _0:
                 for k in range(j):
-                    kmem_cache_free(s, cpu, objs[np.uintp(k)])
+                    kmem_free(allocator, False, s, cpu, objs[np.uintp(k)])
                 time_bench_stop(window, cnt)
                 return _0
             objs[np.uintp(j)] = obj
         barrier()
         for j in range(n):
-            kmem_cache_free(s, cpu, objs[np.uintp(j)])
+            kmem_free(allocator, False, s, cpu, objs[np.uintp(j)])
             cnt += _1
     time_bench_stop(window, cnt)
     return cnt
 
 
+@njit(nogil=True, cache=True, _nrt=False)
+def parallel_kmem_cache_pattern(s, cpu, iters, objs, window, sync, nthreads):
+    return _parallel_pattern(SLUB, s, cpu, iters, objs, window, sync, nthreads)
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def parallel_kmem_cache_pattern_slab(s, cpu, iters, objs, window, sync, nthreads):
+    return _parallel_pattern(SLAB, s, cpu, iters, objs, window, sync, nthreads)
+
+
+FASTPATH = {
+    "slub": parallel_kmem_cache_fastpath_reuse,
+    "slab": parallel_kmem_cache_fastpath_reuse_slab,
+}
+PATTERN = {"slub": parallel_kmem_cache_pattern, "slab": parallel_kmem_cache_pattern_slab}
+
+
 @dataclass
 class _Shared:
-    cache: SlubCache
+    cache: qb.Cache
     nthreads: int
     mp: QMemPool | None = None
     sync: np.ndarray = field(default_factory=new_sync)
@@ -223,9 +250,7 @@ def build_cases(cfg: QmempoolConfig) -> list[Case | ParallelCase]:
     def run_kmem_fastpath(data: _Shared, index: int, cpu: int) -> Record:
         window = new_window()
         got = int(
-            parallel_kmem_cache_fastpath_reuse(
-                data.cache.s, index, loops, window, data.sync, data.nthreads
-            )
+            FASTPATH[cfg.allocator](data.cache.s, index, loops, window, data.sync, data.nthreads)
         )
         if got <= 0:
             raise BenchAbort("ERROR: function being timed failed")
@@ -293,7 +318,7 @@ def build_cases(cfg: QmempoolConfig) -> list[Case | ParallelCase]:
         objs = np.zeros(n, dtype=np.uint64)  # each thread its own array
         window = new_window()
         got = int(
-            parallel_kmem_cache_pattern(
+            PATTERN[cfg.allocator](
                 data.cache.s, index, loops, objs, window, data.sync, data.nthreads
             )
         )

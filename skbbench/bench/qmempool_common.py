@@ -10,10 +10,12 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from skbbench.bench.slab_bulk_common import fastpath_reuse
+from skbbench.bench.kmem import SLAB, SLUB, kmem_alloc, kmem_free
+from skbbench.bench.slab_bulk_common import FASTPATH_KERNELS
 from skbbench.harness.intrinsics import barrier
 from skbbench.harness.runner import BenchAbort, Case
 from skbbench.harness.window import new_window, time_bench_start, time_bench_stop, window_record
+from skbbench.model import slab_create
 from skbbench.model.qmempool import (
     QMemPool,
     __qmempool_alloc,
@@ -25,7 +27,7 @@ from skbbench.model.qmempool import (
     exported,
     qmempool_create,
 )
-from skbbench.model.slub import kmem_cache_alloc, kmem_cache_free
+from skbbench.model.slab_create import SlabCache
 from skbbench.model.slub_create import SlubCache, kmem_cache_create
 from skbbench.specs.qmempool import (
     FASTPATH_NAMES,
@@ -45,25 +47,38 @@ _1 = np.uint64(1)
 # --- kernels -----------------------------------------------------------------------------------
 
 
-@njit(nogil=True, cache=True, _nrt=False)
-def benchmark_kmem_cache_pattern(s, cpu, iters, objs, window):
+@njit(inline="always", nogil=True)
+def _kmem_cache_pattern(allocator, s, cpu, iters, objs, window):
     # alloc N (= len(objs)) into an array, barrier, free all N; one count per free
     n = objs.shape[0]
     cnt = np.uint64(0)
     time_bench_start(window)
     for _ in range(iters):
         for j in range(n):
-            obj = kmem_cache_alloc(s, cpu)
+            obj = kmem_alloc(allocator, False, s, cpu)
             if obj == _0:
                 time_bench_stop(window, cnt)
                 return _0
             objs[np.uintp(j)] = obj
         barrier()
         for j in range(n):
-            kmem_cache_free(s, cpu, objs[np.uintp(j)])
+            kmem_free(allocator, False, s, cpu, objs[np.uintp(j)])
             cnt += _1
     time_bench_stop(window, cnt)
     return cnt
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def benchmark_kmem_cache_pattern(s, cpu, iters, objs, window):
+    return _kmem_cache_pattern(SLUB, s, cpu, iters, objs, window)
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def benchmark_kmem_cache_pattern_slab(s, cpu, iters, objs, window):
+    return _kmem_cache_pattern(SLAB, s, cpu, iters, objs, window)
+
+
+PATTERN_KERNELS = {"slub": benchmark_kmem_cache_pattern, "slab": benchmark_kmem_cache_pattern_slab}
 
 
 @njit(inline="always", nogil=True)
@@ -236,15 +251,21 @@ class CacheSpec:
     object_size: int
     nr_cpus: int
     profile: str
+    allocator: str = "slub"
     max_slabs: int = 256
 
     @classmethod
     def of(cls, cfg: QmempoolConfig, nr_cpus: int | None = None, max_slabs: int = 256) -> CacheSpec:
-        return cls(cfg.object_size, nr_cpus or cfg.cpus, cfg.profile, max_slabs)
+        return cls(cfg.object_size, nr_cpus or cfg.cpus, cfg.profile, cfg.allocator, max_slabs)
 
 
-def new_cache(spec: CacheSpec, name: str) -> SlubCache:
-    return kmem_cache_create(
+Cache = SlubCache | SlabCache
+
+
+def new_cache(spec: CacheSpec, name: str) -> Cache:
+    """kmem_cache_create of the chosen allocator model."""
+    create = slab_create.kmem_cache_create if spec.allocator == "slab" else kmem_cache_create
+    return create(
         object_size=spec.object_size,
         nr_cpus=spec.nr_cpus,
         profile=spec.profile,
@@ -253,7 +274,7 @@ def new_cache(spec: CacheSpec, name: str) -> SlubCache:
     )
 
 
-def teardown(mp: QMemPool | None, cache: SlubCache) -> dict[str, Any]:
+def teardown(mp: QMemPool | None, cache: Cache) -> dict[str, Any]:
     """qmempool_destroy + kmem_cache_destroy; both must balance (objects conserved)."""
     out: dict[str, Any] = {}
     if mp is not None:
@@ -261,7 +282,7 @@ def teardown(mp: QMemPool | None, cache: SlubCache) -> dict[str, Any]:
         out["qmempool"] = mp.stats()
         out["qmempool_qstats_cpu0"] = list(mp.qstats(0))
         out["qmempool_destroy_freed"] = mp.destroy()
-    out["slub"] = cache.counters()
+    out["slab" if isinstance(cache, SlabCache) else "slub"] = cache.counters()
     cache.destroy()
     return out
 
@@ -288,7 +309,8 @@ def kmem_fastpath_case(spec: CacheSpec, iters: int, group: str, params: dict[str
     def run() -> Record:
         cache = new_cache(spec, "qmempool_test4")
         window = new_window()
-        got = int(fastpath_reuse(cache.s, 0, iters, window))  # slab_bulk_test01's
+        kernel = FASTPATH_KERNELS[(spec.allocator, False)]  # slab_bulk_test01's
+        got = int(kernel(cache.s, 0, iters, window))
         last.value = teardown(None, cache)
         return _record(window, got, iters)
 
@@ -345,7 +367,7 @@ def kmem_pattern_case(
         cache = new_cache(spec, "qmempool_test")
         objs = np.zeros(n, dtype=np.uint64)
         window = new_window()
-        got = int(benchmark_kmem_cache_pattern(cache.s, 0, iters, objs, window))
+        got = int(PATTERN_KERNELS[spec.allocator](cache.s, 0, iters, objs, window))
         last.value = teardown(None, cache)
         return _record(window, got, iters * n)
 

@@ -17,6 +17,8 @@ from numba.extending import intrinsic
 from skbbench.errors import ModelError, ModelParameterError
 from skbbench.harness.memory import aligned_words
 from skbbench.harness.spin import busy_wait
+from skbbench.model import slab as slab_model
+from skbbench.model import slab_debug
 from skbbench.model.alf_queue import (
     alf_mc_dequeue,
     alf_mp_enqueue,
@@ -27,10 +29,16 @@ from skbbench.model.alf_queue import (
 )
 from skbbench.model.alf_queue_layout import RING, alf_size_problem
 from skbbench.model.machine import U_MH_COST_BH
+from skbbench.model.slab_create import SlabCache
+from skbbench.model.slab_layout import K_DBG_BASE, K_MAGIC, SLAB_MAGIC
 from skbbench.model.slub import kmem_cache_alloc, kmem_cache_free
 from skbbench.model.slub_create import SlubCache
 from skbbench.model.slub_debug import kmem_cache_alloc_checked, kmem_cache_free_checked
 from skbbench.model.slub_layout import H_CHECK
+
+_K_MAGIC = np.uint64(K_MAGIC)
+_K_CHECK = np.uint64(K_DBG_BASE)  # a check=True SLAB cache has a debug region
+_SLAB_MAGIC = np.uint64(SLAB_MAGIC)
 
 QMEMPOOL_BULK = 16
 QMEMPOOL_REFILL_MULTIPLIER = 2
@@ -138,9 +146,29 @@ def _bug(pool, cpu, code):
         pool[PH_BUG_CPU] = np.uint64(cpu)
 
 
+@njit(nogil=True, cache=True, _nrt=False)
+def _slab_kmem_alloc(s, cpu):
+    # kmem_cache_alloc of a SLAB cache (an out-of-line call: only slab refills reach it)
+    if s[_K_CHECK] != _0:
+        return slab_debug.kmem_cache_alloc_checked(s, cpu)
+    return slab_model.kmem_cache_alloc(s, cpu)
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def _slab_kmem_free(s, cpu, obj):
+    # kmem_cache_free of a SLAB cache
+    if s[_K_CHECK] != _0:
+        slab_debug.kmem_cache_free_checked(s, cpu, obj)
+    else:
+        slab_model.kmem_cache_free(s, cpu, obj)
+
+
 @njit(inline="always", nogil=True)
 def _kmem_alloc(s, cpu):
-    # kmem_cache_alloc(pool->kmem_cache, gfp_mask) (the checked entry on check=True caches)
+    # kmem_cache_alloc(pool->kmem_cache, gfp_mask): the cache is SLUB's or SLAB's (its
+    # header says which); the checked entry on check=True caches
+    if s[_K_MAGIC] == _SLAB_MAGIC:
+        return _slab_kmem_alloc(s, cpu)
     if s[H_CHECK] != _0:
         return kmem_cache_alloc_checked(s, cpu)
     return kmem_cache_alloc(s, cpu)
@@ -149,7 +177,9 @@ def _kmem_alloc(s, cpu):
 @njit(inline="always", nogil=True)
 def _kmem_free(s, cpu, obj):
     # kmem_cache_free(pool->kmem_cache, elem)
-    if s[H_CHECK] != _0:
+    if s[_K_MAGIC] == _SLAB_MAGIC:
+        _slab_kmem_free(s, cpu, obj)
+    elif s[H_CHECK] != _0:
         kmem_cache_free_checked(s, cpu, obj)
     else:
         kmem_cache_free(s, cpu, obj)
@@ -466,7 +496,7 @@ class QMemPool:
     """One qmempool: the ``pool`` array and the SLUB cache behind it."""
 
     pool: np.ndarray
-    cache: SlubCache
+    cache: SlubCache | SlabCache
     localq_sz: int
     sharedq_sz: int
     prealloc: int
@@ -605,7 +635,7 @@ def qmempool_create(
     localq_sz: int,
     sharedq_sz: int,
     prealloc: int,
-    kmem: SlubCache | None,
+    kmem: SlubCache | SlabCache | None,
     nr_cpus: int | None = None,
     cpu: int = 0,
 ) -> QMemPool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from skbbench.config import document_config
 from skbbench.results import case_runs
 from skbbench.specs.qmempool import (
     FASTPATH_NAMES,
@@ -29,6 +30,7 @@ from skbbench.specs.qmempool import (
     S_KMEM_PATTERN,
     SOFTIRQ,
     SOFTIRQ_INLINE,
+    QmempoolConfig,
 )
 from skbbench.timebench import calc_stats
 
@@ -144,17 +146,25 @@ def budget_cycles(doc: dict[str, Any]) -> int | None:
 # Rendering
 
 
+def allocator_label(doc: dict[str, Any]) -> str:
+    """SLUB or SLAB: the allocator model behind the pool in this run."""
+    cfg = document_config(doc)
+    assert isinstance(cfg, QmempoolConfig)
+    return cfg.allocator.upper()
+
+
 def render_kernel(doc: dict[str, Any]) -> list[str]:
     rows = comparison(doc)
     if not rows:
         return []
+    k = allocator_label(doc)
     lines = [
-        "qmempool vs SLUB model (per element = alloc+free; saving = SLUB - qmempool;"
+        f"qmempool vs {k} model (per element = alloc+free; saving = {k} - qmempool;"
         f" budget = {WIRE_SPEED_NS} ns per packet at 10 Gbit/s wire speed)"
     ]
     for label, _slub, (ca, na), _qmp, (cb, nb) in rows:
         lines.append(
-            f"{label}: SLUB {ca} cycles(tsc) {na:.3f} ns - qmempool {cb} cycles(tsc) "
+            f"{label}: {k} {ca} cycles(tsc) {na:.3f} ns - qmempool {cb} cycles(tsc) "
             f"{nb:.3f} ns - saving {ca - cb} cycles(tsc) {na - nb:.3f} ns"
             f" - qmempool uses {nb / WIRE_SPEED_NS * 100:.1f}% of the budget"
         )
@@ -170,10 +180,11 @@ def render_tables(doc: dict[str, Any]) -> list[tuple[str, list[str], list[list[A
     rows = comparison(doc)
     if not rows:
         return []
+    k = allocator_label(doc)
     headers = [
         "scenario",
-        "SLUB cycles(tsc)",
-        "SLUB ns",
+        f"{k} cycles(tsc)",
+        f"{k} ns",
         "qmempool cycles(tsc)",
         "qmempool ns",
         "saving cycles(tsc)",
@@ -207,4 +218,4 @@ def render_tables(doc: dict[str, Any]) -> list[tuple[str, list[str], list[list[A
             f"{WIRE_SPEED_NS} ns" + (f" = {bc} cycles(tsc)" if bc is not None else ""),
         ]
     )
-    return [("qmempool vs SLUB model: saving per element (alloc+free)", headers, out)]
+    return [(f"qmempool vs {k} model: saving per element (alloc+free)", headers, out)]

@@ -92,6 +92,13 @@ class QmempoolConfig(RunConfig):
         min=1,
         max=4096,
     )
+    allocator: str = option(
+        "choice",
+        "slub",
+        "The slab allocator model behind the pool (and compared with it): slub (v4.4) or "
+        "slab (v4.6 mm/slab.c).",
+        choices=("slub", "slab"),
+    )
     profile: str = option(
         "choice",
         "published",
