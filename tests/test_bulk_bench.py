@@ -145,6 +145,21 @@ def test_hot_kernels_have_no_nrt_calls():
         assert not re.search(r"sarq\s+\$63", body)
 
 
+def test_slab_kernels_have_no_nrt_calls():
+    import numpy as np
+
+    from skbbench.bench.slab_bulk_common import bulk_quick_reuse_slab
+    from skbbench.harness.window import new_window
+    from skbbench.model.slab_create import kmem_cache_create
+    from tests.asmcheck import nrt_calls
+
+    # the fastpath and test03 kernels share the same inlined SLAB entry points
+    cache = kmem_cache_create(profile="zero", max_slabs=64)
+    p = np.zeros(64, dtype=np.uint64)
+    bulk_quick_reuse_slab(cache.s, 0, 10, 16, p, 2, new_window())
+    assert nrt_calls(bulk_quick_reuse_slab) == []
+
+
 # --------------------------------------------------------------------------------------
 # The command
 
