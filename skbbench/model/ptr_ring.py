@@ -27,6 +27,7 @@ from skbbench.harness.intrinsics import atomic_load64, atomic_store64
 from skbbench.harness.locks import spin_lock, spin_unlock
 from skbbench.harness.memory import aligned_words
 from skbbench.harness.spin import busy_wait
+from skbbench.model.pages_layout import PTR_RING_MAX_SIZE, PTR_SIZE, SMP_CACHE_BYTES
 
 R_PRODUCER = 0
 R_PRODUCER_LOCK = 1
@@ -38,10 +39,6 @@ R_BATCH = 17
 R_QUEUE = 18
 PTR_RING_WORDS = 24
 
-SMP_CACHE_BYTES = 64
-PTR_SIZE = 8
-KMALLOC_MAX_SIZE = 1 << 22  # SLUB: 1 << (MAX_ORDER + PAGE_SHIFT - 1)
-PTR_RING_MAX_SIZE = KMALLOC_MAX_SIZE // PTR_SIZE  # __ptr_ring_init_queue_alloc's limit
 
 _0 = np.uint64(0)
 _1 = np.uint64(1)
