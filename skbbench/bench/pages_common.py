@@ -68,3 +68,23 @@ def two_cpus(what: str) -> list[int]:
     if len(cpus) < 2:
         raise UsageError(f"{what}: needs 2 allowed CPUs, only {format_cpus(cpus)} allowed")
     return cpus[:2]
+
+
+def cpus_wanted(wanted: int, requested: int | None, what: str) -> tuple[list[int], list[str]]:
+    """CPUs 0..wanted-1 of the original, or the explicit ``requested`` count (more than
+    the allowed CPUs is a usage error); fewer allowed than the default wants: those there
+    are, with a NOTE."""
+    allowed = allowed_cpus()
+    if requested is not None:
+        if requested > len(allowed):
+            raise UsageError(
+                f"{what}: {requested} CPUs requested, only {len(allowed)} allowed "
+                f"({format_cpus(allowed)})"
+            )
+        return allowed[:requested], [f"Limit to {requested} parallel CPUs"]
+    if len(allowed) >= wanted:
+        return allowed[:wanted], []
+    return allowed, [
+        f"NOTE: the original runs this on {wanted} CPUs; only {len(allowed)} allowed "
+        f"({format_cpus(allowed)}), running on those"
+    ]

@@ -109,8 +109,11 @@ def ptr_ring_entries(a: np.ndarray, r: int = 0) -> list[int]:
     size = int(a[r + R_SIZE])
     q = int(a[r + R_QUEUE])
     head = int(a[r + R_CONSUMER_HEAD])
+    tail = int(a[r + R_CONSUMER_TAIL])
     out = []
-    for k in range(size):
+    # slots [consumer_tail, consumer_head) were consumed but not yet released (still
+    # non-NULL): reading on from the head must stop before them
+    for k in range(size - (head - tail)):
         v = int(a[q + (head + k) % size])
         if v == 0:
             break
