@@ -79,6 +79,7 @@ class PagesConfig(RunConfig):
     PLOT_X: ClassVar[str] = "outstanding"
     PLOT_XLABEL: ClassVar[str] = "outstanding pages (N allocated before they are freed)"
     PLOT_YUNIT: ClassVar[str] = "page"
+    PLOT_TITLE: ClassVar[str] = "per-page cost against pages outstanding"
 
     groups: tuple[str, ...] = option(
         "str_list", (), "Subset of the modules to run.", choices=GROUPS, shown_default="all"

@@ -19,7 +19,7 @@ PAGE_POOL = "page_pool"
 STRATEGIES = (PAGE_ALLOCATOR, REFCOUNT, PAGE_POOL)
 STRATEGY_LABELS = {
     PAGE_ALLOCATOR: "page allocator",
-    REFCOUNT: "refcount reuse (page_count == 1)",
+    REFCOUNT: "refcount reuse",  # Eric Dumazet's page_count == 1 rule
     PAGE_POOL: "page_pool",
 }
 CASE_NAMES = {  # Type: names
@@ -50,6 +50,7 @@ class RecycleConfig(RunConfig):
     PLOT_X: ClassVar[str] = "delay"
     PLOT_XLABEL: ClassVar[str] = "delay before the page is released (packets; host: mean)"
     PLOT_YUNIT: ClassVar[str] = "page"
+    PLOT_TITLE: ClassVar[str] = "per-page cost against the release delay"
 
     workloads: tuple[str, ...] = option(
         "str_list", WORKLOADS, "Workloads to run.", choices=WORKLOADS
