@@ -47,12 +47,12 @@ from skbbench.model.mm_types import GFP_COLD
 from skbbench.model.page_alloc import __alloc_pages_nodemask, put_page
 from skbbench.model.page_alloc_view import PageAllocator
 from skbbench.model.page_pool import (
-    PP_ALLOC_CACHE_SIZE,
     PagePool,
     page_pool_alloc_pages,
     page_pool_create,
     page_pool_put_page,
 )
+from skbbench.model.pages_layout import PP_ALLOC_CACHE_SIZE
 from skbbench.model.rx_page_reuse import (
     RX_SLOTS,
     SLOT_WORDS,
