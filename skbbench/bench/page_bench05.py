@@ -33,13 +33,18 @@ from skbbench.harness.window import (
     window_record,
 )
 from skbbench.model.machine import Machine
-from skbbench.model.mm_types import GFP_COMP, GFP_NORETRY
-from skbbench.model.page_alloc import alloc_pages, page_ref_count, put_page
+from skbbench.model.mm_types import (
+    GFP_COMP,
+    GFP_NORETRY,
+    PAGE_RECORD_WORDS,
+    PG_COUNTERS,
+    REFCOUNT_SHIFT,
+)
+from skbbench.model.page_alloc import alloc_pages, put_page
 from skbbench.model.ptr_ring import (
-    R_QUEUE,
-    R_SIZE,
     ptr_ring_alloc,
     ptr_ring_consume,
+    ptr_ring_entries,
     ptr_ring_produce,
 )
 from skbbench.specs.pages import CROSS_CPU, MODULES, PAGE_BENCH05, PagesConfig
@@ -48,8 +53,6 @@ from skbbench.timebench import Record
 _0 = np.uint64(0)
 _1 = np.uint64(1)
 _2 = np.uint64(2)
-_R_SIZE = np.uint64(R_SIZE)
-_R_QUEUE = np.uint64(R_QUEUE)
 WARN_FULL = 1
 WARN_EMPTY = 2
 WARN_OOM = 3
@@ -88,21 +91,6 @@ def cross_cpu_page_worker(s, q, cpu, gfp, order, loops, producer, window, warn, 
         cnt += _1
     time_bench_stop(window, cnt)
     return cnt
-
-
-@njit(nogil=True, cache=True, _nrt=False)
-def queued_zero_refcount(s, q):
-    # the destructor's check: pages on the queue whose refcount is 0
-    bad = _0
-    size = q[_R_SIZE]
-    base = q[_R_QUEUE]
-    i = _0
-    while i < size:
-        p = q[base + i]
-        if p != _0 and page_ref_count(s, p) == _0:
-            bad += _1
-        i += _1
-    return bad
 
 
 @dataclass
@@ -155,7 +143,9 @@ def build_cases(cfg: PagesConfig) -> list[ParallelCase]:
 
     def check(data: _Cross) -> None:
         s = data.machine.s
-        zero = int(queued_zero_refcount(s, data.q))
+        queued = np.array(ptr_ring_entries(data.q), dtype=np.int64)
+        recs = data.machine.record(0) + queued * PAGE_RECORD_WORDS + PG_COUNTERS
+        zero = int((s[recs] >> np.uint64(REFCOUNT_SHIFT) == 0).sum()) if len(queued) else 0
         if zero:
             raise ModelError(f"{module}: ERROR: {zero} pages with zero refcnt on queue!")
         warn = np.zeros(2, dtype=np.uint64)

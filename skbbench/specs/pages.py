@@ -89,7 +89,7 @@ class PagesConfig(RunConfig):
         100_000,
         "page_bench01 loops (the original's 1,000,000): single_page_alloc_free and orders "
         f"<= {COSTLY_ORDER} run loops x {LOOP_FACTOR}.",
-        min=100,
+        min=1000,
         max=U32_MAX // LOOP_FACTOR,
     )
     orders: tuple[int, ...] = option(
