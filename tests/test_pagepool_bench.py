@@ -128,6 +128,7 @@ def test_notes_in_kernel_format():
         (["--returning-cpus", str(len(allowed_cpus()))], "--returning-cpus"),
         (["--parallel-cpus", str(len(allowed_cpus()) + 1)], "--parallel-cpus"),
         (["--prefill", "9000", "--q-size", "8000"], "prefill"),
+        (["--cross-loops", "1000"], "cross_loops"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(args, key):

@@ -204,6 +204,17 @@ class PagepoolConfig(RunConfig):
                 "alloc_cache",
                 f"{self.alloc_cache}: smaller than the refill batch {PP_ALLOC_CACHE_REFILL}",
             )
+        if CROSS_CPU in self.groups and (self.cross_loops + 1) % 16 > 1:
+            # each returning CPU consumes loops + 1 pages; the RX tasklet then still has
+            # 1023 to queue, but ptr_ring gives consumed slots back 16 at a time, so
+            # (loops + 1) % 16 slots stay taken: the original's 1,000,000 fits exactly
+            ok = self.cross_loops - (self.cross_loops + 1) % 16 + 1
+            raise fail(
+                "cross_loops",
+                f"{self.cross_loops}: the RX tasklet's last pages do not fit the transfer "
+                f"queues (ptr_ring releases slots in batches of 16: (loops + 1) % 16 must be "
+                f"0 or 1, e.g. {ok} or {ok + 15})",
+            )
         if self.prefill > self.q_size:
             raise fail("prefill", f"{self.prefill} is larger than q_size {self.q_size}")
         if self.prefill >= self.q_size and SKB_ARRAY_PARALLEL in self.groups:

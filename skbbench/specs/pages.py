@@ -86,7 +86,7 @@ class PagesConfig(RunConfig):
     )
     loops: int = option(
         "int",
-        100_000,
+        50_000,
         "page_bench01 loops (the original's 1,000,000): single_page_alloc_free and orders "
         f"<= {COSTLY_ORDER} run loops x {LOOP_FACTOR}.",
         min=1000,
@@ -126,7 +126,7 @@ class PagesConfig(RunConfig):
     )
     bulk_loops: int = option(
         "int",
-        200_000,
+        100_000,
         "page_bench04_bulk loops (the original's 1,000,000): loops / bulk calls per bulk size.",
         min=1000,
         max=U32_MAX // 2,
@@ -140,7 +140,7 @@ class PagesConfig(RunConfig):
     )
     cross_loops: int = option(
         "int",
-        200_000,
+        100_000,
         "page_bench05 loops per CPU (the original's 1,000,000).",
         min=1000,
         max=U32_MAX // 2,
