@@ -127,6 +127,8 @@ def time_pp_put_page_recycle(s, pool, queues, q, cpu, loops, window, out, sync, 
     n = np.uint64(loops)
     limit = n * np.uint64(100)
     native_start_barrier(sync, nthreads)
+    if n == _0:  # compile-only call
+        return _0
     deadline = wall_ns() + np.uint64(60_000_000_000)
     spins = _0
     page = _0
@@ -222,6 +224,11 @@ def build_cases(cfg: PagepoolConfig) -> list[ParallelCase]:
         for i in range(r):
             ptr_ring_init(queues, i * QW, CROSS_QUEUE)
         outs = [np.zeros(8, dtype=np.uint64) for _ in cpus]
+        # compile both kernels here, not in the threads (one thread compiling while the
+        # other waits on it would spoil the first run)
+        args = (m.s, pool.base, queues)
+        pp_tasklet_simulate_rx_napi(*args, r, r, 0, 0, new_window(), outs[r], new_sync(), 1)
+        time_pp_put_page_recycle(*args, 0, 0, 0, new_window(), outs[0], new_sync(), 1)
         return _Cross(machine=m, pool=pool, queues=queues, nthreads=len(cpus), outs=outs)
 
     def run(data: _Cross, index: int, cpu: int) -> Record:

@@ -94,6 +94,8 @@ def parallel_case(
         done = int(ptr_ring_prefill(q, cfg.prefill, FAKE_PTR, bh))
         if done != cfg.prefill:
             raise BenchAbort(f"{SKB_ARRAY_PARALLEL}: cannot prefill {cfg.prefill} (got {done})")
+        warn = np.zeros(2, dtype=np.uint64)  # compile here, not in the threads
+        time_bench_cpu_enq_or_deq(q, 0, True, new_window(), warn, new_sync(), 1)
         return _Queue(q=q, prefilled=done, nthreads=len(cpus))
 
     def run(data: _Queue, index: int, cpu: int) -> Record:
