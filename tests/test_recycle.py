@@ -149,3 +149,18 @@ def test_random_runs_conserve_and_never_reuse_a_held_page(
         assert w["rx"]["reused"] + w["rx"]["replaced"] == 1000
         assert alloc == w["rx"]["replaced"]
     assert c["pages_returned"] > 0
+
+
+def test_compare_finds_the_counters_of_two_runs_equal(doc, tmp_path):
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(json.dumps(doc))
+    b.write_text(json.dumps(_run()))
+    r = invoke("--format", "json", "compare", str(a), str(b))
+    assert r.returncode in (0, 1), r.stderr  # a timing verdict may differ; counters not
+    assert json.loads(r.stdout)["counters"] == []
+    # and a changed counter is found
+    changed = json.loads(b.read_text())
+    changed["cases"][0]["counters"]["window"]["rx"]["reused"] += 1
+    b.write_text(json.dumps(changed))
+    r = invoke("--format", "json", "compare", str(a), str(b))
+    assert r.returncode == 1 and len(json.loads(r.stdout)["counters"]) == 1
