@@ -94,6 +94,14 @@ class RunConfig:
     NAME: ClassVar[str] = ""
     HELP: ClassVar[str] = ""
     EPILOG: ClassVar[str] = ""
+    # `skbbench plot`: one line per value of the case param PLOT_SERIES, x from the case
+    # param PLOT_X (else the step), the x axis labelled PLOT_XLABEL, y per PLOT_YUNIT,
+    # titled PLOT_TITLE.
+    PLOT_SERIES: ClassVar[str] = "variant"
+    PLOT_X: ClassVar[str] = "size"
+    PLOT_XLABEL: ClassVar[str] = "bulk size (objects per call)"
+    PLOT_YUNIT: ClassVar[str] = "element"
+    PLOT_TITLE: ClassVar[str] = "per-element cost against bulk size"
 
     repeat: int = option(
         "int",

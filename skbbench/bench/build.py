@@ -6,8 +6,17 @@ from skbbench.harness.runner import Case, ParallelCase
 from skbbench.spec import RunConfig
 from skbbench.specs.alfq import AlfqConfig
 from skbbench.specs.bulk import BulkConfig
+from skbbench.specs.pagepool import PagepoolConfig
+from skbbench.specs.pages import (
+    PAGE_BENCH01,
+    PAGE_BENCH02,
+    PAGE_BENCH04,
+    PAGE_BENCH05,
+    PagesConfig,
+)
 from skbbench.specs.parallel import ParallelConfig
 from skbbench.specs.qmempool import QmempoolConfig
+from skbbench.specs.recycle import RecycleConfig
 from skbbench.specs.sample import SampleConfig
 
 
@@ -40,6 +49,40 @@ def build_cases(cfg: RunConfig) -> list[Case | ParallelCase]:
             cases.extend(alf_queue_bench.build_cases(cfg))
         if "parallel" in cfg.groups:
             cases.extend(alf_queue_parallel01.build_cases(cfg))
+    elif isinstance(cfg, PagesConfig):
+        from skbbench.bench import page_bench01, page_bench02, page_bench04_bulk, page_bench05
+
+        modules = {
+            PAGE_BENCH01: page_bench01,
+            PAGE_BENCH02: page_bench02,
+            PAGE_BENCH04: page_bench04_bulk,
+            PAGE_BENCH05: page_bench05,
+        }
+        for group, module in modules.items():  # the original modules' order
+            if group in cfg.groups:
+                cases.extend(module.build_cases(cfg))
+    elif isinstance(cfg, PagepoolConfig):
+        from skbbench.bench import (
+            bench_page_pool_cross_cpu,
+            bench_page_pool_simple,
+            skb_array_bench01,
+            skb_array_parallel01,
+        )
+        from skbbench.specs.pagepool import CROSS_CPU, SIMPLE, SKB_ARRAY, SKB_ARRAY_PARALLEL
+
+        pp_modules = {
+            SIMPLE: bench_page_pool_simple,
+            CROSS_CPU: bench_page_pool_cross_cpu,
+            SKB_ARRAY: skb_array_bench01,
+            SKB_ARRAY_PARALLEL: skb_array_parallel01,
+        }
+        for group, pp_module in pp_modules.items():
+            if group in cfg.groups:
+                cases.extend(pp_module.build_cases(cfg))
+    elif isinstance(cfg, RecycleConfig):
+        from skbbench.bench import rx_recycle
+
+        cases.extend(rx_recycle.build_cases(cfg))
     else:
         raise TypeError(f"no bench code for {type(cfg).__name__}")
     return cases

@@ -35,7 +35,8 @@ EXIT_USAGE = 2  # see skbbench.cli.options for every exit status
 @click.pass_context
 def cli(ctx: click.Context, fmt: str, quiet: bool, verbose: bool) -> None:
     """Linux slab/skb bulking micro-benchmarks (time_bench, slab_bulk_test, qmempool,
-    alf_queue) replicated in userspace with Numba-jitted models.
+    alf_queue, page_bench, page_pool, skb_array) replicated in userspace with Numba-jitted
+    models.
 
     Exit status: 0 success, 1 regression found (compare), 2 usage or input error,
     3 a model invariant violated (--check), 4 a case aborted or failed its pin/overlap

@@ -378,7 +378,9 @@ def baseline_list(ctx: click.Context, directory: str | None) -> None:
 # plot
 
 
-@click.command("plot", short_help="Plot cycles per element against bulk size.")
+@click.command(
+    "plot", short_help="Plot cycles per element against bulk size, outstanding pages, delay."
+)
 @click.argument("results", nargs=-1, required=True, metavar="RESULTS...")
 @click.option(
     "-o",
@@ -401,8 +403,10 @@ def baseline_list(ctx: click.Context, directory: str | None) -> None:
 def plot(
     results: tuple[str, ...], output: str, metric: str, title: str | None, no_published: bool
 ) -> None:
-    """Plot cycles per element against bulk size (log x axis), one line per variant of
-    each RESULTS file, with the published values as markers where they exist.
+    """Plot cycles per element against the family's swept parameter (log x axis): bulk
+    size per variant (bulk), pages outstanding (pages: page_bench02), the release delay
+    per workload and strategy (recycle); one line per series of each RESULTS file, with
+    the published values as markers where they exist.
 
     Needs the optional `plot` extra: pip install 'skbbench[plot]'.
     """

@@ -39,6 +39,13 @@ from skbbench.model.page_alloc import (
     pfn_to_page,
     put_page,
 )
+from skbbench.model.pages_layout import (
+    PP_ALLOC_CACHE_REFILL,
+    PP_ALLOC_CACHE_SIZE,
+    PP_RING_CAP_MODERN,
+    PP_RING_DEFAULT,
+    PP_RING_MAX,
+)
 from skbbench.model.ptr_ring import (
     PTR_RING_WORDS,
     R_CONSUMER_LOCK,
@@ -56,11 +63,6 @@ V4_18 = 0
 MODERN = 1
 VERSIONS = {"v4.18": V4_18, "modern": MODERN}
 
-PP_ALLOC_CACHE_SIZE = 128
-PP_ALLOC_CACHE_REFILL = 64
-PP_RING_DEFAULT = 1024
-PP_RING_MAX = 32768  # v4.18: larger pool_size is -E2BIG
-PP_RING_CAP_MODERN = 16384  # v6.19: ring_qsize = min(pool_size, 16384)
 PP_SIGNATURE = 0x40  # pp_magic (POISON_POINTER_DELTA + 0x40 with the delta 0)
 NO_CPU = (1 << 64) - 1  # pool->cpuid = -1: no NAPI owner
 NODE_SHIFT = 48  # page_to_nid: node id in the flags word's top bits (one node: always 0)

@@ -27,6 +27,7 @@ from skbbench.harness.intrinsics import atomic_load64, atomic_store64
 from skbbench.harness.locks import spin_lock, spin_unlock
 from skbbench.harness.memory import aligned_words
 from skbbench.harness.spin import busy_wait
+from skbbench.model.pages_layout import PTR_RING_MAX_SIZE, PTR_SIZE, SMP_CACHE_BYTES
 
 R_PRODUCER = 0
 R_PRODUCER_LOCK = 1
@@ -38,10 +39,6 @@ R_BATCH = 17
 R_QUEUE = 18
 PTR_RING_WORDS = 24
 
-SMP_CACHE_BYTES = 64
-PTR_SIZE = 8
-KMALLOC_MAX_SIZE = 1 << 22  # SLUB: 1 << (MAX_ORDER + PAGE_SHIFT - 1)
-PTR_RING_MAX_SIZE = KMALLOC_MAX_SIZE // PTR_SIZE  # __ptr_ring_init_queue_alloc's limit
 
 _0 = np.uint64(0)
 _1 = np.uint64(1)
@@ -112,8 +109,11 @@ def ptr_ring_entries(a: np.ndarray, r: int = 0) -> list[int]:
     size = int(a[r + R_SIZE])
     q = int(a[r + R_QUEUE])
     head = int(a[r + R_CONSUMER_HEAD])
+    tail = int(a[r + R_CONSUMER_TAIL])
     out = []
-    for k in range(size):
+    # slots [consumer_tail, consumer_head) were consumed but not yet released (still
+    # non-NULL): reading on from the head must stop before them
+    for k in range(size - (head - tail)):
         v = int(a[q + (head + k) % size])
         if v == 0:
             break

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from skbbench.report import bulk_table, qmempool_table
+from skbbench.report import bulk_table, pages_table, qmempool_table, recycle_table
+from skbbench.timebench import Record
 
 Table = tuple[str, list[str], list[list[Any]]]
 
@@ -13,11 +14,19 @@ Table = tuple[str, list[str], list[list[Any]]]
 KERNEL_EXTRAS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "bulk": bulk_table.render_kernel,
     "qmempool": qmempool_table.render_kernel,
+    "recycle": recycle_table.render_kernel,
 }
 # family name -> tables for the table/markdown formats
 TABLES: dict[str, Callable[[dict[str, Any]], list[Table]]] = {
     "bulk": bulk_table.render_tables,
     "qmempool": qmempool_table.render_tables,
+    "pages": pages_table.render_tables,
+    "recycle": recycle_table.render_tables,
+}
+# family name -> the module's lines printed right before a case's Type line (from the
+# record printed), e.g. page_bench01's "alloc_pages order:..." line
+CASE_PREFIX: dict[str, Callable[[dict[str, Any], Record], list[str]]] = {
+    "pages": pages_table.case_prefix,
 }
 
 
@@ -30,6 +39,11 @@ PUBLISHED: dict[str, Callable[[dict[str, Any]], dict[str, dict[float, float]]]] 
 def published_series(doc: dict[str, Any]) -> dict[str, dict[float, float]]:
     series = PUBLISHED.get(doc.get("command", ""))
     return series(doc) if series else {}
+
+
+def case_prefix(doc: dict[str, Any], case: dict[str, Any], rec: Record) -> list[str]:
+    render = CASE_PREFIX.get(doc.get("command", ""))
+    return render(case, rec) if render else []
 
 
 def kernel_extras(doc: dict[str, Any]) -> list[str]:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from skbbench.report.families import kernel_extras
+from skbbench.report.families import case_prefix, kernel_extras
 from skbbench.results import case_runs
 from skbbench.timebench import cpu_line, loop_messages, sum_line, type_line
 
 
-def case_lines(case: dict[str, Any]) -> list[str]:
+def case_lines(case: dict[str, Any], doc: dict[str, Any] | None = None) -> list[str]:
     lines = list(case.get("messages") or [])
     runs = case_runs(case)
     if case.get("error") and not runs:
@@ -31,6 +31,7 @@ def case_lines(case: dict[str, Any]) -> list[str]:
         lines.append(sum_line(name, median))
     else:
         rec = median[0]
+        lines.extend(case_prefix(doc or {}, case, rec))
         lines.extend(loop_messages(name, rec))
         lines.append(type_line(name, rec))
     if case.get("error"):
@@ -41,7 +42,7 @@ def case_lines(case: dict[str, Any]) -> list[str]:
 def render_kernel(doc: dict[str, Any]) -> str:
     lines: list[str] = []
     for case in doc["cases"]:
-        lines.extend(case_lines(case))
+        lines.extend(case_lines(case, doc))
     extra = kernel_extras(doc)
     if extra:
         lines.append("")

@@ -1,11 +1,14 @@
-"""``skbbench plot``: cycles (or ns) per element against bulk size, one line per variant.
+"""``skbbench plot``: cycles (or ns) per element against a swept parameter, one line per
+series: bulk size and variant by default; a family's spec names its own (``PLOT_SERIES``,
+``PLOT_X``, ``PLOT_XLABEL``, ``PLOT_YUNIT``), e.g. pages per outstanding N, recycle per
+holding delay.
 
 matplotlib is the optional ``plot`` extra (``pip install 'skbbench[plot]'``); it is
 imported only here, lazily, and its absence is a one-line usage error.
 
-Plotted cases are those with ``params["variant"]``; x is ``params["size"]`` (else the
-case's step), on a log2 axis; y is the median of the repeats with a band from the first
-to the third quartile.
+Plotted cases are those with the series param (``params["variant"]`` by default); x is
+the x param (``params["size"]`` by default, else the case's step), on a log2 axis; y is
+the median of the repeats with a band from the first to the third quartile.
 Published values (the seed posts' tables) are drawn as markers for the variants plotted:
 the slab_bulk_test01 before/after table for ``bulk`` test 01, or whatever a benchmark's
 registry entry provides as ``Benchmark.extra["published"] = "module:function"`` (a
@@ -52,21 +55,42 @@ def _quartiles(values: list[float]) -> tuple[float, float]:
     return q[0], q[2]
 
 
+def axes(doc: dict[str, Any]) -> tuple[str, str, str, str, str]:
+    """(series param, x param, x label, y unit, title) the document's family plots with."""
+    from skbbench import registry
+    from skbbench.errors import UsageError as _Usage
+    from skbbench.spec import RunConfig
+
+    family: type[RunConfig] = RunConfig
+    try:
+        family = registry.get(doc.get("command", ""))
+    except _Usage:
+        pass
+    return (
+        family.PLOT_SERIES,
+        family.PLOT_X,
+        family.PLOT_XLABEL,
+        family.PLOT_YUNIT,
+        family.PLOT_TITLE,
+    )
+
+
 def sweep_series(doc: dict[str, Any], metric: str = "cycles") -> Series:
-    """variant -> sorted points (size, median, first quartile, third quartile)."""
+    """series -> sorted points (x, median, first quartile, third quartile)."""
+    series_key, x_key, *_ = axes(doc)
     out: Series = {}
     for case in doc["cases"]:
         params = case.get("params", {})
-        if "variant" not in params:
+        if series_key not in params:
             continue
-        x = params.get("size", case.get("step"))
+        x = params.get(x_key, case.get("step"))
         if isinstance(x, bool) or not isinstance(x, (int, float)) or x <= 0:
             continue
         values = repeat_values(case, metric)
         if not values:
             continue
         q1, q3 = _quartiles(values)
-        out.setdefault(str(params["variant"]), []).append(
+        out.setdefault(str(params[series_key]), []).append(
             (float(x), statistics.median(values), q1, q3)
         )
     for points in out.values():
@@ -112,8 +136,9 @@ def plot_documents(
                 found = True
         if not found:
             raise UsageError(
-                f"{label}: no case with params.variant and a size to plot "
-                "(plot draws bulk-size sweeps, e.g. the bulk benchmark)"
+                f"{label}: no case with params.{axes(doc)[0]} and a positive "
+                f"{axes(doc)[1]} to plot (plot draws sweeps: bulk sizes, outstanding pages, "
+                "holding delays)"
             )
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
@@ -158,9 +183,10 @@ def plot_documents(
     if ticks and len(ticks) <= 20:
         ax.set_xticks(ticks)
         ax.set_xticklabels([f"{t:g}" for t in ticks])
-    ax.set_xlabel("bulk size (objects per call)")
-    ax.set_ylabel("cycles(tsc) per element" if metric == "cycles" else "ns per element")
-    ax.set_title(title or "per-element cost against bulk size (median, quartile band)")
+    _, _, xlabel, yunit, default_title = axes(series[0][1]) if series else axes({})
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(f"cycles(tsc) per {yunit}" if metric == "cycles" else f"ns per {yunit}")
+    ax.set_title(title or f"{default_title} (median, quartile band)")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize="small")
     fig.tight_layout()
