@@ -8,12 +8,14 @@ from skbbench.errors import UsageError
 from skbbench.spec import RunConfig
 from skbbench.specs.alfq import AlfqConfig
 from skbbench.specs.bulk import BulkConfig
+from skbbench.specs.napi import NapiConfig
 from skbbench.specs.parallel import ParallelConfig
 from skbbench.specs.qmempool import QmempoolConfig
 from skbbench.specs.sample import SampleConfig
 
 FAMILIES: dict[str, type[RunConfig]] = {
-    c.NAME: c for c in (SampleConfig, ParallelConfig, BulkConfig, QmempoolConfig, AlfqConfig)
+    c.NAME: c
+    for c in (SampleConfig, ParallelConfig, BulkConfig, QmempoolConfig, AlfqConfig, NapiConfig)
 }
 
 

@@ -6,6 +6,7 @@ from skbbench.harness.runner import Case, ParallelCase
 from skbbench.spec import RunConfig
 from skbbench.specs.alfq import AlfqConfig
 from skbbench.specs.bulk import BulkConfig
+from skbbench.specs.napi import NapiConfig
 from skbbench.specs.parallel import ParallelConfig
 from skbbench.specs.qmempool import QmempoolConfig
 from skbbench.specs.sample import SampleConfig
@@ -40,6 +41,10 @@ def build_cases(cfg: RunConfig) -> list[Case | ParallelCase]:
             cases.extend(alf_queue_bench.build_cases(cfg))
         if "parallel" in cfg.groups:
             cases.extend(alf_queue_parallel01.build_cases(cfg))
+    elif isinstance(cfg, NapiConfig):
+        from skbbench.bench import napi_bench
+
+        cases.extend(napi_bench.build_cases(cfg))
     else:
         raise TypeError(f"no bench code for {type(cfg).__name__}")
     return cases
