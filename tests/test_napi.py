@@ -140,14 +140,17 @@ def test_v512_reusable_check_runs_on_every_cache_put():
 
 
 def test_page_frag_carves_order_3_pages_and_reuses_them_in_place():
+    from skbbench.model.napi_layout import NAPI_STATS, PC_BIAS, PC_STATS, PCPU_STRIDE
     from skbbench.model.page_alloc import new_machine
     from skbbench.model.page_frag import __alloc_page_frag, skb_free_frag
-    from skbbench.model.napi_layout import NAPI_STATS, PC_BIAS, PC_STATS, PCPU_STRIDE
 
     m = new_machine(64, 2, profile="zero")
     pc = m.reserve(PCPU_STRIDE)
     pa = PageAllocator(m)
-    stats = lambda: dict(zip(NAPI_STATS, m.s[pc + PC_STATS :][: len(NAPI_STATS)]))  # noqa: E731
+
+    def stats():
+        return dict(zip(NAPI_STATS, m.s[pc + PC_STATS :][: len(NAPI_STATS)], strict=True))
+
     per_page = 32768 // 640
     frags = [int(__alloc_page_frag(m.s, 0, pc, 640)) for _ in range(per_page)]
     assert len({f >> 15 for f in frags}) == 1  # one 32 KiB page
@@ -358,3 +361,54 @@ def test_every_format_renders(fmt):
     )
     assert p.returncode == 0, p.stderr
     assert "v5.12" in p.stdout
+
+
+def _compile_all_uint64(fn):
+    """Compile ``fn`` for (uint64[::1] s, uint64 ...) (``consumer``: a boolean, ``p``: an
+    array), the types the kernels call it with."""
+    import inspect
+
+    from numba import types
+
+    names = list(inspect.signature(fn.py_func).parameters)
+    args = [types.Array(types.uint64, 1, "C")]
+    kinds = {"consumer": types.boolean, "p": args[0]}
+    args += [kinds.get(n, types.uint64) for n in names[1:]]
+    fn.compile(tuple(args))
+    return fn
+
+
+def test_the_napi_kernels_have_no_nrt_reference_counting():
+    from skbbench.bench import napi_kernels as nk
+    from skbbench.model import napi as nm
+    from skbbench.model import page_frag as pf
+    from skbbench.model import skbuff as sk
+    from tests.asmcheck import nrt_calls
+
+    m = napi_create("v6.19", "remote", profile="zero", rx_ring=64)
+    run(m, 1000)
+    m.teardown()
+    assert nrt_calls(nk.napi_run_slub) == []
+    for fn in (
+        nm.napi_rounds,
+        nm.rx_softirq_round,
+        nm.net_rx_action,
+        nm.net_tx_action,
+        nm.ixgbe_poll,
+        nm.ixgbe_clean_rx_irq,
+        nm.ixgbe_clean_tx_irq,
+        nm.enqueue_to_backlog,
+        nm.process_backlog,
+        sk.napi_consume_skb,
+        sk.napi_skb_cache_put,
+        sk.skb_cache_free_bulk,
+        sk.head_cache_alloc,
+        sk.head_cache_free,
+        sk.head_cache_alloc_bulk,
+        sk.napi_build_skb,
+        sk.build_skb,
+        sk.kfree_skb,
+        sk.skb_defer_free_flush,
+        pf.__alloc_page_frag,
+    ):
+        assert nrt_calls(_compile_all_uint64(fn)) == [], fn.__name__
