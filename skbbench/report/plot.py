@@ -5,7 +5,8 @@ imported only here, lazily, and its absence is a one-line usage error.
 
 Plotted cases are those with ``params["variant"]``; x is ``params["size"]`` (else the
 case's step), on a log2 axis; y is the median of the repeats with a band from the first
-to the third quartile.
+to the third quartile. Documents whose cases are per workload (``napi``) are drawn per
+workload instead: one line per variant across the workloads, cycles per packet.
 Published values (the seed posts' tables) are drawn as markers for the variants plotted:
 the slab_bulk_test01 before/after table for ``bulk`` test 01, or whatever a benchmark's
 registry entry provides as ``Benchmark.extra["published"] = "module:function"`` (a
@@ -52,14 +53,32 @@ def _quartiles(values: list[float]) -> tuple[float, float]:
     return q[0], q[2]
 
 
+def categories(doc: dict[str, Any]) -> list[str]:
+    """The workloads of a document whose cases are per workload (napi), in run order:
+    such documents are plotted per workload (x = 1, 2, ...) instead of against a size."""
+    out: list[str] = []
+    for case in doc.get("cases", []):
+        params = case.get("params", {})
+        w = params.get("workload")
+        if "variant" in params and isinstance(w, str) and w not in out:
+            out.append(w)
+    return out
+
+
 def sweep_series(doc: dict[str, Any], metric: str = "cycles") -> Series:
-    """variant -> sorted points (size, median, first quartile, third quartile)."""
+    """variant -> sorted points (size, median, first quartile, third quartile); for a
+    per-workload document x is the workload's position in categories(doc), from 1."""
     out: Series = {}
+    cats = categories(doc)
     for case in doc["cases"]:
         params = case.get("params", {})
         if "variant" not in params:
             continue
+        if case.get("kind", "single") != "single" and cats:
+            continue
         x = params.get("size", case.get("step"))
+        if cats:
+            x = cats.index(params["workload"]) + 1
         if isinstance(x, bool) or not isinstance(x, (int, float)) or x <= 0:
             continue
         values = repeat_values(case, metric)
@@ -153,14 +172,22 @@ def plot_documents(
                     label=f"published: {variant}",
                     zorder=3,
                 )
-    ax.set_xscale("log", base=2)
-    ticks = sorted(sizes)
-    if ticks and len(ticks) <= 20:
-        ax.set_xticks(ticks)
-        ax.set_xticklabels([f"{t:g}" for t in ticks])
-    ax.set_xlabel("bulk size (objects per call)")
-    ax.set_ylabel("cycles(tsc) per element" if metric == "cycles" else "ns per element")
-    ax.set_title(title or "per-element cost against bulk size (median, quartile band)")
+    cats = categories(series[0][1]) if series else []
+    if cats:
+        ax.set_xticks(range(1, len(cats) + 1))
+        ax.set_xticklabels(cats)
+        ax.set_xlabel("workload")
+        ax.set_ylabel("cycles(tsc) per packet" if metric == "cycles" else "ns per packet")
+        ax.set_title(title or "per-packet cost per workload and kernel variant (median, quartiles)")
+    else:
+        ax.set_xscale("log", base=2)
+        ticks = sorted(sizes)
+        if ticks and len(ticks) <= 20:
+            ax.set_xticks(ticks)
+            ax.set_xticklabels([f"{t:g}" for t in ticks])
+        ax.set_xlabel("bulk size (objects per call)")
+        ax.set_ylabel("cycles(tsc) per element" if metric == "cycles" else "ns per element")
+        ax.set_title(title or "per-element cost against bulk size (median, quartile band)")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize="small")
     fig.tight_layout()
