@@ -184,6 +184,7 @@ NAPI_STATS = (
     "irq_disable_enable",  # charged pairs
     "irq_save_restore",
     "backlog_enqueue",
+    "bh_disable_enable",
 )
 NAPI_STAT_STRIDE = 40
 assert len(NAPI_STATS) <= NAPI_STAT_STRIDE
@@ -223,6 +224,7 @@ PCPU_STRIDE = PC_STATS + NAPI_STAT_STRIDE  # 216 words, a multiple of 8
     ST_IRQ,
     ST_IRQSAVE,
     ST_BACKLOG_ENQUEUE,
+    ST_BH,
 ) = (np.uint64(i) for i in range(len(NAPI_STATS)))
 
 # Model errors (NH_ERR).

@@ -23,7 +23,7 @@ from skbbench.model.bulk import (
     kmem_cache_free_bulk,
     kmem_cache_free_bulk_checked,
 )
-from skbbench.model.machine import U_MH_COST_IRQ, U_MH_COST_IRQSAVE, U_MH_VMEMMAP
+from skbbench.model.machine import U_MH_COST_BH, U_MH_COST_IRQ, U_MH_COST_IRQSAVE, U_MH_VMEMMAP
 from skbbench.model.mm_types import PG_PFMEMALLOC, U_PG_CH, U_PG_FLAGS, U_RECW
 from skbbench.model.napi_layout import (
     ALLOC_SLUB,
@@ -62,6 +62,7 @@ from skbbench.model.napi_layout import (
     SKB_TRUESIZE_USERS,
     ST_ALLOC_BULK_CALLS,
     ST_ALLOC_BULK_OBJECTS,
+    ST_BH,
     ST_CACHE_GET,
     ST_CACHE_PUT,
     ST_DEFER_FLUSHED,
@@ -161,6 +162,13 @@ def charge_irq(s, pc):
     # local_irq_disable + local_irq_enable: kernel-only cost, busy-wait
     napi_stat(s, pc, ST_IRQ)
     busy_wait(s[U_MH_COST_IRQ])
+
+
+@njit(inline="always", nogil=True)
+def charge_bh(s, pc):
+    # local_bh_disable + local_bh_enable: kernel-only cost, busy-wait
+    napi_stat(s, pc, ST_BH)
+    busy_wait(s[U_MH_COST_BH])
 
 
 @njit(inline="always", nogil=True)
@@ -467,7 +475,9 @@ def skb_attempt_defer_free(s, nh, cpu, pc, skb, allocator):
     defer_count = atomic_add64(s, rpc + _PC_DEFER_COUNT, _1) + _1
     defer_max = s[nh + _NH_DEFER_MAX]
     if defer_count >= defer_max:
-        napi_stat(s, pc, ST_DEFER_NODEFER)  # nodefer: kfree_skb_napi_cache
+        # nodefer: kfree_skb_napi_cache: local_bh_disable; __napi_kfree_skb; local_bh_enable
+        napi_stat(s, pc, ST_DEFER_NODEFER)
+        charge_bh(s, pc)
         skb_release_all(s, cpu, pc, skb)
         napi_skb_cache_put(s, nh, cpu, pc, skb, allocator)
         return
@@ -489,11 +499,11 @@ def napi_consume_skb(s, nh, cpu, pc, skb, budget, allocator):
     if budget == _0:
         dev_consume_skb_any(s, nh, cpu, pc, skb, allocator)
         return
-    napi_stat(s, pc, ST_NAPI_CONSUME)
     variant = s[nh + _NH_VARIANT]
     if variant == _V44:  # v4.4 has no napi_consume_skb: drivers call dev_consume_skb_any
         dev_consume_skb_any(s, nh, cpu, pc, skb, allocator)
         return
+    napi_stat(s, pc, ST_NAPI_CONSUME)
     w = skb >> _3
     if variant == _V619 and s[w + _SKB_ALLOC_CPU] != cpu and (s[w + _SKB_TU] >> _32) == _1:
         skb_attempt_defer_free(s, nh, cpu, pc, skb, allocator)  # after skb_release_head_state
