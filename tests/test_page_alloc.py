@@ -542,3 +542,49 @@ def _count_orders(blocks):
     for _, o in blocks:
         out[o] = out.get(o, 0) + 1
     return out
+
+
+def test_what_page_frag_needs():
+    """v4.6 __alloc_page_frag / __free_page_frag on an order-3 compound page: one
+    page_ref_add of size - 1, fragments freed by put_page_testzero on the head page,
+    page_ref_sub_and_test(pagecnt_bias) to find the page unused, set_page_count to reuse."""
+    from skbbench.model.mm_types import PAGE_SHIFT
+    from skbbench.model.page_alloc import (
+        __free_page_frag,
+        compound_order,
+        page_is_pfmemalloc,
+        page_ref_add,
+        page_ref_sub_and_test,
+        set_page_count,
+        virt_to_head_page,
+    )
+
+    m, pa = make(1024, 1)
+    s = m.s
+    size = 32768  # PAGE_FRAG_CACHE_MAX_SIZE
+    p = pa.alloc_pages(0, 3, GFP_COMP)
+    assert compound_order(s, p) == 3 and compound_order(s, p + 1) == 0
+    assert not page_is_pfmemalloc(s, p)
+    page_ref_add(s, p, size - 1)
+    bias = size
+    assert pa.page_ref_count(p) == size
+    frags = []
+    for k in range(5):  # carved from the end downwards, one bias unit each
+        frags.append((p << PAGE_SHIFT) + size - 2048 * (k + 1))
+        bias -= 1
+    assert virt_to_head_page(s, frags[-1] + 100) == p
+    for addr in frags:  # each frag's skb is freed: an atomic dec on the head page
+        __free_page_frag(s, 0, addr)
+    assert pa.page_ref_count(p) == size - 5
+    assert page_ref_sub_and_test(s, p, bias)  # every fragment was freed: reuse in place
+    set_page_count(s, p, size)
+    assert pa.page_ref_count(p) == size
+    assert page_ref_sub_and_test(s, p, size - 1) is False  # teardown leaves one
+    __free_page_frag(s, 0, (p << PAGE_SHIFT) + 7)  # the last one frees order 3
+    assert pa.stats()["free_one_page"] == 1 and pa.stats()["pgfree"] == 8
+    pa.raise_if_error()
+    check_page_allocator(m)
+    q = pa.alloc_pages(0)  # an order-0 frag page is freed by __free_pages_ok too
+    __free_page_frag(s, 0, q << PAGE_SHIFT)
+    assert pa.stats()["free_one_page"] == 2 and q not in pa.pcp_list(0)
+    check_page_allocator(m)

@@ -2,8 +2,10 @@
 
 Buddy free lists per order under ``zone->lock``, per-CPU lists of order-0 pages (batch 31,
 high 186), compound pages, atomic refcounts in struct page, and the v5.13 bulk API on top.
-Every function carries the name of the kernel function it models. Layout, entry points,
-what is and is not modelled: docs/page_alloc.md.
+Every function carries the name of the kernel function it models. The entry points'
+fast paths (alloc_pages, __free_pages, put_page) inline into the calling kernel; refills,
+drains and buddy work are real calls. Layout, entry points, what is and is not
+modelled: docs/page_alloc.md.
 """
 
 from __future__ import annotations
@@ -33,9 +35,11 @@ from skbbench.model.mm_types import (
     PG_BUDDY,
     PG_HEAD,
     PG_PCP,
+    PG_PFMEMALLOC,
     PG_SLAB,
     REFCOUNT_SHIFT,
     U_LOW32_MASK,
+    U_PAGE_SHIFT,
     U_PG_CH,
     U_PG_COUNTERS,
     U_PG_FLAGS,
@@ -185,6 +189,7 @@ _STATW = np.uint64(PA_STAT_STRIDE)
 _PG_BUDDY = np.uint64(PG_BUDDY)
 _PG_HEAD = np.uint64(PG_HEAD)
 _PG_PCP = np.uint64(PG_PCP)
+_PG_PFMEMALLOC = np.uint64(PG_PFMEMALLOC)
 _NOT_PG_BUDDY = np.uint64(((1 << 64) - 1) ^ PG_BUDDY)
 _NOT_PG_PCP = np.uint64(((1 << 64) - 1) ^ PG_PCP)
 _CHECK_AT_FREE = np.uint64(CHECK_AT_FREE)
@@ -340,6 +345,42 @@ def get_page(s, pfn):
     old = atomic_add64(s, pfn_to_page(s, head) + U_PG_COUNTERS, U_REF_ONE)
     if old >> U_REFCOUNT_SHIFT == _0:
         pa_set_error(s, s[U_MH_ZONE], _E_GET_FREE, head, _0, _0)
+
+
+@njit(inline="always", nogil=True, cache=True, _nrt=False)
+def page_ref_add(s, pfn, n):
+    # page_ref_add: atomic_add(nr, &page->_count) (page_frag takes size - 1 at once)
+    atomic_add64(
+        s, pfn_to_page(s, np.uint64(pfn)) + U_PG_COUNTERS, np.uint64(n) << U_REFCOUNT_SHIFT
+    )
+
+
+@njit(inline="always", nogil=True, cache=True, _nrt=False)
+def set_page_count(s, pfn, n):
+    # set_page_count: atomic_set(&page->_count, v), a plain store of the refcount half
+    w = pfn_to_page(s, np.uint64(pfn)) + U_PG_COUNTERS
+    s[w] = (s[w] & U_LOW32_MASK) | (np.uint64(n) << U_REFCOUNT_SHIFT)
+
+
+@njit(inline="always", nogil=True, cache=True, _nrt=False)
+def compound_order(s, pfn):
+    # compound_order: the head's order, 0 for a page that is not a compound head
+    r = pfn_to_page(s, np.uint64(pfn))
+    if s[r + U_PG_FLAGS] & _PG_HEAD:
+        return s[r + U_PG_CH] >> _1
+    return _0
+
+
+@njit(inline="always", nogil=True, cache=True, _nrt=False)
+def virt_to_head_page(s, addr):
+    # virt_to_head_page: compound_head(virt_to_page(addr)), addr a byte offset in s
+    return compound_head(s, np.uint64(addr) >> U_PAGE_SHIFT)
+
+
+@njit(inline="always", nogil=True, cache=True, _nrt=False)
+def page_is_pfmemalloc(s, pfn):
+    # page_is_pfmemalloc (the model never hands out reserve pages: always False)
+    return (s[pfn_to_page(s, np.uint64(pfn)) + U_PG_FLAGS] & _PG_PFMEMALLOC) != _0
 
 
 @njit(inline="always", nogil=True, cache=True, _nrt=False)
@@ -551,7 +592,7 @@ def __rmqueue_pcplist(s, z, cpu, pcp, cold):
     return pfn
 
 
-@njit(nogil=True, cache=True, _nrt=False)
+@njit(inline="always", nogil=True)
 def buffered_rmqueue(s, z, cpu, gfp, order):
     # buffered_rmqueue: order 0 from this CPU's pcp list, higher orders from the buddy lists
     cold = (gfp & _GFP_COLD) != _0
@@ -663,7 +704,7 @@ def __alloc_pages_slowpath(s, z, cpu, gfp, order):
     return get_page_from_freelist(s, z, cpu, gfp, order, mark)
 
 
-@njit(nogil=True, cache=True, _nrt=False)
+@njit(inline="always", nogil=True, cache=True, _nrt=False)
 def alloc_pages(s, cpu, gfp, order):
     # alloc_pages -> __alloc_pages_nodemask: fast path at the low watermark, then slowpath
     z = s[U_MH_ZONE]
@@ -679,6 +720,12 @@ def alloc_pages(s, cpu, gfp, order):
         if pfn == _0:
             pa_stat(s, z, cpu, ST_ALLOC_FAIL, _1)
     return pfn
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def __alloc_pages_nodemask(s, cpu, gfp, order):
+    # __alloc_pages_nodemask: alloc_pages as an out-of-line call (slow paths use this)
+    return alloc_pages(s, cpu, gfp, order)
 
 
 # --------------------------------------------------------------------------------------
@@ -729,7 +776,7 @@ def destroy_compound_page(s, z, cpu, pfn, order):
     return bad
 
 
-@njit(nogil=True, cache=True, _nrt=False)
+@njit(inline="always", nogil=True)
 def free_pages_prepare(s, z, cpu, pfn, order):
     # free_pages_prepare: check the head and every other page of the block
     r = pfn_to_page(s, pfn)
@@ -752,7 +799,7 @@ def free_pages_prepare(s, z, cpu, pfn, order):
     return bad == _0
 
 
-@njit(nogil=True, cache=True, _nrt=False)
+@njit(inline="always", nogil=True)
 def _free_hot_cold_page(s, z, cpu, pfn, cold):
     # free_hot_cold_page: onto this CPU's pcp list (head hot, tail cold); drain at high
     if not free_pages_prepare(s, z, cpu, pfn, _0):
@@ -799,7 +846,7 @@ def free_hot_cold_page(s, cpu, pfn, cold):
     _free_hot_cold_page(s, z, np.uint64(cpu), pfn, bool(cold))
 
 
-@njit(nogil=True, cache=True, _nrt=False)
+@njit(inline="always", nogil=True, cache=True, _nrt=False)
 def __free_pages(s, cpu, pfn, order):
     # __free_pages: drop a reference; the last one frees the block (order 0 to the pcp list)
     z = s[U_MH_ZONE]
@@ -827,7 +874,7 @@ def __put_page(s, z, cpu, pfn):
         _free_hot_cold_page(s, z, cpu, pfn, False)
 
 
-@njit(nogil=True, cache=True, _nrt=False)
+@njit(inline="always", nogil=True, cache=True, _nrt=False)
 def put_page(s, cpu, pfn):
     # put_page: page = compound_head(page); if put_page_testzero: __put_page
     z = s[U_MH_ZONE]
@@ -839,6 +886,20 @@ def put_page(s, cpu, pfn):
     head = compound_head(s, pfn)
     if put_page_testzero(s, z, cpu, head):
         __put_page(s, z, cpu, head)
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def __free_page_frag(s, cpu, addr):
+    # __free_page_frag (v4.6 mm/page_alloc.c): put_page_testzero of the head page, then
+    # __free_pages_ok(page, compound_order(page)) -- an order-0 frag page bypasses the pcp
+    z = s[U_MH_ZONE]
+    cpu = np.uint64(cpu)
+    page = virt_to_head_page(s, addr)
+    if bad_range(s, z, page):
+        pa_set_error(s, z, _E_RANGE, page, cpu, _0)
+        return
+    if put_page_testzero(s, z, cpu, page):
+        __free_pages_ok(s, z, cpu, page, compound_order(s, page))
 
 
 @njit(nogil=True, cache=True, _nrt=False)
@@ -908,7 +969,7 @@ def __alloc_pages_bulk(s, cpu, gfp, nr, out, off, is_list):
             pa_stat(s, z, cpu, ST_ALLOC_BULK_PAGES, nr_account)
             return nr_populated
     pa_stat(s, z, cpu, ST_ALLOC_BULK_FALLBACK, _1)
-    pfn = alloc_pages(s, cpu, gfp, _0)
+    pfn = __alloc_pages_nodemask(s, cpu, gfp, _0)
     if pfn != _0:
         if is_list:
             s[page_lru(s, pfn)] = out[off]

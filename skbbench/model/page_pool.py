@@ -33,7 +33,7 @@ from skbbench.model.mm_types import (
     U_PG_LRU_PREV,
 )
 from skbbench.model.page_alloc import (
-    alloc_pages,
+    __alloc_pages_nodemask,
     alloc_pages_bulk_array_at,
     page_ref_count,
     pfn_to_page,
@@ -152,7 +152,7 @@ def page_pool_set_pp_info(s, pool, pfn):
     s[r + U_PG_LRU_PREV] = _1
 
 
-@njit(inline="always", nogil=True)
+@njit(nogil=True, cache=True, _nrt=False)
 def page_pool_return_page(s, pool, cpu, pfn):
     # v4.18 __page_pool_return_page / v6.19 page_pool_return_netmem: release the pool's
     # state (DMA unmap: not modelled) and put_page back to the page allocator
@@ -237,19 +237,25 @@ def __page_pool_get_cached_v4_18(s, pool, cpu, in_softirq):
     return page
 
 
-@njit(inline="always", nogil=True)
-def page_pool_alloc_pages_v4_18(s, pool, cpu, gfp, in_softirq):
-    # v4.18 page_pool_alloc_pages: cached, else __page_pool_alloc_pages_slow (one page)
-    page = __page_pool_get_cached_v4_18(s, pool, cpu, in_softirq)
-    if page != _0:
-        return page
+@njit(nogil=True, cache=True, _nrt=False)
+def __page_pool_alloc_pages_slow_v4_18(s, pool, cpu, gfp):
+    # v4.18 __page_pool_alloc_pages_slow (noinline): one page from the page allocator
     order = s[pool + _PP_ORDER]
     if order != _0:
         gfp |= _GFP_COMP
         pp_stat(s, pool, cpu, A_SLOW_HIGH_ORDER)
     else:
         pp_stat(s, pool, cpu, A_SLOW)
-    return alloc_pages(s, cpu, gfp, order)  # alloc_pages_node(pool->p.nid, gfp, order)
+    return __alloc_pages_nodemask(s, cpu, gfp, order)  # alloc_pages_node(nid, gfp, order)
+
+
+@njit(inline="always", nogil=True)
+def page_pool_alloc_pages_v4_18(s, pool, cpu, gfp, in_softirq):
+    # v4.18 page_pool_alloc_pages: cached, else the slow path
+    page = __page_pool_get_cached_v4_18(s, pool, cpu, in_softirq)
+    if page != _0:
+        return page
+    return __page_pool_alloc_pages_slow_v4_18(s, pool, cpu, gfp)
 
 
 @njit(inline="always", nogil=True)
@@ -264,7 +270,7 @@ def page_pool_put_page_v4_18(s, pool, cpu, pfn, allow_direct, in_softirq):
             page_pool_return_page(s, pool, cpu, pfn)  # ring full: back to the allocator
         return
     pp_stat(s, pool, cpu, R_RELEASED_REFCNT)  # elevated refcount: the page leaves the pool
-    put_page(s, cpu, pfn)
+    page_pool_return_page(s, pool, cpu, pfn)  # __page_pool_clean_page + put_page
 
 
 # --------------------------------------------------------------------------------------
@@ -324,7 +330,7 @@ def __page_pool_alloc_pages_slow(s, pool, cpu, gfp):
     gfp |= _GFP_NOWARN  # (gfp & GFP_ATOMIC) == GFP_ATOMIC
     order = s[pool + _PP_ORDER]
     if order != _0:  # __page_pool_alloc_page_order
-        page = alloc_pages(s, cpu, gfp | _GFP_COMP, order)
+        page = __alloc_pages_nodemask(s, cpu, gfp | _GFP_COMP, order)
         if page == _0:
             return _0
         page_pool_set_pp_info(s, pool, page)
@@ -415,9 +421,9 @@ def page_pool_alloc_pages(s, pool, cpu, gfp, in_softirq):
     return page_pool_alloc_pages_modern(s, pool, cpu, gfp)
 
 
-@njit(nogil=True, cache=True, _nrt=False)
-def page_pool_put_page(s, pool, cpu, pfn, allow_direct, in_softirq):
-    # page_pool_put_page(pool, page, allow_direct)
+@njit(inline="always", nogil=True)
+def __page_pool_put_page(s, pool, cpu, pfn, allow_direct, in_softirq):
+    # __page_pool_put_page of the pool's version
     pool = np.uint64(pool)
     cpu = np.uint64(cpu)
     pfn = np.uint64(pfn)
@@ -428,9 +434,15 @@ def page_pool_put_page(s, pool, cpu, pfn, allow_direct, in_softirq):
 
 
 @njit(nogil=True, cache=True, _nrt=False)
+def page_pool_put_page(s, pool, cpu, pfn, allow_direct, in_softirq):
+    # page_pool_put_page(pool, page, allow_direct)
+    __page_pool_put_page(s, pool, cpu, pfn, bool(allow_direct), bool(in_softirq))
+
+
+@njit(nogil=True, cache=True, _nrt=False)
 def page_pool_recycle_direct(s, pool, cpu, pfn, in_softirq):
     # page_pool_recycle_direct: put with allow_direct = true
-    page_pool_put_page(s, pool, cpu, pfn, True, in_softirq)
+    __page_pool_put_page(s, pool, cpu, pfn, True, bool(in_softirq))
 
 
 @njit(nogil=True, cache=True, _nrt=False)
@@ -641,3 +653,9 @@ def page_pool_create(
         refill=alloc_cache_refill,
         napi_cpu=napi_cpu,
     )
+
+
+def page_pool_destroy(pool: PagePool, cpu: int = 0) -> dict[str, int | None]:
+    """page_pool_destroy: every page of the alloc cache and the ring back to the page
+    allocator (on ``cpu``); the pages returned and, modern, those still in flight."""
+    return pool.destroy(cpu)

@@ -29,8 +29,8 @@ from skbbench.model.mm_types import (
     U_PG_FLAGS,
 )
 from skbbench.model.page_alloc import (
+    __alloc_pages_nodemask,
     __free_pages,
-    alloc_pages,
     page_count,
     page_ref_inc,
     pfn_to_page,
@@ -127,7 +127,7 @@ def rx_refcount_reuse(s, cpu, rx, pfn, gfp):
         if pfn != _0:
             put_page(s, cpu, pfn)  # drop the driver's reference; the stack frees it later
             rx_stat(rx, ST_REPLACED)
-        pfn = alloc_pages(s, cpu, np.uint64(gfp) | _GFP_COLD, _0)
+        pfn = __alloc_pages_nodemask(s, cpu, np.uint64(gfp) | _GFP_COLD, _0)
         if pfn == _0:
             rx_stat(rx, ST_ALLOC_FAILED)
             return _0
@@ -164,7 +164,7 @@ def ixgbe_alloc_mapped_page(s, cpu, rx, i):
     w = _RX_SLOTS + i * _SLOTW
     if rx[w] != _0:
         return True
-    pfn = alloc_pages(s, cpu, _DEV_ALLOC_GFP, rx[_RX_ORDER])
+    pfn = __alloc_pages_nodemask(s, cpu, _DEV_ALLOC_GFP, rx[_RX_ORDER])
     if pfn == _0:
         rx_stat(rx, ST_ALLOC_FAILED)
         return False
