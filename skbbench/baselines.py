@@ -132,3 +132,31 @@ def list_baselines(directory: str | Path | None = None) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def load_side(spec: str, directory: str | Path | None = None) -> tuple[dict[str, Any], str]:
+    """One side of a comparison: a result file, a stored baseline name, or several of them
+    separated by commas (runs of one config: their worker processes are pooled). Returns
+    the document and a label naming it."""
+    from skbbench.results import merge_processes
+
+    parts = [spec] if Path(spec).exists() else [p.strip() for p in spec.split(",") if p.strip()]
+    if not parts:
+        raise UsageError(f"{spec!r}: no result file named")
+    paths = [locate(p, directory) for p in parts]
+    docs = [load_document(p) for p in paths]
+    first = docs[0]
+    for path, doc in zip(paths[1:], docs[1:], strict=True):
+        if doc.get("command") != first.get("command") or _measured(doc) != _measured(first):
+            raise UsageError(
+                f"{path}: not a run of the same config as {paths[0]}: the files of one side "
+                "must repeat one config"
+            )
+    label = ",".join(str(p) for p in paths)
+    return (merge_processes(docs, renumber=True) if len(docs) > 1 else first), label
+
+
+def _measured(doc: dict[str, Any]) -> dict[str, Any]:
+    from skbbench.compare import result_config
+
+    return result_config(doc)

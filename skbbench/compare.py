@@ -1,164 +1,39 @@
-"""Compare two result documents: per-case statistics and verdicts, exact counter checks,
-and a relative mode (ratios between two variants of the same run) for CI across machines.
+"""Compare result documents: per-case verdicts on per-process values, the core clock's
+drift shown and undone, exact counter checks, and a relative mode (ratios between two
+variants measured in the same run) for CI across machines.
 
-Reads documents only (``skbbench.results``); no numba, no scipy.
-
-Significance test: Mann-Whitney U, two-sided, on the per-repeat values
-------------------------------------------------------------------------
-Per-repeat cycles/element of a micro-benchmark are not normal: they are bounded below by
-the true cost and have a long right tail (interrupts, steal time, migrations, a cold
-cache line). A rank test makes no normality assumption, is insensitive to a single
-outlier repeat, and is what asv and Google Benchmark use (pyperf's t-test assumes
-normality). Only the per-repeat values enter the test; never the individual loop
-iterations, which are not independent.
-
-- No ties and both samples <= ``EXACT_MAX`` (50): the exact null distribution of U,
-  counted as the coefficients of the Gaussian binomial ``[m+n choose m]_q`` (polynomial
-  arithmetic on Python integers, cached per (m, n)). Benchmarks typically run 5-20
-  repeats, where the normal approximation is noticeably off in the tails.
-- Ties, or larger samples: the normal approximation with the tie-corrected variance
-  ``m*n/12 * ((N+1) - sum(t^3 - t) / (N*(N-1)))`` and a continuity correction. Ties are
-  rare for float cycles/element; they appear with identical integer windows.
-- All values equal on both sides: U carries no evidence, p = 1.
-
-The smallest achievable two-sided p-value is ``2 / C(m+n, m)``: with 3 repeats per side
-it is 0.1, so at alpha = 0.05 a difference can only be called significant with >= 4
-repeats per side (the output says so when repeats are too few).
-
-Verdict per case (``ratio`` = median(current) / median(baseline), lower is better)
----------------------------------------------------------------------------------
-- ``no change``: ``|ratio - 1| < threshold`` (the minimum effect: a difference below it is
-  not worth reporting, significant or not);
-- ``slower`` / ``faster``: the effect reaches the threshold AND p < alpha;
-- ``not significant``: the effect reaches the threshold but the repeats cannot tell it
-  from noise (p >= alpha) -- rerun with more repeats on a quieter machine;
-- ``failed``: the current run of the case failed (an ABORT, a runner error);
-- ``no data``: no usable repeat on one side (e.g. the baseline case failed).
-
-Requiring both the test and the minimum effect bounds the false-alarm rate for identical
-distributions by alpha whatever the noise, and keeps statistically significant but
-irrelevant 1 % shifts out of the report.
-
-Relative mode (CI across machines)
-----------------------------------
-Absolute cycles do not travel between machines; the ratio between two variants measured
-in the same run (``after/before``, ``bulk/fallback``) does far better, because both
-variants saw the same CPU, clock and noise. Cases carry ``params["variant"]``; cases with
-the same remaining params (e.g. ``size``) form a group; per group the ratio
-``stat(numerator) / stat(denominator)`` is computed in each file and the two ratios are
-compared: ``|cur/base - 1| <= tolerance`` is ``ok``, otherwise ``worse`` / ``better``,
-both failures (a moved ratio means the model or the baseline is stale). Absolute cycles
-are not judged in this mode; without a ratio it checks only counters and failed cases.
-
-Event counters are deterministic model facts (slow-path entries, cmpxchg counts, pages
-allocated ...): they are compared exactly in both modes and every difference is listed.
+Reads documents only (``skbbench.results``); no numba. The method -- the process as the
+unit of the test, the minimum effect from the measured between-process noise, the clock
+probe -- and the measured false-alarm and detection rates are in docs/measurement.md.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 import statistics
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from skbbench.errors import UsageError
-from skbbench.results import repeat_values, same_machine_fields
+from skbbench.results import case_runs, run_process, run_values, same_machine_fields
+from skbbench.stats import mann_whitney_u, min_p_value, welch_t
 
-EXACT_MAX = 50
 METRICS = ("cycles", "ns")
 MODES = ("absolute", "relative")
 STATS = ("median", "min")
+CLOCKS = ("normalize", "raw")
 VERDICTS = ("faster", "slower", "no change", "not significant", "failed", "no data")
 RATIO_VERDICTS = ("ok", "worse", "better", "missing")
 
-DEFAULT_THRESHOLD = 0.05
 DEFAULT_ALPHA = 0.05
 DEFAULT_TOLERANCE = 0.25
-
-
-# --------------------------------------------------------------------------------------
-# Mann-Whitney U
-
-
-@dataclass(frozen=True)
-class MannWhitney:
-    u: float  # U statistic of the first sample
-    p: float  # two-sided p-value
-    method: str  # "exact" | "normal" | "degenerate"
-
-
-@functools.lru_cache(maxsize=256)
-def _u_cumulative(m: int, n: int) -> tuple[tuple[int, ...], int]:
-    """Cumulative counts of U = 0..m*n under H0 (no ties) and C(m+n, m).
-
-    The number of arrangements with U = u is the coefficient of q^u in the Gaussian
-    binomial prod_{i=1..n} (1 - q^(m+i)) / (1 - q^i); each factor is applied in place:
-    a multiplication by (1 - q^k) then an exact division by (1 - q^i)."""
-    size = m * n + m + n + 1
-    poly = [0] * size
-    poly[0] = 1
-    for i in range(1, n + 1):
-        k = m + i
-        for d in range(size - 1, k - 1, -1):
-            poly[d] -= poly[d - k]
-        for d in range(i, size):
-            poly[d] += poly[d - i]
-    counts = poly[: m * n + 1]
-    cum = []
-    total = 0
-    for c in counts:
-        total += c
-        cum.append(total)
-    return tuple(cum), total
-
-
-def _ranks(values: Sequence[float]) -> tuple[list[float], list[int]]:
-    """Mid-ranks (1-based) of ``values`` and the sizes of the tie groups (> 1)."""
-    order = sorted(range(len(values)), key=values.__getitem__)
-    ranks = [0.0] * len(values)
-    ties = []
-    i = 0
-    while i < len(order):
-        j = i
-        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
-            j += 1
-        mid = (i + j) / 2 + 1
-        for k in range(i, j + 1):
-            ranks[order[k]] = mid
-        if j > i:
-            ties.append(j - i + 1)
-        i = j + 1
-    return ranks, ties
-
-
-def mann_whitney_u(x: Sequence[float], y: Sequence[float]) -> MannWhitney:
-    """Two-sided Mann-Whitney U test of ``x`` against ``y`` (see the module docstring)."""
-    m, n = len(x), len(y)
-    if m == 0 or n == 0:
-        raise ValueError("Mann-Whitney U needs at least one value in each sample")
-    ranks, ties = _ranks(list(x) + list(y))
-    u1 = sum(ranks[:m]) - m * (m + 1) / 2
-    if not ties and m <= EXACT_MAX and n <= EXACT_MAX:
-        cum, total = _u_cumulative(m, n)
-        k = int(round(min(u1, m * n - u1)))
-        return MannWhitney(u1, min(1.0, 2 * cum[k] / total), "exact")
-    big_n = m + n
-    tie_term = sum(t * t * t - t for t in ties) / (big_n * (big_n - 1))
-    var = m * n / 12 * ((big_n + 1) - tie_term)
-    if var <= 0:
-        return MannWhitney(u1, 1.0, "degenerate")
-    z = max(0.0, abs(u1 - m * n / 2) - 0.5) / math.sqrt(var)
-    return MannWhitney(u1, min(1.0, math.erfc(z / math.sqrt(2))), "normal")
-
-
-def min_p_value(m: int, n: int) -> float:
-    """Smallest two-sided p the exact test can produce with m and n repeats."""
-    if m == 0 or n == 0:
-        return 1.0
-    return min(1.0, 2 / math.comb(m + n, m))
+THRESHOLD_FACTOR = 3.0  # auto minimum effect: 3 x the between-process CV ...
+THRESHOLD_FLOOR = 0.02  # ... and never below 2 %
+ONE_PROCESS_THRESHOLD = 0.05  # minimum effect when a side has one process
+DRIFT_FLOOR = 0.01  # a core-clock change below 1 % is not called drift
+# Options that change how long or how often a run measures, not what it measures.
+NOT_RESULT_KEYS = ("repeat", "warmup", "processes", "cpu")
 
 
 # --------------------------------------------------------------------------------------
@@ -178,6 +53,7 @@ class CaseComparison:
     method: str
     verdict: str
     repeats: tuple[int, int]
+    processes: tuple[int, int] = (1, 1)
     detail: str = ""
 
 
@@ -198,7 +74,20 @@ class RatioComparison:
     cur_ratio: float | None
     change: float | None
     verdict: str
+    p_value: float | None = None
     detail: str = ""
+
+
+@dataclass
+class ClockDrift:
+    """The core-clock/TSC ratio of each side (median over its processes)."""
+
+    baseline: float | None
+    current: float | None
+    change: float | None  # current / baseline - 1
+    noise: float | None  # between-process CV of the ratio within the sides
+    flagged: bool  # a drift above the noise
+    normalized: bool  # cycles were compared as estimated core cycles
 
 
 @dataclass
@@ -209,9 +98,11 @@ class Comparison:
     mode: str
     threshold: float
     alpha: float
+    threshold_source: str = "given"
     tolerance: float | None = None
     ratio: str | None = None
     stat: str = "median"
+    clock: ClockDrift | None = None
     cases: list[CaseComparison] = field(default_factory=list)
     ratios: list[RatioComparison] = field(default_factory=list)
     counters: list[CounterDiff] = field(default_factory=list)
@@ -260,6 +151,7 @@ class Comparison:
         doc = asdict(self)
         for c in doc["cases"]:
             c["repeats"] = list(c["repeats"])
+            c["processes"] = list(c["processes"])
         doc["failures"] = self.failures()
         doc["regression"] = self.regression
         doc["exit_status"] = self.exit_status
@@ -268,6 +160,54 @@ class Comparison:
 
 def _pct(x: float | None) -> str:
     return "-" if x is None else f"{x * 100:g}%"
+
+
+# --------------------------------------------------------------------------------------
+# Values of a case: per repeat and per worker process
+
+
+@dataclass
+class Samples:
+    """One side of one case: every repeat's value and each process's median."""
+
+    repeats: list[float]
+    processes: list[float]
+
+
+def process_clocks(doc: dict[str, Any]) -> dict[int, float]:
+    """Worker process -> its core-clock/TSC ratio (mean of the probes before and after
+    its cases); {} for a document without probes (schema 1)."""
+    out: dict[int, float] = {}
+    for info in doc.get("machine", {}).get("processes", []) or []:
+        probes = [info.get(k, {}).get("core_per_tsc") for k in ("clock_before", "clock_after")]
+        values = [float(v) for v in probes if isinstance(v, (int, float)) and v > 0]
+        if values and isinstance(info.get("process"), int):
+            out[info["process"]] = sum(values) / len(values)
+    return out
+
+
+def case_samples(case: dict[str, Any], metric: str, clocks: dict[int, float] | None) -> Samples:
+    """Per-element values of a case: ``cycles`` from the TSC (times the process's
+    core-clock ratio when ``clocks`` is given: estimated core cycles), or ``ns``."""
+    by_process: dict[int, list[float]] = {}
+    for run in case_runs(case):
+        if not any(r.invoked > 0 for r in run):
+            continue
+        cycles, ns = run_values(run)
+        value = cycles if metric == "cycles" else ns
+        process = run_process(run)
+        if clocks is not None and metric == "cycles":
+            value *= clocks.get(process, 1.0)
+        by_process.setdefault(process, []).append(value)
+    repeats = [v for p in sorted(by_process) for v in by_process[p]]
+    return Samples(repeats, [statistics.median(by_process[p]) for p in sorted(by_process)])
+
+
+def _cv(values: list[float]) -> float | None:
+    if len(values) < 2:
+        return None
+    mean = statistics.fmean(values)
+    return statistics.stdev(values) / mean if mean > 0 else None
 
 
 # --------------------------------------------------------------------------------------
@@ -310,84 +250,6 @@ def _both_numbers(a: Any, b: Any) -> bool:
 
 def _show(v: Any) -> Any:
     return "(absent)" if v is _MISSING else v
-
-
-def compare_case(
-    base: dict[str, Any], cur: dict[str, Any], metric: str, threshold: float, alpha: float
-) -> CaseComparison:
-    bv, cv = repeat_values(base, metric), repeat_values(cur, metric)
-    reps = (len(bv), len(cv))
-    common = dict(
-        key=cur["key"],
-        name=cur["name"],
-        step=cur.get("step", 0),
-        params=cur.get("params", {}),
-        repeats=reps,
-    )
-    if cur.get("error"):
-        bm = statistics.median(bv) if bv else None
-        return CaseComparison(
-            **common,
-            base_median=bm,
-            cur_median=None,
-            ratio=None,
-            p_value=None,
-            method="",
-            verdict="failed",
-            detail=cur["error"],
-        )
-    if not bv or not cv:
-        side = "baseline" if not bv else "current"
-        why = base.get("error") if not bv and base.get("error") else "no repeat with values"
-        return CaseComparison(
-            **common,
-            base_median=statistics.median(bv) if bv else None,
-            cur_median=statistics.median(cv) if cv else None,
-            ratio=None,
-            p_value=None,
-            method="",
-            verdict="no data",
-            detail=f"{side}: {why}",
-        )
-    bm, cm = statistics.median(bv), statistics.median(cv)
-    test = mann_whitney_u(bv, cv)
-    if bm <= 0:
-        ratio = 1.0 if cm == bm else math.inf
-    else:
-        ratio = cm / bm
-    change = ratio - 1
-    detail = ""
-    if abs(change) < threshold:
-        verdict = "no change"
-    elif test.p < alpha:
-        verdict = "slower" if change > 0 else "faster"
-    else:
-        verdict = "not significant"
-        if min_p_value(*reps) >= alpha:
-            detail = f"{reps[0]} vs {reps[1]} repeats cannot reach p < {alpha:g}"
-    return CaseComparison(
-        **common,
-        base_median=bm,
-        cur_median=cm,
-        ratio=ratio,
-        p_value=test.p,
-        method=test.method,
-        verdict=verdict,
-        detail=detail,
-    )
-
-
-def _config_differences(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
-    out = []
-    for k in list(a) + [k for k in b if k not in a]:
-        if a.get(k) != b.get(k):
-            out.append(f"{k}: {_brief(a.get(k))} vs {_brief(b.get(k))}")
-    return out
-
-
-def _brief(v: Any) -> str:
-    s = repr(v)
-    return s if len(s) <= 30 else s[:27] + "..."
 
 
 def parse_ratio(spec: str) -> tuple[str, str]:
@@ -465,30 +327,176 @@ def _variant_groups(tagged: Tagged, varying: list[str]) -> dict[str, dict[str, d
     return groups
 
 
-def _stat(values: list[float], stat: str) -> float | None:
-    if not values:
-        return None
-    return min(values) if stat == "min" else statistics.median(values)
-
-
-def _doc_ratios(
-    groups: dict[str, dict[str, dict[str, Any]]], num: str, den: str, metric: str, stat: str
-) -> dict[str, float | None]:
-    out: dict[str, float | None] = {}
-    for label, variants in groups.items():
-        if num not in variants or den not in variants:
-            continue
-        a = _stat(repeat_values(variants[num], metric), stat)
-        b = _stat(repeat_values(variants[den], metric), stat)
-        out[label] = a / b if a is not None and b else None
-    return out
-
-
 def _group_sort_key(label: str) -> list[Any]:
     """Natural order: step=2 before step=16, N=2 before N=10."""
     return [
         (0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", label)
     ]
+
+
+def compare_case(
+    base: dict[str, Any],
+    cur: dict[str, Any],
+    metric: str,
+    threshold: float,
+    alpha: float,
+    clocks: tuple[dict[int, float], dict[int, float]] | None = None,
+) -> CaseComparison:
+    """The verdict of one case: on per-process medians when both sides have two or more
+    processes (Welch's t-test on logs), else on the repeats (Mann-Whitney U)."""
+    bs = case_samples(base, metric, clocks[0] if clocks else None)
+    cs = case_samples(cur, metric, clocks[1] if clocks else None)
+    common: dict[str, Any] = dict(
+        key=cur["key"],
+        name=cur["name"],
+        step=cur.get("step", 0),
+        params=cur.get("params", {}),
+        repeats=(len(bs.repeats), len(cs.repeats)),
+        processes=(len(bs.processes), len(cs.processes)),
+    )
+    if cur.get("error"):
+        bm = statistics.median(bs.processes) if bs.processes else None
+        return CaseComparison(
+            **common,
+            base_median=bm,
+            cur_median=None,
+            ratio=None,
+            p_value=None,
+            method="",
+            verdict="failed",
+            detail=cur["error"],
+        )
+    if not bs.repeats or not cs.repeats:
+        side = "baseline" if not bs.repeats else "current"
+        why = base.get("error") if not bs.repeats and base.get("error") else "no repeat with values"
+        return CaseComparison(
+            **common,
+            base_median=statistics.median(bs.processes) if bs.processes else None,
+            cur_median=statistics.median(cs.processes) if cs.processes else None,
+            ratio=None,
+            p_value=None,
+            method="",
+            verdict="no data",
+            detail=f"{side}: {why}",
+        )
+    detail = ""
+    if len(bs.processes) >= 2 and len(cs.processes) >= 2:
+        bm, cm = statistics.median(bs.processes), statistics.median(cs.processes)
+        test = welch_t([math.log(v) for v in bs.processes], [math.log(v) for v in cs.processes])
+        p, method = test.p, "welch-t/processes"
+    else:
+        bm, cm = statistics.median(bs.repeats), statistics.median(cs.repeats)
+        mw = mann_whitney_u(bs.repeats, cs.repeats)
+        p, method = mw.p, f"mann-whitney/repeats ({mw.method})"
+        detail = "one process: between-process noise not measured"
+    ratio = (1.0 if cm == bm else math.inf) if bm <= 0 else cm / bm
+    change = ratio - 1
+    if abs(change) < threshold:
+        verdict = "no change"
+    elif p < alpha:
+        verdict = "slower" if change > 0 else "faster"
+    else:
+        verdict = "not significant"
+        n = common["processes"] if method.startswith("welch") else common["repeats"]
+        if not method.startswith("welch") and min_p_value(*n) >= alpha:
+            detail = f"{n[0]} vs {n[1]} repeats cannot reach p < {alpha:g}"
+    return CaseComparison(
+        **common,
+        base_median=bm,
+        cur_median=cm,
+        ratio=ratio,
+        p_value=p,
+        method=method,
+        verdict=verdict,
+        detail=detail,
+    )
+
+
+def clock_drift(base: dict[str, Any], cur: dict[str, Any], normalize: bool) -> ClockDrift:
+    """Each side's core-clock/TSC ratio and whether the change is above the noise."""
+    bc, cc = process_clocks(base), process_clocks(cur)
+    if not bc or not cc:
+        return ClockDrift(None, None, None, None, False, False)
+    b, c = statistics.median(bc.values()), statistics.median(cc.values())
+    cvs = [v for v in (_cv(list(bc.values())), _cv(list(cc.values()))) if v is not None]
+    noise = max(cvs) if cvs else None
+    change = c / b - 1
+    flagged = abs(change) > max(DRIFT_FLOOR, THRESHOLD_FACTOR * (noise or 0.0))
+    return ClockDrift(b, c, change, noise, flagged, normalize)
+
+
+def auto_threshold(
+    pairs: list[tuple[dict[str, Any], dict[str, Any]]],
+    metric: str,
+    clocks: tuple[dict[int, float], dict[int, float]] | None,
+) -> tuple[float, str]:
+    """The minimum effect from the measured between-process noise: THRESHOLD_FACTOR times
+    the median CV of the per-process medians (both sides, every case with two or more
+    processes), at least THRESHOLD_FLOOR; ONE_PROCESS_THRESHOLD without such cases."""
+    cvs = []
+    for base, cur in pairs:
+        for doc, clk in (
+            (base, clocks[0] if clocks else None),
+            (cur, clocks[1] if clocks else None),
+        ):
+            cv = _cv(case_samples(doc, metric, clk).processes)
+            if cv is not None:
+                cvs.append(cv)
+    if not cvs:
+        return ONE_PROCESS_THRESHOLD, "one process: default"
+    noise = statistics.median(cvs)
+    value = max(THRESHOLD_FLOOR, THRESHOLD_FACTOR * noise)
+    return value, f"auto: {THRESHOLD_FACTOR:g} x between-process CV {noise:.2%}"
+
+
+def result_config(doc: dict[str, Any]) -> dict[str, Any]:
+    """What a document measured: its config less the options that only change how long or
+    how often it measured (a merged ``run`` document: each run's)."""
+    cfg = doc.get("config", {})
+    if doc.get("command") == "run" and "runs" in cfg:
+        return {
+            "runs": [
+                {
+                    **r,
+                    "config": {
+                        k: v for k, v in (r.get("config") or {}).items() if k not in NOT_RESULT_KEYS
+                    },
+                }
+                for r in cfg["runs"]
+            ]
+        }
+    return {k: v for k, v in cfg.items() if k not in NOT_RESULT_KEYS}
+
+
+def config_differences(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
+    ca, cb = result_config(a), result_config(b)
+    out = []
+    for k in list(ca) + [k for k in cb if k not in ca]:
+        if ca.get(k) != cb.get(k):
+            out.append(f"{k}: {_brief(ca.get(k))} vs {_brief(cb.get(k))}")
+    return out
+
+
+def _brief(v: Any) -> str:
+    s = repr(v)
+    return s if len(s) <= 30 else s[:27] + "..."
+
+
+def _process_ratios(
+    variants: dict[str, dict[str, Any]], num: str, den: str, metric: str, stat: str
+) -> list[float]:
+    """The ratio num/den of one group in each worker process (both variants measured in
+    the same process saw the same clock and load)."""
+    pick = min if stat == "min" else statistics.median
+    values: dict[str, dict[int, list[float]]] = {}
+    for name in (num, den):
+        for run in case_runs(variants[name]):
+            if any(r.invoked > 0 for r in run):
+                cycles, ns = run_values(run)
+                value = cycles if metric == "cycles" else ns
+                values.setdefault(name, {}).setdefault(run_process(run), []).append(value)
+    common = sorted(set(values.get(num, {})) & set(values.get(den, {})))
+    return [pick(values[num][p]) / pick(values[den][p]) for p in common if pick(values[den][p]) > 0]
 
 
 def compare_ratios(
@@ -500,7 +508,11 @@ def compare_ratios(
     stat: str = "median",
     variant_key: str = "variant",
     base_label: str = "baseline",
+    alpha: float = DEFAULT_ALPHA,
 ) -> list[RatioComparison]:
+    """Per group, the ratio of two variants in each process of each side: ``worse`` /
+    ``better`` when it moved by more than ``tolerance`` and (with two or more processes a
+    side) Welch's t-test on the log ratios says it is not noise."""
     num, den = parse_ratio(ratio)
     variants = sorted(
         {str(c["params"][variant_key]) for c in base_cases if variant_key in c.get("params", {})}
@@ -519,34 +531,67 @@ def compare_ratios(
     btag = _tag_variants(base_cases, variant_key, (num, den))
     ctag = _tag_variants(cur_cases, variant_key, (num, den))
     varying = _varying(btag, ctag)
-    base_r = _doc_ratios(_variant_groups(btag, varying), num, den, metric, stat)
-    cur_r = _doc_ratios(_variant_groups(ctag, varying), num, den, metric, stat)
+    bgroups, cgroups = _variant_groups(btag, varying), _variant_groups(ctag, varying)
+    base_r = {
+        k: _process_ratios(v, num, den, metric, stat)
+        for k, v in bgroups.items()
+        if num in v and den in v
+    }
     if not base_r:
         raise UsageError(f"{base_label}: no group has both variants '{num}' and '{den}'")
     out = []
     for label in sorted(base_r, key=_group_sort_key):
-        br, cr = base_r[label], cur_r.get(label)
-        if label not in cur_r:
+        br = base_r[label]
+        cv = cgroups.get(label, {})
+        if num not in cv or den not in cv:
             out.append(
                 RatioComparison(
-                    label, num, den, br, None, None, "missing", "not in the current run"
+                    label,
+                    num,
+                    den,
+                    _median(br),
+                    None,
+                    None,
+                    "missing",
+                    detail="not in the current run",
                 )
             )
             continue
-        if br is None or cr is None:
+        cr = _process_ratios(cv, num, den, metric, stat)
+        if not br or not cr:
             out.append(
                 RatioComparison(
-                    label, num, den, br, cr, None, "missing", "a variant has no usable repeat"
+                    label,
+                    num,
+                    den,
+                    _median(br),
+                    _median(cr),
+                    None,
+                    "missing",
+                    detail="a variant has no usable repeat",
                 )
             )
             continue
-        change = cr / br - 1
-        if abs(change) <= tolerance:
+        b, c = statistics.median(br), statistics.median(cr)
+        change = c / b - 1
+        p = None
+        detail = ""
+        if len(br) >= 2 and len(cr) >= 2:
+            p = welch_t([math.log(v) for v in br], [math.log(v) for v in cr]).p
+        else:
+            detail = "one process: tolerance only"
+        if abs(change) <= tolerance or (p is not None and p >= alpha):
             verdict = "ok"
+            if abs(change) > tolerance:
+                detail = f"moved {change:+.1%} but within the noise (p {p:.2g})"
         else:
             verdict = "worse" if change > 0 else "better"
-        out.append(RatioComparison(label, num, den, br, cr, change, verdict))
+        out.append(RatioComparison(label, num, den, b, c, change, verdict, p, detail))
     return out
+
+
+def _median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
 
 
 def compare_documents(
@@ -556,27 +601,38 @@ def compare_documents(
     baseline_name: str = "baseline",
     current_name: str = "current",
     metric: str = "cycles",
-    threshold: float = DEFAULT_THRESHOLD,
+    threshold: float | None = None,
     alpha: float = DEFAULT_ALPHA,
     mode: str = "absolute",
     ratio: str | None = None,
     tolerance: float = DEFAULT_TOLERANCE,
     stat: str = "median",
     variant_key: str = "variant",
+    clock: str = "normalize",
 ) -> Comparison:
-    """Compare two validated documents (``results.load_document``)."""
+    """Compare two validated documents (``results.load_document``); ``threshold`` None
+    means the minimum effect comes from the documents' between-process noise."""
     if metric not in METRICS:
         raise UsageError(f"unknown metric '{metric}' (choose from {', '.join(METRICS)})")
     if mode not in MODES:
         raise UsageError(f"unknown mode '{mode}' (choose from {', '.join(MODES)})")
     if stat not in STATS:
         raise UsageError(f"unknown statistic '{stat}' (choose from {', '.join(STATS)})")
-    if not 0 <= threshold < 10:
+    if clock not in CLOCKS:
+        raise UsageError(f"unknown clock handling '{clock}' (choose from {', '.join(CLOCKS)})")
+    if threshold is not None and not 0 <= threshold < 10:
         raise UsageError(f"threshold {threshold * 100:g}% out of range (0% <= threshold < 1000%)")
     if not 0 < alpha < 1:
         raise UsageError(f"alpha {alpha:g} out of range (0 < alpha < 1)")
     if not 0 <= tolerance < 10:
         raise UsageError(f"tolerance {tolerance * 100:g}% out of range (0% <= tolerance < 1000%)")
+    differ = config_differences(base, cur)
+    if differ:
+        raise UsageError(
+            f"{baseline_name} and {current_name} measured different configurations ("
+            + "; ".join(differ)
+            + "): compare runs of one config (repeat, warmup, processes and cpu may differ)"
+        )
     bcases = {c["key"]: c for c in base["cases"]}
     ccases = {c["key"]: c for c in cur["cases"]}
     common = [k for k in bcases if k in ccases]
@@ -585,14 +641,23 @@ def compare_documents(
             f"{baseline_name} and {current_name} have no case in common "
             f"({len(bcases)} vs {len(ccases)} cases)"
         )
+    drift = clock_drift(base, cur, clock == "normalize" and metric == "cycles")
+    clocks = (process_clocks(base), process_clocks(cur)) if drift.normalized else None
+    pairs = [(bcases[k], ccases[k]) for k in common]
+    if threshold is None:
+        threshold, source = auto_threshold(pairs, metric, clocks)
+    else:
+        source = "given"
     comp = Comparison(
         baseline=baseline_name,
         current=current_name,
         metric=metric,
         mode=mode,
         threshold=threshold,
+        threshold_source=source,
         alpha=alpha,
         stat=stat,
+        clock=drift,
         tolerance=tolerance if mode == "relative" else None,
         ratio=ratio if mode == "relative" else None,
         only_baseline=[k for k in bcases if k not in ccases],
@@ -600,7 +665,7 @@ def compare_documents(
     )
     for key in common:
         b, c = bcases[key], ccases[key]
-        comp.cases.append(compare_case(b, c, metric, threshold, alpha))
+        comp.cases.append(compare_case(b, c, metric, threshold, alpha, clocks))
         comp.counters.extend(counter_diffs(key, b.get("counters", {}), c.get("counters", {})))
     if mode == "relative" and ratio:
         comp.ratios = compare_ratios(
@@ -612,6 +677,24 @@ def compare_documents(
             stat,
             variant_key,
             baseline_name,
+            alpha,
+        )
+    one = [c for c in comp.cases if min(c.processes) < 2 and c.repeats[0] and c.repeats[1]]
+    if one and mode == "absolute":
+        comp.warnings.append(
+            f"{len(one)} case(s) have one worker process on a side: the test sees only the "
+            "repeats of that process, not the noise between processes (2-3% on a VM); run "
+            "with --processes 5 (or more) for a sound comparison"
+        )
+    if drift.flagged:
+        how = (
+            "cycles compared as estimated core cycles (--clock raw to compare cycles(tsc))"
+            if drift.normalized
+            else "cycles(tsc) compared as measured"
+        )
+        comp.warnings.append(
+            f"core clock drift: core cycles per TSC tick {drift.baseline:.3f} -> "
+            f"{drift.current:.3f} ({drift.change:+.1%}, noise {drift.noise or 0:.1%}): {how}"
         )
     diff_machine = same_machine_fields(base.get("machine", {}), cur.get("machine", {}))
     if diff_machine:
@@ -623,9 +706,6 @@ def compare_documents(
         comp.warnings.append(
             "the files come from different machines (" + "; ".join(diff_machine) + f"): {advice}"
         )
-    cfg = _config_differences(base.get("config", {}), cur.get("config", {}))
-    if cfg:
-        comp.warnings.append("the runs used different configurations (" + "; ".join(cfg) + ")")
     if comp.only_baseline:
         comp.warnings.append(
             f"{len(comp.only_baseline)} baseline case(s) missing from {current_name}"

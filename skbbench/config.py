@@ -85,7 +85,11 @@ def coerce(opt: Option, value: Any, source: str, key: str | None = None) -> Any:
         if isinstance(value, dict):
             raise _fail(source, key, "expected a list (or comma-separated values), got a mapping")
         if isinstance(value, str):
-            items: list[Any] = [v for v in (p.strip() for p in value.split(",")) if v]
+            items: list[Any] = [p.strip() for p in value.split(",")]
+            if len(items) > 1 and "" in items:
+                where = f"{key}[{items.index('')}]"
+                raise _fail(source, where, f"empty value in {value!r} (a stray comma?)")
+            items = [v for v in items if v]
         elif isinstance(value, (list, tuple)):
             items = list(value)
         else:

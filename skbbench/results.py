@@ -42,7 +42,7 @@ from skbbench.outfile import check_output_path as check_output_path  # re-export
 from skbbench.outfile import write_atomic as write_atomic  # re-exported
 from skbbench.timebench import Record
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass
@@ -90,16 +90,64 @@ def median_index(values: list[float]) -> int:
     return order[(len(order) - 1) // 2] if order else 0
 
 
+def run_process(run: list[Record]) -> int:
+    """The worker process that measured a repeat (0 for documents of one process)."""
+    return run[0].process if run else 0
+
+
 def case_stats(runs: list[list[Record]]) -> dict[str, Any]:
+    """Summaries over all repeats, and the median of each worker process's repeats: the
+    process is the unit compare tests on (docs/measurement.md)."""
     pairs = [run_values(run) for run in runs]
     cycles = [p[0] for p in pairs]
     ns = [p[1] for p in pairs]
+    by_process: dict[int, list[tuple[float, float]]] = {}
+    for run, pair in zip(runs, pairs, strict=True):
+        by_process.setdefault(run_process(run), []).append(pair)
+    order = sorted(by_process)
     return {
         "cycles": _summary(cycles),
         "ns": _summary(ns),
         "median_run": median_index(cycles),
         "repeats": len(runs),
+        "processes": len(order),
+        "process_medians": {
+            "cycles": [statistics.median(p[0] for p in by_process[k]) for k in order],
+            "ns": [statistics.median(p[1] for p in by_process[k]) for k in order],
+        },
     }
+
+
+UNSTABLE_CV = 0.05  # coefficient of variation of a case's repeats in one process
+OUTLIER = 1.5  # a repeat this many times the median was disturbed (preemption, steal)
+UNSTABLE_PROCESS_CV = 0.03  # CV of the per-process medians
+
+
+def scatter_warnings(name: str, step: int, stats: dict[str, Any]) -> list[str]:
+    """ "unstable" lines for a case whose repeats scatter (from its stats): a large CV or
+    repeats far above the median within the run, or process medians far apart."""
+    cyc = stats.get("cycles") or {}
+    label = f"'{name}' (step:{step})"
+    out = []
+    median, mean = cyc.get("median"), cyc.get("mean")
+    if median and mean:
+        cv = cyc.get("stddev", 0.0) / mean
+        high = cyc.get("max", 0.0) > OUTLIER * median
+        if cv > UNSTABLE_CV or high:
+            out.append(
+                f"unstable: {label}: repeats scatter (CV {cv:.1%}, max {cyc['max'] / median:.2f}x "
+                "the median): the machine was busy or the VM preempted; the median is kept"
+            )
+    medians = (stats.get("process_medians") or {}).get("cycles") or []
+    if len(medians) > 1:
+        m = statistics.fmean(medians)
+        pcv = statistics.stdev(medians) / m if m else 0.0
+        if pcv > UNSTABLE_PROCESS_CV:
+            out.append(
+                f"unstable between processes: {label}: process medians scatter {pcv:.1%} "
+                "(clock drift or load between processes)"
+            )
+    return out
 
 
 def case_to_dict(res: CaseResult) -> dict[str, Any]:
@@ -129,6 +177,7 @@ def build_document(
     results: list[CaseResult],
     machine: dict[str, Any],
     warnings: list[str] | None = None,
+    processes: int = 1,
 ) -> dict[str, Any]:
     return {
         "schema": SCHEMA_VERSION,
@@ -136,6 +185,7 @@ def build_document(
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "command": command,
         "config": config,
+        "processes": processes,
         "machine": machine,
         "warnings": list(warnings or []),
         "cases": [case_to_dict(r) for r in results],
@@ -290,8 +340,7 @@ def load_document(path: str | Path) -> dict[str, Any]:
 # Published description of the current version: skbbench/data/result.schema.json.
 
 
-def _read_schema_1(doc: dict[str, Any], ck: _Checker) -> dict[str, Any]:
-    """Schema 1 (skbbench 0.1): per-case repeats of raw time_bench windows."""
+def _check_schema_1(doc: dict[str, Any], ck: _Checker) -> None:
     for key in ("command", "skbbench"):
         if key in doc:
             ck.string(doc[key], key)
@@ -310,11 +359,45 @@ def _read_schema_1(doc: dict[str, Any], ck: _Checker) -> dict[str, Any]:
                 f"cases[{i}].key", f"duplicate case key {_describe(key)} (also cases[{seen[key]}])"
             )
         seen[key] = i
+
+
+def _read_schema_1(doc: dict[str, Any], ck: _Checker) -> dict[str, Any]:
+    """Schema 1 (skbbench 0.1): per-case repeats of raw time_bench windows, all measured
+    in one process. Upgraded to schema 2: one process (0), per-process stats added."""
+    _check_schema_1(doc, ck)
+    for i, case in enumerate(doc["cases"]):
+        for r, run in enumerate(case.get("runs", [])):
+            for c, rec in enumerate(run):
+                if "process" in rec:
+                    raise ck.fail(f"cases[{i}].runs[{r}][{c}].process", "not in schema 1")
+    out = {**doc, "schema": SCHEMA_VERSION, "processes": 1}
+    out["cases"] = [{**c, "stats": case_stats(case_runs(c))} for c in doc["cases"]]
+    return out
+
+
+def _read_schema_2(doc: dict[str, Any], ck: _Checker) -> dict[str, Any]:
+    """Schema 2 (skbbench 0.2): repeats from one or more worker processes; every record
+    names its process; ``processes`` at the top; per-process medians in the stats."""
+    _check_schema_1(doc, ck)
+    if "processes" in doc:
+        n = ck.integer(doc["processes"], "processes")
+        if n < 1:
+            raise ck.fail("processes", f"must be >= 1, got {n}")
+    for i, case in enumerate(doc["cases"]):
+        for r, run in enumerate(case.get("runs", [])):
+            for c, rec in enumerate(run):
+                if "process" in rec:
+                    p = ck.integer(rec["process"], f"cases[{i}].runs[{r}][{c}].process")
+                    if p < 0:
+                        raise ck.fail(
+                            f"cases[{i}].runs[{r}][{c}].process", f"must be >= 0, got {p}"
+                        )
     return doc
 
 
 READERS: dict[int, Callable[[dict[str, Any], _Checker], dict[str, Any]]] = {
     1: _read_schema_1,
+    2: _read_schema_2,
 }
 
 
@@ -500,3 +583,69 @@ def split_document(doc: dict[str, Any]) -> list[dict[str, Any]]:
             {**doc, "command": run.get("command"), "config": run.get("config", {}), "cases": cases}
         )
     return out
+
+
+def merge_processes(docs: list[dict[str, Any]], renumber: bool = False) -> dict[str, Any]:
+    """One document from documents of the same config (the worker processes of one run,
+    or several runs with ``renumber``: their processes numbered one after the other):
+    every case's repeats from all, the first document's metadata plus each process's clock
+    probe, the first document's counters (a model is deterministic: a single-CPU case
+    whose counters differ between processes is reported)."""
+    if renumber:
+        docs = _renumbered(docs)
+    first = docs[0]
+    out = {**first, "processes": sum(int(d.get("processes", 1)) for d in docs)}
+    out["machine"] = {**first["machine"]}
+    out["machine"]["processes"] = [p for d in docs for p in d["machine"].get("processes", [])]
+    warnings: list[str] = []
+    for d in docs:
+        warnings.extend(
+            w for w in d.get("warnings", []) if w not in warnings and not w.startswith("unstable")
+        )
+    cases = []
+    by_key = [{c["key"]: c for c in d["cases"]} for d in docs[1:]]
+    for case in first["cases"]:
+        others = [k[case["key"]] for k in by_key if case["key"] in k]
+        runs = [run for c in [case, *others] for run in c.get("runs", [])]
+        merged = {**case, "runs": runs}
+        merged["error"] = next((c.get("error") for c in [case, *others] if c.get("error")), None)
+        merged["stats"] = case_stats(case_runs(merged))
+        if case.get("kind") != "parallel" and any(
+            c.get("counters") != case.get("counters") for c in others
+        ):
+            merged["messages"] = [
+                *case.get("messages", []),
+                "NOTE: the model's counters differ between worker processes",
+            ]
+        cases.append(merged)
+        warnings.extend(case_warnings(merged))
+    out["cases"] = cases
+    out["warnings"] = warnings
+    return out
+
+
+def _renumbered(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The documents with their processes numbered one after the other across documents."""
+    out = []
+    offset = 0
+    for d in docs:
+        n = int(d.get("processes", 1))
+        cases = []
+        for c in d["cases"]:
+            runs = [
+                [{**r, "process": int(r.get("process", 0)) + offset} for r in run]
+                for run in c.get("runs", [])
+            ]
+            cases.append({**c, "runs": runs})
+        procs = [
+            {**p, "process": int(p.get("process", 0)) + offset}
+            for p in d.get("machine", {}).get("processes", [])
+        ]
+        out.append({**d, "cases": cases, "machine": {**d.get("machine", {}), "processes": procs}})
+        offset += n
+    return out
+
+
+def case_warnings(case: dict[str, Any]) -> list[str]:
+    """The scatter warnings of a case document."""
+    return scatter_warnings(case["name"], case.get("step", 0), case.get("stats", {}))

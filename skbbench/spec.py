@@ -103,6 +103,14 @@ class RunConfig:
         max=1000,
     )
     warmup: int = option("int", 1, "Untimed warm-up runs per case.", min=0, max=100)
+    processes: int = option(
+        "int",
+        1,
+        "Fresh worker processes that each run every case (own warm-up and repeats); "
+        "compare tests on per-process values.",
+        min=1,
+        max=100,
+    )
     cpu: int | None = option("int", None, "Pin to this CPU (default: the last allowed CPU).", min=0)
 
     @classmethod

@@ -31,6 +31,7 @@ class Record:
     wall_start: int
     wall_stop: int
     cpu: int = -1  # the CPU the window ran on (TSC_AUX), -1 when unknown
+    process: int = 0  # which worker process of the run measured it
 
     @property
     def tsc_interval(self) -> int:

@@ -7,7 +7,9 @@ from skbbench.specs.bulk import BulkConfig
 
 def _counters(aged: float, bulk: int = 30, variant: str = "before") -> dict:
     cfg = resolve(BulkConfig, {"aged": aged, "loops": 3000}, "test")
-    case = bulk_case(cfg, "kmem bulk_quick_reuse", variant, bulk, 3000 // bulk, "t", [], "t")
+    case = bulk_case(
+        cfg, "slub", "kmem bulk_quick_reuse", variant, bulk, 3000 // bulk, "t", [], "t"
+    )
     case.run()
     return case.counters()
 
@@ -45,5 +47,5 @@ def test_counters_exclude_the_aging_setup():
 
 def test_aged_is_part_of_the_case_identity():
     cfg = resolve(BulkConfig, {"aged": 0.25}, "test")
-    case = bulk_case(cfg, "kmem bulk_quick_reuse", "after", 16, 100, "t", [], "t")
+    case = bulk_case(cfg, "slub", "kmem bulk_quick_reuse", "after", 16, 100, "t", [], "t")
     assert case.params["aged"] == 0.25

@@ -283,7 +283,7 @@ def test_test02_and_its_32bit_guard():
         "--warmup",
         "0",
     )
-    assert p.returncode == 0, p.stderr
+    assert p.returncode == 4, p.stderr  # the run completed, a case aborted
     assert "Loop cnt too big will overflow 32-bit" in p.stdout
 
 
@@ -341,3 +341,71 @@ def test_test03_check_mode_prefill_is_tracked():
     )
     assert p.returncode == 0, p.stderr
     assert p.stdout.count("Type:worse-case-bulk Per elem:") == 2
+
+
+# --------------------------------------------------------------------------------------
+# --allocator slab|slub
+
+
+def test_slab_runs_every_test_and_the_allocator_table():
+    p = run_cli(
+        "bulk",
+        "--allocator",
+        "slab,slub",
+        "--sizes",
+        "8,64",
+        "--loops",
+        "20000",
+        "--profile",
+        "zero",
+        "--repeat",
+        "1",
+        "--format",
+        "json",
+    )
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(p.stdout)
+    allocators = {c["params"].get("allocator") for c in doc["cases"] if c["name"] != "for_loop"}
+    assert allocators == {"slab", "slub"}
+    slab = [c for c in doc["cases"] if c["params"].get("allocator") == "slab"]
+    stats = slab[-1]["counters"]["slab_stats"]
+    assert stats["allochit"] > 0 and "slub_stats" not in slab[-1]["counters"]
+    text = run_cli(
+        "bulk",
+        "--allocator",
+        "slab,slub",
+        "--sizes",
+        "8",
+        "--loops",
+        "20000",
+        "--profile",
+        "zero",
+        "--repeat",
+        "1",
+    ).stdout
+    assert "bulk- SLAB - SLUB" in text and "difference" in text
+    assert "SLAB model:" in text and "SLUB model:" in text
+    for test in ("02", "03"):
+        p = run_cli(
+            "bulk",
+            "--allocator",
+            "slab",
+            "--test",
+            test,
+            "--loops",
+            "6400",
+            "--profile",
+            "zero",
+            "--repeat",
+            "1",
+            "--warmup",
+            "0",
+        )
+        assert p.returncode == 0, p.stderr
+
+
+def test_allocator_option_errors():
+    p = run_cli("bulk", "--allocator", "slob")
+    assert p.returncode == 2 and "--allocator" in p.stderr
+    p = run_cli("bulk", "--nodes", "2")
+    assert p.returncode == 2 and "only the SLAB model" in p.stderr

@@ -84,11 +84,11 @@ def test_ci_flow_end_to_end_on_a_tiny_config(tmp_path):
     p = cli("baseline", "update", "tiny", str(tmp_path / "first.json"), env=env)
     assert p.returncode == 0 and "updated baseline 'tiny'" in p.stdout
 
-    # a baseline from another benchmark shares no case -> usage error, exit 2
+    # a baseline from another benchmark measured something else -> usage error, exit 2
     other = document([case("x|step=0", [1.0, 2.0])])
     (bdir / "other.json").write_text(json.dumps(other))
     p = ci_script(tmp_path, config, bdir / "other.json")
-    assert p.returncode == 2 and "no case in common" in p.stderr
+    assert p.returncode == 2 and "measured different configurations" in p.stderr
 
 
 TINY_BULK = (
@@ -154,7 +154,7 @@ def test_compare_exit_statuses_and_output_formats(tmp_path):
     assert p.returncode == 1 and data["cases"][0]["verdict"] == "slower"
     assert data["exit_status"] == 1
     p = cli("--format", "csv", "compare", b, c)
-    assert p.stdout.splitlines()[0].startswith("key,baseline,current,ratio")
+    assert p.stdout.splitlines()[0].startswith("key,case,step,baseline,current,ratio")
 
 
 def test_compare_relative_mode_from_the_command_line(tmp_path):
@@ -176,7 +176,7 @@ def test_compare_relative_mode_from_the_command_line(tmp_path):
         (["compare", "MISSING.json", "CUR"], "MISSING.json: no such result file"),
         (["compare", "BASE", "EMPTY"], "file is empty"),
         (["compare", "BASE", "TRUNC"], "not valid JSON (file truncated?)"),
-        (["compare", "BASE", "SCHEMA2"], "schema: result schema version 2 is not supported"),
+        (["compare", "BASE", "SCHEMA9"], "schema: result schema version 9 is not supported"),
         (["compare", "BASE", "OTHER"], "no case in common"),
         (["compare", "BASE", "CUR", "--threshold", "abc"], "--threshold 'abc'"),
         (["compare", "BASE", "CUR", "--alpha", "2"], "--alpha '2': out of range"),
@@ -196,7 +196,7 @@ def test_bad_input_is_one_line_exit_2(tmp_path, args, needle):
         "BASE": base,
         "CUR": base,
         "OTHER": document([case("b", [1.0])]),
-        "SCHEMA2": {**base, "schema": 2},
+        "SCHEMA9": {**base, "schema": 9},
     }
     paths = {}
     for name, doc in files.items():

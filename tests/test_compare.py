@@ -8,14 +8,9 @@ import random
 
 import pytest
 
-from skbbench.compare import (
-    _u_cumulative,
-    compare_documents,
-    counter_diffs,
-    mann_whitney_u,
-    min_p_value,
-)
+from skbbench.compare import compare_documents, counter_diffs
 from skbbench.errors import UsageError
+from skbbench.stats import _u_cumulative, mann_whitney_u, min_p_value
 from tests.resultdocs import case, document, noisy, sweep
 
 
@@ -62,7 +57,7 @@ def test_normal_approximation_is_close_to_exact_for_moderate_samples(monkeypatch
     x = [rng.gauss(0, 1) for _ in range(30)]
     y = [rng.gauss(0.4, 1) for _ in range(30)]
     exact = mann_whitney_u(x, y)
-    monkeypatch.setattr("skbbench.compare.EXACT_MAX", 0)
+    monkeypatch.setattr("skbbench.stats.EXACT_MAX", 0)
     approx = mann_whitney_u(x, y)
     assert (exact.method, approx.method) == ("exact", "normal")
     assert approx.p == pytest.approx(exact.p, abs=0.01)
@@ -197,14 +192,20 @@ def test_cases_on_one_side_only_are_listed_as_warnings():
     assert any("missing" in w for w in comp.warnings)
 
 
-def test_different_machines_and_configs_warn():
+def test_different_machines_warn_and_different_configs_are_refused():
     comp = compare_documents(
-        document([case("a", [1])], cpu="A"),
-        document([case("a", [1])], cpu="B", config={"loops": 5}),
+        document([case("a", [1])], cpu="A"), document([case("a", [1])], cpu="B")
     )
     text = " ".join(comp.warnings)
     assert "different machines" in text and "cpu_model" in text
-    assert "different configurations" in text
+    with pytest.raises(UsageError, match=r"different configurations .*loops: None vs 5"):
+        compare_documents(
+            document([case("a", [1])], cpu="A"),
+            document([case("a", [1])], cpu="B", config={"loops": 5}),
+        )
+    # how long or how often a run measured is not what it measured: allowed to differ
+    longer = {"benchmark": "test", "repeat": 9, "processes": 3, "warmup": 2, "cpu": 1}
+    assert compare_documents(document([case("a", [1])]), document([case("a", [1])], config=longer))
     same = compare_documents(
         document([case("a", [1])], mhz=2500.0), document([case("a", [1])], mhz=2500.4)
     )

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skbbench import baselines
+from skbbench import baselines, results
 from skbbench.errors import UsageError
 from skbbench.outfile import check_output_path, resolve_output, write_output
 from tests.resultdocs import case, document
@@ -383,4 +383,5 @@ def test_cli_writes_through_to_dev_null_and_a_fifo(tmp_path):
     reader.join(timeout=60)
     assert p.returncode == 0, p.stderr
     doc = json.loads(got[0])
-    assert doc["schema"] == 1 and [c["name"] for c in doc["cases"]] == ["for_loop"]
+    assert doc["schema"] == results.SCHEMA_VERSION
+    assert [c["name"] for c in doc["cases"]] == ["for_loop"]

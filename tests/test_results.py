@@ -132,7 +132,7 @@ def _mutated(tmp_path, mutate) -> str:
 @pytest.mark.parametrize(
     "mutate, needle",
     [
-        (lambda d: d.update(schema=2), "schema: result schema version 2 is not supported"),
+        (lambda d: d.update(schema=3), "schema: result schema version 3 is not supported"),
         (lambda d: d.update(schema="1"), "schema: result schema version '1'"),
         (lambda d: d.pop("cases"), "cases: missing"),
         (lambda d: d.update(cases={}), "cases: expected a list, got a mapping"),

@@ -89,7 +89,7 @@ def test_real_documents_conform(real_docs, name):
 
 BAD = [
     ("no schema", lambda d: d.pop("schema")),
-    ("schema 2", lambda d: d.__setitem__("schema", 2)),
+    ("schema 1 claimed", lambda d: d.__setitem__("schema", 1)),
     ("schema true", lambda d: d.__setitem__("schema", True)),
     ("no cases", lambda d: d.pop("cases")),
     ("cases a mapping", lambda d: d.__setitem__("cases", {})),

@@ -13,20 +13,13 @@ from typing import Any
 import numpy as np
 from numba import njit
 
+from skbbench.bench.kmem import SLAB, SLUB, kmem_alloc, kmem_alloc_bulk, kmem_free, kmem_free_bulk
 from skbbench.errors import ModelParameterError
 from skbbench.harness.intrinsics import barrier
 from skbbench.harness.runner import BenchAbort, Case
 from skbbench.harness.window import new_window, time_bench_start, time_bench_stop, window_record
-from skbbench.model.bulk import (
-    kmem_cache_alloc_bulk,
-    kmem_cache_alloc_bulk_checked,
-    kmem_cache_free_bulk,
-    kmem_cache_free_bulk_checked,
-    variant_id,
-)
-from skbbench.model.slub import kmem_cache_alloc, kmem_cache_free
-from skbbench.model.slub_create import SlubCache, kmem_cache_create
-from skbbench.model.slub_debug import kmem_cache_alloc_checked, kmem_cache_free_checked
+from skbbench.model import slab_create, slub_create
+from skbbench.model.bulk import variant_id
 from skbbench.specs.bulk import DESCRIPTIONS, FASTPATH_REUSE, FOR_LOOP, LABELS, BulkConfig
 from skbbench.timebench import Record, loops_overflow
 
@@ -34,68 +27,95 @@ _0 = np.uint64(0)
 
 
 # --------------------------------------------------------------------------------------
-# Timed kernels (the _checked twins call the SLUB_DEBUG-like entry points)
+# Timed kernels: one inlined body each, compiled per allocator (SLUB, SLAB) and per
+# checking mode (plain, SLUB_DEBUG-like) by thin cached wrappers passing constants.
+
+
+@njit(inline="always", nogil=True)
+def _fastpath_reuse(allocator, check, s, cpu, loops, window):
+    # kmem fastpath reuse: alloc + barrier + free of the same object
+    cnt = 0
+    time_bench_start(window)
+    for _ in range(loops):
+        obj = kmem_alloc(allocator, check, s, cpu)
+        if obj == _0:
+            break
+        barrier()
+        kmem_free(allocator, check, s, cpu, obj)
+        cnt += 1
+    time_bench_stop(window, cnt)
+    return cnt
+
+
+@njit(inline="always", nogil=True)
+def _bulk_quick_reuse(allocator, check, s, cpu, iterations, bulk, p, variant, window):
+    # kmem bulk_quick_reuse / bulk_fallback / kmem_cache_(free+alloc)_bulk: alloc ``bulk``
+    # objects into p, barrier, free them; ``variant`` picks the bulk implementation
+    cnt = 0
+    time_bench_start(window)
+    for _ in range(iterations):
+        if kmem_alloc_bulk(allocator, check, s, cpu, bulk, p, variant) == _0:
+            break
+        barrier()
+        kmem_free_bulk(allocator, check, s, cpu, bulk, p, variant)
+        cnt += bulk
+    time_bench_stop(window, cnt)
+    return cnt
 
 
 @njit(nogil=True, cache=True, _nrt=False)
 def fastpath_reuse(s, cpu, loops, window):
-    """kmem fastpath reuse: alloc + barrier + free of the same object."""
-    cnt = 0
-    time_bench_start(window)
-    for _ in range(loops):
-        obj = kmem_cache_alloc(s, cpu)
-        if obj == _0:
-            break
-        barrier()
-        kmem_cache_free(s, cpu, obj)
-        cnt += 1
-    time_bench_stop(window, cnt)
-    return cnt
+    return _fastpath_reuse(SLUB, False, s, cpu, loops, window)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
 def fastpath_reuse_checked(s, cpu, loops, window):
-    cnt = 0
-    time_bench_start(window)
-    for _ in range(loops):
-        obj = kmem_cache_alloc_checked(s, cpu)
-        if obj == _0:
-            break
-        barrier()
-        kmem_cache_free_checked(s, cpu, obj)
-        cnt += 1
-    time_bench_stop(window, cnt)
-    return cnt
+    return _fastpath_reuse(SLUB, True, s, cpu, loops, window)
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def fastpath_reuse_slab(s, cpu, loops, window):
+    return _fastpath_reuse(SLAB, False, s, cpu, loops, window)
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def fastpath_reuse_slab_checked(s, cpu, loops, window):
+    return _fastpath_reuse(SLAB, True, s, cpu, loops, window)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
 def bulk_quick_reuse(s, cpu, iterations, bulk, p, variant, window):
-    """kmem bulk_quick_reuse / kmem bulk_fallback / kmem_cache_(free+alloc)_bulk:
-    alloc ``bulk`` objects into p, barrier, free them; ``variant`` picks the API."""
-    cnt = 0
-    time_bench_start(window)
-    for _ in range(iterations):
-        if kmem_cache_alloc_bulk(s, cpu, bulk, p, variant) == _0:
-            break
-        barrier()
-        kmem_cache_free_bulk(s, cpu, bulk, p, variant)
-        cnt += bulk
-    time_bench_stop(window, cnt)
-    return cnt
+    return _bulk_quick_reuse(SLUB, False, s, cpu, iterations, bulk, p, variant, window)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
 def bulk_quick_reuse_checked(s, cpu, iterations, bulk, p, variant, window):
-    cnt = 0
-    time_bench_start(window)
-    for _ in range(iterations):
-        if kmem_cache_alloc_bulk_checked(s, cpu, bulk, p, variant) == _0:
-            break
-        barrier()
-        kmem_cache_free_bulk_checked(s, cpu, bulk, p, variant)
-        cnt += bulk
-    time_bench_stop(window, cnt)
-    return cnt
+    return _bulk_quick_reuse(SLUB, True, s, cpu, iterations, bulk, p, variant, window)
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def bulk_quick_reuse_slab(s, cpu, iterations, bulk, p, variant, window):
+    return _bulk_quick_reuse(SLAB, False, s, cpu, iterations, bulk, p, variant, window)
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def bulk_quick_reuse_slab_checked(s, cpu, iterations, bulk, p, variant, window):
+    return _bulk_quick_reuse(SLAB, True, s, cpu, iterations, bulk, p, variant, window)
+
+
+# (allocator, check) -> kernel
+FASTPATH_KERNELS = {
+    ("slub", False): fastpath_reuse,
+    ("slub", True): fastpath_reuse_checked,
+    ("slab", False): fastpath_reuse_slab,
+    ("slab", True): fastpath_reuse_slab_checked,
+}
+BULK_KERNELS = {
+    ("slub", False): bulk_quick_reuse,
+    ("slub", True): bulk_quick_reuse_checked,
+    ("slab", False): bulk_quick_reuse_slab,
+    ("slab", True): bulk_quick_reuse_slab_checked,
+}
 
 
 # --------------------------------------------------------------------------------------
@@ -107,24 +127,44 @@ def max_slabs_for(bulk: int, objects_hint: int = 16) -> int:
     return max(64, 4 * (bulk // objects_hint + 1) + 16)
 
 
-def make_cache(cfg: BulkConfig, name: str, max_slabs: int, check: bool | None = None) -> SlubCache:
-    return kmem_cache_create(
+Cache = slub_create.SlubCache | slab_create.SlabCache
+
+
+def make_cache(
+    cfg: BulkConfig, allocator: str, name: str, max_slabs: int, check: bool | None = None
+) -> Cache:
+    """kmem_cache_create of the allocator model, on a machine of its own."""
+    check = cfg.check if check is None else check
+    if allocator == "slab":
+        return slab_create.kmem_cache_create(
+            object_size=cfg.object_size,
+            nr_cpus=cfg.cpus,
+            nr_nodes=cfg.nodes,
+            profile=cfg.profile,
+            check=check,
+            max_slabs=max_slabs,
+            name=name,
+        )
+    return slub_create.kmem_cache_create(
         object_size=cfg.object_size,
         nr_cpus=cfg.cpus,
         profile=cfg.profile,
-        check=cfg.check if check is None else check,
+        check=check,
         max_slabs=max_slabs,
         name=name,
     )
 
 
-def cache_params(cfg: BulkConfig) -> dict[str, Any]:
+def cache_params(cfg: BulkConfig, allocator: str) -> dict[str, Any]:
     """The model parameters a result depends on (part of every case's params)."""
     params: dict[str, Any] = {
+        "allocator": allocator,
         "object_size": cfg.object_size,
         "cpus": cfg.cpus,
         "profile": cfg.profile,
     }
+    if allocator == "slab" and cfg.nodes != 1:
+        params["nodes"] = cfg.nodes
     if cfg.aged:
         params["aged"] = cfg.aged
     return params
@@ -134,7 +174,11 @@ AGE_SLABS = 16  # slabs' worth of objects the aging step allocates before a run
 AGE_SEED = 13
 
 
-def age_cache(cache: SlubCache, fraction: float, cpu: int = 0) -> list[int]:
+def objects_per_slab(cache: Cache) -> int:
+    return cache.objects if isinstance(cache, slub_create.SlubCache) else cache.num
+
+
+def age_cache(cache: Cache, fraction: float, cpu: int = 0) -> list[int]:
     """Leave ``fraction`` of AGE_SLABS slabs' objects allocated by "other users".
 
     A cache created by a benchmark module is usually merged into an existing one
@@ -145,7 +189,7 @@ def age_cache(cache: SlubCache, fraction: float, cpu: int = 0) -> list[int]:
     """
     if fraction <= 0:
         return []
-    objs = [cache.alloc(cpu) for _ in range(AGE_SLABS * cache.objects)]
+    objs = [cache.alloc(cpu) for _ in range(AGE_SLABS * objects_per_slab(cache))]
     if not all(objs):
         raise ModelParameterError("aged: the model's page allocator ran out while aging the cache")
     rng = np.random.default_rng(AGE_SEED)
@@ -160,7 +204,7 @@ def age_cache(cache: SlubCache, fraction: float, cpu: int = 0) -> list[int]:
 def counter_delta(after: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]:
     """Counters of the timed work only: event counts minus those of the setup."""
     out = dict(after)
-    for key in ("slub_stats", "model_events", "slab_free_objects_per_call"):
+    for key in ("slub_stats", "slab_stats", "model_events", "slab_free_objects_per_call"):
         if key in after and key in before:
             b = before[key]
             delta = {k: v - b.get(k, 0) for k, v in after[key].items()}
@@ -180,20 +224,22 @@ class _Run:
     def __init__(
         self,
         cfg: BulkConfig,
+        allocator: str,
         name: str,
         max_slabs: int,
-        body: Callable[[SlubCache, np.ndarray], int],
+        body: Callable[[Cache, np.ndarray], int],
         loops: int,
         step: int,
     ) -> None:
-        self.cfg, self.name, self.max_slabs = cfg, name, max_slabs
+        self.cfg, self.allocator, self.name, self.max_slabs = cfg, allocator, name, max_slabs
         self.body, self.loops, self.step = body, loops, step
         self.last: dict[str, Any] = {}
 
     def __call__(self) -> Record:
         aged = self.cfg.aged
         extra = AGE_SLABS if aged > 0 else 0
-        cache = make_cache(self.cfg, self.name, self.max_slabs + extra)  # kmem_cache_create
+        # kmem_cache_create
+        cache = make_cache(self.cfg, self.allocator, self.name, self.max_slabs + extra)
         held = age_cache(cache, aged)
         before = cache.counters() if held else {}
         window = new_window()
@@ -213,6 +259,7 @@ class _Run:
 
 def bulk_case(
     cfg: BulkConfig,
+    allocator: str,
     name: str,
     variant: str,
     bulk: int,
@@ -223,20 +270,20 @@ def bulk_case(
 ) -> Case:
     """One bulk alloc+free scenario: ``iterations`` x (alloc ``bulk``, free ``bulk``)."""
     vid = variant_id(variant)
-    kernel = bulk_quick_reuse_checked if cfg.check else bulk_quick_reuse
+    kernel = BULK_KERNELS[(allocator, cfg.check)]
 
-    def body(cache: SlubCache, window: np.ndarray) -> int:
+    def body(cache: Cache, window: np.ndarray) -> int:
         p = np.zeros(max(bulk, 1), dtype=np.uint64)
         return int(kernel(cache.s, 0, iterations, bulk, p, vid, window))
 
-    run = _Run(cfg, cache_name, max_slabs_for(bulk), body, iterations, bulk)
+    run = _Run(cfg, allocator, cache_name, max_slabs_for(bulk), body, iterations, bulk)
     return Case(
         name=name,
         loops=iterations,
         step=bulk,
         run=run,
         counters=run.counters,
-        params={"variant": variant, **cache_params(cfg)},
+        params={"variant": variant, **cache_params(cfg, allocator)},
         group=group,
         expected_invoked=iterations * bulk,
         notes=list(notes),
@@ -258,36 +305,45 @@ def for_loop_case(loops: int, group: str) -> Case:
     return Case(name=FOR_LOOP, loops=n, step=0, run=run, group=group, expected_invoked=n)
 
 
-def fastpath_case(cfg: BulkConfig, loops: int, group: str) -> Case:
-    kernel = fastpath_reuse_checked if cfg.check else fastpath_reuse
+def fastpath_case(cfg: BulkConfig, allocator: str, loops: int, group: str) -> Case:
+    kernel = FASTPATH_KERNELS[(allocator, cfg.check)]
 
-    def body(cache: SlubCache, window: np.ndarray) -> int:
+    def body(cache: Cache, window: np.ndarray) -> int:
         return int(kernel(cache.s, 0, loops, window))
 
-    run = _Run(cfg, "slab_bench_test1", 64, body, loops, 0)
+    run = _Run(cfg, allocator, "slab_bench_test1", 64, body, loops, 0)
     return Case(
         name=FASTPATH_REUSE,
         loops=loops,
         step=0,
         run=run,
         counters=run.counters,
-        params=cache_params(cfg),
+        params=cache_params(cfg, allocator),
         group=group,
         expected_invoked=loops,
     )
 
 
-def module_notes(cfg: BulkConfig, module: str) -> list[str]:
+def module_notes(cfg: BulkConfig, module: str, allocator: str = "slub") -> list[str]:
     """What the module prints at load: the model it runs on."""
-    cache = make_cache(cfg, "probe", 1, check=False)
-    return [
-        f"{module}: Loaded (SLUB model: object_size:{cache.object_size} size:{cache.size} "
-        f"order:{cache.order} objects/slab:{cache.objects} min_partial:{cache.min_partial} "
-        f"cpu_partial:{cache.cpu_partial} nr_cpus:{cache.nr_cpus} "
-        f"profile:{cache.profile.name}{' check:on' if cfg.check else ''}"
-        + (f" aged:{cfg.aged:g}" if cfg.aged else "")
-        + ")"
-    ]
+    cache = make_cache(cfg, allocator, "probe", 1, check=False)
+    tail = f"profile:{cache.profile.name}{' check:on' if cfg.check else ''}" + (
+        f" aged:{cfg.aged:g}" if cfg.aged else ""
+    )
+    if isinstance(cache, slab_create.SlabCache):
+        model = (
+            f"SLAB model: object_size:{cache.object_size} size:{cache.size} "
+            f"order:{cache.gfporder} objects/slab:{cache.num} limit:{cache.limit} "
+            f"batchcount:{cache.batchcount} shared:{cache.shared} nr_cpus:{cache.nr_cpus} "
+            f"nodes:{cache.nr_nodes} "
+        )
+    else:
+        model = (
+            f"SLUB model: object_size:{cache.object_size} size:{cache.size} "
+            f"order:{cache.order} objects/slab:{cache.objects} min_partial:{cache.min_partial} "
+            f"cpu_partial:{cache.cpu_partial} nr_cpus:{cache.nr_cpus} "
+        )
+    return [f"{module}: Loaded ({model}{tail})"]
 
 
 def variant_note(module: str, variant: str) -> str:

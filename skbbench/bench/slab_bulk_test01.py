@@ -26,8 +26,8 @@ CACHE_NAMES = {"fallback": "slab_bench_test2", "kfree_bulk": "slab_bench_test5"}
 
 
 def build_cases(cfg: BulkConfig) -> list[Case]:
+    """The module's cases; with two allocators, one "module load" per allocator."""
     loops = cfg.loops
-    cases: list[Case] = [for_loop_case(loops, MODULE), fastpath_case(cfg, loops, MODULE)]
     sizes: list[tuple[int, list[str]]] = []
     for b in cfg.sizes:
         note = []
@@ -35,24 +35,20 @@ def build_cases(cfg: BulkConfig) -> list[Case]:
             note = [f"{MODULE}: bulk_test() bulk({b}) request too big cap at {MAX_BULK}"]
             b = MAX_BULK
         sizes.append((b, note))
-    blocks = ["fallback"] + [v for v in cfg.compare if v != "fallback"]
-    for variant in blocks:
-        first = True
-        for b, note in sizes:
-            notes = ([variant_note(MODULE, variant)] if first else []) + note
-            first = False
-            cache_name = CACHE_NAMES.get(variant, "slab_bench_test3")
-            cases.append(
-                bulk_case(
-                    cfg,
-                    quick_reuse_name(variant),
-                    variant,
-                    b,
-                    loops // b,
-                    cache_name,
-                    notes,
-                    MODULE,
+    cases: list[Case] = [for_loop_case(loops, MODULE)]
+    for allocator in cfg.allocator:
+        fastpath = fastpath_case(cfg, allocator, loops, MODULE)
+        fastpath.notes = module_notes(cfg, MODULE, allocator)
+        cases.append(fastpath)
+        for variant in ["fallback"] + [v for v in cfg.compare if v != "fallback"]:
+            first = True
+            for b, note in sizes:
+                notes = ([variant_note(MODULE, variant)] if first else []) + note
+                first = False
+                cache_name = CACHE_NAMES.get(variant, "slab_bench_test3")
+                name = quick_reuse_name(variant)
+                case = bulk_case(
+                    cfg, allocator, name, variant, b, loops // b, cache_name, notes, MODULE
                 )
-            )
-    cases[0].notes = module_notes(cfg, MODULE)
+                cases.append(case)
     return cases

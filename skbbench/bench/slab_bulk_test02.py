@@ -40,20 +40,21 @@ def _aborted(
 def build_cases(cfg: BulkConfig) -> list[Case]:
     loops = cfg.loops
     cases: list[Case] = []
-    for variant in cfg.compare:
-        first = True
-        for bulk in cfg.sizes:
-            notes = [variant_note(MODULE, variant)] if first else []
-            first = False
-            notes.append(f"{MODULE}: Bench bulk size:{bulk}")
-            overflow = guard_overflow(MODULE, loops, bulk)
-            if overflow:
-                cases.append(_aborted(TEST02, bulk, loops, overflow, notes, {"variant": variant}))
-                continue
-            cases.append(
-                bulk_case(
-                    cfg, TEST02, variant, bulk, loops, "slab_bulk_test02", notes, group=MODULE
+    for allocator in cfg.allocator:
+        head = module_notes(cfg, MODULE, allocator)
+        for variant in cfg.compare:
+            first = True
+            for bulk in cfg.sizes:
+                notes = head + ([variant_note(MODULE, variant)] if first else [])
+                head, first = [], False
+                notes.append(f"{MODULE}: Bench bulk size:{bulk}")
+                overflow = guard_overflow(MODULE, loops, bulk)
+                if overflow:
+                    params = {"variant": variant, "allocator": allocator}
+                    cases.append(_aborted(TEST02, bulk, loops, overflow, notes, params))
+                    continue
+                case = bulk_case(
+                    cfg, allocator, TEST02, variant, bulk, loops, "slab_bulk_test02", notes, MODULE
                 )
-            )
-    cases[0].notes = module_notes(cfg, MODULE) + cases[0].notes
+                cases.append(case)
     return cases

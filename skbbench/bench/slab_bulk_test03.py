@@ -1,4 +1,4 @@
-"""slab_bulk_test03: provoking the worst case of kmem_cache_free_bulk, on the SLUB model.
+"""slab_bulk_test03: provoking the worst case of kmem_cache_free_bulk, on the slab models.
 
 Replicates prototype-kernel ``kernel/mm/slab_bulk_test03.c`` (docs/benchmarks.md). One
 global cache (created and prefilled at "module init", shared by every scenario of one
@@ -24,12 +24,23 @@ arena): word 0 = hlist next, word 1 = pprev, word 2 = the slab page pointer.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
 from numba import njit
 
+from skbbench.bench.kmem import (
+    ALLOCATOR_IDS,
+    SLAB,
+    SLUB,
+    kmem_alloc,
+    kmem_alloc_bulk,
+    kmem_free,
+    kmem_free_bulk,
+)
 from skbbench.bench.slab_bulk_common import (
+    Cache,
     cache_params,
     make_cache,
     module_notes,
@@ -39,16 +50,10 @@ from skbbench.harness.intrinsics import barrier
 from skbbench.harness.runner import BenchAbort, Case
 from skbbench.harness.window import new_window, time_bench_start, time_bench_stop, window_record
 from skbbench.model.bulk import (
-    kmem_cache_alloc_bulk,
-    kmem_cache_alloc_bulk_checked,
-    kmem_cache_free_bulk,
-    kmem_cache_free_bulk_checked,
     variant_id,
 )
 from skbbench.model.machine import U_MH_VMEMMAP
-from skbbench.model.slub import kmem_cache_alloc, kmem_cache_free, virt_to_head_page
-from skbbench.model.slub_create import SlubCache
-from skbbench.model.slub_debug import kmem_cache_alloc_checked, kmem_cache_free_checked
+from skbbench.model.page_alloc import virt_to_head_page
 from skbbench.specs.bulk import N_PAGE_MATCH, NMATCH, WORSE_CASE, BulkConfig
 from skbbench.timebench import Record
 
@@ -165,10 +170,10 @@ def objhash_extract(s, h, last_obj, no_match):
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def objhash_prefill(s, h, n, check):
+def objhash_prefill(s, h, n, allocator, check):
     # module init: prefill with n objects, one kmem_cache_alloc each (not timed)
     for _ in range(n):
-        obj = kmem_cache_alloc_checked(s, 0) if check else kmem_cache_alloc(s, 0)
+        obj = kmem_alloc(allocator, check, s, 0)
         if obj == _0:
             return False
         objhash_add_one(s, h, obj)
@@ -176,17 +181,14 @@ def objhash_prefill(s, h, n, check):
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def objhash_drain(s, h, check):
+def objhash_drain(s, h, allocator, check):
     # module exit: free every object left in the hash
     freed = 0
     for b in range(HASHSZ):
         obj = h[b]
         while obj != _0:
             nxt = s[obj >> _3]
-            if check:
-                kmem_cache_free_checked(s, 0, obj)
-            else:
-                kmem_cache_free(s, 0, obj)
+            kmem_free(allocator, check, s, 0, obj)
             obj = nxt
             freed += 1
         h[b] = _0
@@ -215,54 +217,69 @@ def _refill_array(s, h, objs, bulk, modulo):
     return True
 
 
-@njit(nogil=True, cache=True, _nrt=False)
-def bulk_test_loop(s, h, objs, iterations, bulk, modulo, variant, window):
-    """The timed loop of slab_bulk_test03 (bulk API ``variant`` or the fallback)."""
+@njit(inline="always", nogil=True)
+def _bulk_test_loop(allocator, check, s, h, objs, iterations, bulk, modulo, variant, window):
+    # the timed loop of slab_bulk_test03 (bulk API ``variant`` or the fallback)
     cnt = 0
     time_bench_start(window)
     for _ in range(iterations):
-        if kmem_cache_alloc_bulk(s, 0, bulk, objs, variant) == _0:
+        if kmem_alloc_bulk(allocator, check, s, 0, bulk, objs, variant) == _0:
             break
         if not _refill_array(s, h, objs, bulk, modulo):
             break
-        kmem_cache_free_bulk(s, 0, bulk, objs, variant)
+        kmem_free_bulk(allocator, check, s, 0, bulk, objs, variant)
         cnt += bulk
     time_bench_stop(window, cnt)
     return cnt
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def bulk_test_loop(s, h, objs, iterations, bulk, modulo, variant, window):
+    return _bulk_test_loop(SLUB, False, s, h, objs, iterations, bulk, modulo, variant, window)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
 def bulk_test_loop_checked(s, h, objs, iterations, bulk, modulo, variant, window):
-    cnt = 0
-    time_bench_start(window)
-    for _ in range(iterations):
-        if kmem_cache_alloc_bulk_checked(s, 0, bulk, objs, variant) == _0:
-            break
-        if not _refill_array(s, h, objs, bulk, modulo):
-            break
-        kmem_cache_free_bulk_checked(s, 0, bulk, objs, variant)
-        cnt += bulk
-    time_bench_stop(window, cnt)
-    return cnt
+    return _bulk_test_loop(SLUB, True, s, h, objs, iterations, bulk, modulo, variant, window)
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def bulk_test_loop_slab(s, h, objs, iterations, bulk, modulo, variant, window):
+    return _bulk_test_loop(SLAB, False, s, h, objs, iterations, bulk, modulo, variant, window)
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def bulk_test_loop_slab_checked(s, h, objs, iterations, bulk, modulo, variant, window):
+    return _bulk_test_loop(SLAB, True, s, h, objs, iterations, bulk, modulo, variant, window)
+
+
+KERNELS = {
+    ("slub", False): bulk_test_loop,
+    ("slub", True): bulk_test_loop_checked,
+    ("slab", False): bulk_test_loop_slab,
+    ("slab", True): bulk_test_loop_slab_checked,
+}
 
 
 class Test03Module:
     """One "module load": the global cache, the prefilled objhash, GLOBAL_OBJS."""
 
-    def __init__(self, cfg: BulkConfig, bulk: int, block: str) -> None:
+    def __init__(self, cfg: BulkConfig, allocator: str, bulk: int, block: str) -> None:
         self.cfg = cfg
+        self.allocator = allocator
         self.block = block
         self.bulk = bulk
-        self.cache: SlubCache | None = None
+        self.cache: Cache | None = None
         self.h = np.zeros(OBJHASH_WORDS, dtype=np.uint64)
         self.objs = np.zeros(ARRAY_MAX, dtype=np.uint64)
 
-    def ensure(self) -> SlubCache:
+    def ensure(self) -> Cache:
         if self.cache is None:
             # enough slabs for the prefill, the in-flight bulk and partial slabs
             max_slabs = max(1024, 4 * (PREFILL + self.bulk) // 16)
-            cache = make_cache(self.cfg, "slab_bulk_test03", max_slabs)
-            if not objhash_prefill(cache.s, self.h, PREFILL, self.cfg.check):
+            cache = make_cache(self.cfg, self.allocator, "slab_bulk_test03", max_slabs)
+            aid = ALLOCATOR_IDS[self.allocator]
+            if not objhash_prefill(cache.s, self.h, PREFILL, aid, self.cfg.check):
                 raise BenchAbort(f"{MODULE}: prefill failed (out of slabs)")
             cache.raise_if_error()
             self.cache = cache
@@ -279,7 +296,7 @@ class Test03Module:
         self, name: str, variant: str, modulo: int, iterations: int, scenario: str, notes: list[str]
     ) -> Case:
         vid = variant_id(variant)
-        kernel = bulk_test_loop_checked if self.cfg.check else bulk_test_loop
+        kernel = KERNELS[(self.allocator, self.cfg.check)]
         bulk = self.bulk
         last: dict[str, Any] = {}
 
@@ -307,7 +324,7 @@ class Test03Module:
                 "variant": variant,
                 "block": self.block,
                 "scenario": scenario,
-                **cache_params(self.cfg),
+                **cache_params(self.cfg, self.allocator),
             },
             group=MODULE,
             expected_invoked=iterations * bulk,
@@ -327,19 +344,20 @@ def build_cases(cfg: BulkConfig) -> list[Case]:
             scenarios.append(
                 (N_PAGE_MATCH, f"N={n}", n, [f"{MODULE}: Every N:{n} page will be a match"])
             )
-        for variant in cfg.compare:
-            module = Test03Module(cfg, bulk, variant)
+        for allocator, variant in itertools.product(cfg.allocator, cfg.compare):
+            module = Test03Module(cfg, allocator, bulk, variant)
+            allocator_first = variant == cfg.compare[0]
             first = True
             for base, scenario, modulo, notes in scenarios:
                 head = []
                 if first:
-                    head = [
+                    head = (module_notes(cfg, MODULE, allocator) if allocator_first else []) + [
                         variant_note(MODULE, variant),
                         f"{MODULE}: Prefill with {PREFILL} objects",
                         f"{MODULE}: NOTICE: Measurements include calls to jhash()",
                         f"{MODULE}: Bench bulk size:{bulk}",
                     ]
-                    first = False
+                    first = allocator_first = False
                 if variant != "fallback":
                     cases.append(
                         module.case(
@@ -352,5 +370,4 @@ def build_cases(cfg: BulkConfig) -> list[Case]:
                         f"{base}-fallback", "fallback", modulo, iterations, scenario, head + notes
                     )
                 )
-    cases[0].notes = module_notes(cfg, MODULE) + cases[0].notes
     return cases

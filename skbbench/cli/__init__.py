@@ -14,7 +14,7 @@ from skbbench import __version__
 from skbbench.errors import SkbbenchError
 from skbbench.report.formats import FORMATS
 
-EXIT_USAGE = 2
+EXIT_USAGE = 2  # see skbbench.cli.options for every exit status
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -28,16 +28,22 @@ EXIT_USAGE = 2
     help="Output format: kernel prints the time_bench lines; table/markdown/csv a "
     "summary per case; json/yaml the whole result document.",
 )
+@click.option("-q", "--quiet", is_flag=True, help="No notes or progress on stderr (errors only).")
+@click.option(
+    "-v", "--verbose", is_flag=True, help="More notes on stderr (per-process clock probes)."
+)
 @click.pass_context
-def cli(ctx: click.Context, fmt: str) -> None:
+def cli(ctx: click.Context, fmt: str, quiet: bool, verbose: bool) -> None:
     """Linux slab/skb bulking micro-benchmarks (time_bench, slab_bulk_test, qmempool,
     alf_queue) replicated in userspace with Numba-jitted models.
 
     Exit status: 0 success, 1 regression found (compare), 2 usage or input error,
-    3 a model invariant violated (--check).
+    3 a model invariant violated (--check), 4 a case aborted or failed its pin/overlap
+    check (the results are still printed and written).
     """
     ctx.ensure_object(dict)
     ctx.obj["format"] = fmt
+    ctx.obj["verbosity"] = -1 if quiet else (1 if verbose else 0)
 
 
 def _register() -> None:

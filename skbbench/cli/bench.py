@@ -12,6 +12,13 @@ from typing import Any
 import click
 
 from skbbench import config, registry
+from skbbench.cli.options import (
+    EXIT_CASE_FAILED,
+    format_option,
+    note,
+    output_format,
+    verbosity,
+)
 from skbbench.spec import Option, RunConfig
 
 METAVARS = {
@@ -30,6 +37,8 @@ def _click_option(opt: Option) -> Any:
     help_txt = opt.help + (f"  [default: {default}]" if default is not None else "")
     if opt.choices and opt.kind in ("choice", "str_list"):
         help_txt += f"  [choices: {', '.join(opt.choices)}]"
+    if opt.min is not None or opt.max is not None:
+        help_txt += f"  [range: {_limit(opt.min)}..{_limit(opt.max)}]"
     if opt.kind == "bool":
         name = flag.removeprefix("--")
         return click.option(f"{flag}/--no-{name}", opt.key, default=None, help=help_txt)
@@ -37,30 +46,62 @@ def _click_option(opt: Option) -> Any:
     return click.option(flag, opt.key, type=str, default=None, metavar=metavar, help=help_txt)
 
 
-def run_and_report(ctx: click.Context, cfg: RunConfig, output: str | None) -> dict[str, Any]:
-    """Execute a resolved config, save it (atomically) if asked, print it in the format."""
+def execute_with_feedback(ctx: click.Context, cfg: RunConfig) -> dict[str, Any]:
+    """Run a config with progress and notes on stderr (the same for every command that
+    runs benchmarks): measurement warnings first, compile and unstable notes as they come,
+    the pinned CPU at the end."""
     from skbbench.cli.progress import Progress
-    from skbbench.report.formats import render
-    from skbbench.results import check_output_path, write_document
     from skbbench.session import execute
 
-    target = check_output_path(output) if output else None  # refuse a bad path before the run
-    progress = Progress()
+    say = note(ctx)
+    progress = Progress(enabled=verbosity(ctx) >= 0)
     try:
-        doc = execute(cfg, progress=progress)
+        doc = execute(cfg, progress=progress, notify=say)
     finally:
         progress.done()
-    click.echo(
-        f"skbbench: ran on CPU {doc['machine']['pinned_cpu']} (pinned; --cpu N to choose)", err=True
-    )
-    if target:
-        write_document(doc, target)
-    click.echo(render(doc, ctx.obj["format"]), nl=False)
+    if verbosity(ctx) > 0:
+        for proc in doc["machine"].get("processes", []):
+            clock = proc.get("clock_before", {})
+            say(
+                f"process {proc['process']}: core/TSC {clock.get('core_per_tsc')}, "
+                f"for_loop {clock.get('for_loop_cycles')} cycles(tsc)"
+            )
+    n = doc.get("processes", 1)
+    runs = f" in {n} worker processes" if n > 1 else ""
+    say(f"ran on CPU {doc['machine']['pinned_cpu']}{runs} (pinned; --cpu N to choose)")
     return doc
 
 
+def failed_cases(doc: dict[str, Any]) -> list[str]:
+    """Names of the cases that aborted or failed a pin/overlap check."""
+    return [c["name"] for c in doc["cases"] if c.get("error")]
+
+
+def _limit(x: float | None) -> str:
+    if x is None:
+        return ""
+    return f"{int(x):,}" if float(x).is_integer() else f"{x:g}"
+
+
+def run_and_report(ctx: click.Context, cfg: RunConfig, output: str | None) -> int:
+    """Execute a resolved config, save it if asked, print it; the exit status."""
+    from skbbench.report.formats import render
+    from skbbench.results import check_output_path, write_document
+
+    target = check_output_path(output) if output else None  # refuse a bad path before the run
+    doc = execute_with_feedback(ctx, cfg)
+    if target:
+        write_document(doc, target)
+    click.echo(render(doc, output_format(ctx)), nl=False)
+    failed = failed_cases(doc)
+    if failed:
+        note(ctx)(f"{len(failed)} case(s) failed: {', '.join(failed[:5])}")
+        return EXIT_CASE_FAILED
+    return 0
+
+
 def make_command(family: type[RunConfig]) -> click.Command:
-    def callback(**kwargs: Any) -> None:
+    def callback(**kwargs: Any) -> int:
         ctx = click.get_current_context()
         output = kwargs.pop("output")
         raw = {}
@@ -69,7 +110,7 @@ def make_command(family: type[RunConfig]) -> click.Command:
             if value is not None:
                 raw[opt.key] = config.coerce(opt, value, "command line", opt.cli_flag())
         cfg = config.resolve(family, raw, "command line")
-        run_and_report(ctx, cfg, output)
+        return run_and_report(ctx, cfg, output)
 
     params = [_click_option(opt) for opt in family.options()]
     params.append(
@@ -83,10 +124,13 @@ def make_command(family: type[RunConfig]) -> click.Command:
             "before the run.",
         )
     )
-    command: Any = callback
+    command: Any = format_option(callback)
     for decorator in reversed(params):
         command = decorator(command)
-    return click.command(name=family.NAME, help=family.HELP, epilog=family.EPILOG or None)(command)
+    short = family.HELP.split(":")[0]
+    return click.command(
+        name=family.NAME, help=family.HELP, short_help=short, epilog=family.EPILOG or None
+    )(command)
 
 
 def benchmark_commands() -> list[click.Command]:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from typing import TextIO
 
 
 class Progress:
-    def __init__(self, stream: TextIO | None = None, delay: float = 2.0) -> None:
+    def __init__(
+        self, stream: TextIO | None = None, delay: float = 2.0, enabled: bool = True
+    ) -> None:
         self.stream = stream or sys.stderr
-        self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.enabled = enabled and bool(getattr(self.stream, "isatty", lambda: False)())
         self.start = time.monotonic()
         self.delay = delay
         self.shown = False
@@ -21,7 +24,9 @@ class Progress:
         elapsed = time.monotonic() - self.start
         if elapsed < self.delay:
             return
-        self.stream.write(f"\r\x1b[K[{elapsed:5.1f}s] {label}")
+        worker = os.environ.get("SKBBENCH_WORKER")
+        where = f"process {worker}: " if worker else ""
+        self.stream.write(f"\r\x1b[K[{elapsed:5.1f}s] {where}{label}")
         self.stream.flush()
         self.shown = True
 

@@ -6,11 +6,13 @@ numba is imported unless ``run`` executes a benchmark.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
 import click
 
+from skbbench.cli.options import EXIT_CASE_FAILED, format_option, note, output_format
 from skbbench.errors import UsageError
 
 EXIT_HELP = """\b
@@ -44,15 +46,29 @@ def parse_alpha(text: str) -> float:
 
 
 def _fmt(ctx: click.Context) -> str:
-    return str((ctx.obj or {}).get("format", "table"))
+    return output_format(ctx)
 
 
 # --------------------------------------------------------------------------------------
 # run
 
 
-@click.command("run")
+@click.command("run", short_help="Run benchmarks described by YAML configs (or shipped names).")
 @click.argument("configs", nargs=-1, metavar="CONFIG...")
+@click.option(
+    "--processes",
+    type=click.IntRange(1, 100),
+    default=None,
+    metavar="N",
+    help="Worker processes per case, overriding each config's `processes` (1..100).",
+)
+@click.option(
+    "--repeat",
+    type=click.IntRange(1, 1000),
+    default=None,
+    metavar="N",
+    help="Timed runs per case and process, overriding each config's `repeat` (1..1000).",
+)
 @click.option("--list", "list_configs", is_flag=True, help="List the shipped configs and exit.")
 @click.option(
     "-o",
@@ -64,6 +80,7 @@ def _fmt(ctx: click.Context) -> str:
 )
 @click.option(
     "--output-format",
+    "output_fmt",
     type=click.Choice(["json", "yaml"]),
     default=None,
     help="Format of FILE, overriding its suffix.",
@@ -79,16 +96,19 @@ def _fmt(ctx: click.Context) -> str:
     default=None,
     help="Baselines directory (default: $SKBBENCH_BASELINES or ./baselines).",
 )
+@format_option
 @click.pass_context
 def run(
     ctx: click.Context,
     configs: tuple[str, ...],
+    processes: int | None,
+    repeat: int | None,
     list_configs: bool,
     output: str | None,
-    output_format: str | None,
+    output_fmt: str | None,
     save_baseline: str | None,
     baselines_dir: str | None,
-) -> None:
+) -> int:
     """Run the benchmarks described by YAML CONFIG files, or shipped configs by name
     (`skbbench run ci`; `--list` shows them).
 
@@ -106,10 +126,13 @@ def run(
         from tabulate import tabulate
 
         click.echo(tabulate(describe_configs(), headers=["name", "benchmark", "what"]))
-        return
+        return 0
     if not configs:
         raise UsageError("run: missing CONFIG (a YAML file or a shipped name; --list shows them)")
     cfgs = [config.load_file(resolve_config(path)) for path in configs]
+    overrides = {k: v for k, v in (("processes", processes), ("repeat", repeat)) if v is not None}
+    if overrides:
+        cfgs = [dataclasses.replace(c, **overrides) for c in cfgs]
     labels = [Path(p).stem for p in configs]
     if len(cfgs) > 1 and len(set(labels)) != len(labels):
         raise UsageError(
@@ -118,22 +141,17 @@ def run(
         )
     target = None
     if output:  # fail before a long run, not after it
-        format_for_path(output, output_format)
+        format_for_path(output, output_fmt)
         target = check_output_path(output)
     if save_baseline:
         baselines.check_save(save_baseline, baselines_dir)
-    from skbbench.cli.progress import Progress
+    from skbbench.cli.bench import execute_with_feedback, failed_cases
     from skbbench.report.formats import render
-    from skbbench.session import execute
 
     fmt = _fmt(ctx)
     docs = []
     for i, cfg in enumerate(cfgs):
-        progress = Progress()
-        try:
-            doc = execute(cfg, progress=progress)
-        finally:
-            progress.done()
+        doc = execute_with_feedback(ctx, cfg)
         docs.append(doc)
         if fmt not in ("json", "yaml"):
             if len(cfgs) > 1:
@@ -143,34 +161,42 @@ def run(
     if fmt in ("json", "yaml"):
         click.echo(render(merged, fmt), nl=False)
     if target:
-        write_document(merged, target, output_format)
+        write_document(merged, target, output_fmt)
     if save_baseline:
         path = baselines.save(save_baseline, merged, baselines_dir)
         click.echo(
             f"saved baseline '{save_baseline}' ({path}, {len(merged['cases'])} cases)", err=True
         )
+    failed = failed_cases(merged)
+    if failed:
+        note(ctx)(f"{len(failed)} case(s) failed: {', '.join(failed[:5])}")
+        return EXIT_CASE_FAILED
+    return 0
 
 
 # --------------------------------------------------------------------------------------
 # compare
 
 
-@click.command("compare", epilog=EXIT_HELP)
+@click.command(
+    "compare", epilog=EXIT_HELP, short_help="Compare result files; exit 1 on a regression."
+)
 @click.argument("baseline", metavar="BASELINE")
 @click.argument("current", metavar="CURRENT")
 @click.option(
     "--threshold",
-    default="5",
+    default="auto",
     show_default=True,
-    metavar="PCT",
-    help="Minimum effect in percent: a median ratio closer to 1 is 'no change'.",
+    metavar="PCT|auto",
+    help="Minimum effect in percent: a smaller change is 'no change'. auto: 3 x the "
+    "between-process CV measured in the files, at least 2% (5% when a side has one process).",
 )
 @click.option(
     "--alpha",
     default="0.05",
     show_default=True,
     metavar="P",
-    help="Significance level of the Mann-Whitney U test on the repeats.",
+    help="Significance level of the test (Welch t on per-process values).",
 )
 @click.option(
     "--metric",
@@ -180,20 +206,27 @@ def run(
     help="Per-element value compared: TSC cycles or wall ns.",
 )
 @click.option(
+    "--clock",
+    type=click.Choice(["normalize", "raw"]),
+    default="normalize",
+    show_default=True,
+    help="normalize: compare cycles as estimated core cycles (cycles(tsc) x each process's "
+    "measured core-clock/TSC ratio), undoing a drift of the core clock; raw: cycles(tsc).",
+)
+@click.option(
     "--mode",
     type=click.Choice(["absolute", "relative"]),
     default="absolute",
     show_default=True,
     help="absolute: judge each case's values (same machine). relative: judge only "
-    "counters and the --ratio between two variants of each run (across "
-    "machines, CI).",
+    "counters and the --ratio between two variants of each run (across machines, CI).",
 )
 @click.option(
     "--ratio",
     metavar="NUM/DEN",
     default=None,
-    help="Relative mode: variants whose per-group ratio is compared, e.g. "
-    "after/before (cases carry params.variant).",
+    help="Relative mode: variants whose per-group ratio is compared, e.g. after/before "
+    "(cases carry params.variant).",
 )
 @click.option(
     "--tolerance",
@@ -207,7 +240,7 @@ def run(
     type=click.Choice(["median", "min"]),
     default="median",
     show_default=True,
-    help="Relative mode: statistic of the repeats in a ratio.",
+    help="Relative mode: statistic of a process's repeats in a ratio.",
 )
 @click.option(
     "--variant-key",
@@ -219,6 +252,7 @@ def run(
 @click.option(
     "--only-changes", is_flag=True, help="List only the cases whose verdict is not 'no change'."
 )
+@format_option
 @click.pass_context
 def compare(
     ctx: click.Context,
@@ -227,6 +261,7 @@ def compare(
     threshold: str,
     alpha: str,
     metric: str,
+    clock: str,
     mode: str,
     ratio: str | None,
     tolerance: str,
@@ -234,33 +269,32 @@ def compare(
     variant_key: str,
     only_changes: bool,
 ) -> int:
-    """Compare result file CURRENT against BASELINE (a result file, or the name of a
-    stored baseline such as `ci`).
+    """Compare CURRENT against BASELINE. Each is a result file, the name of a stored
+    baseline (such as `ci`), or several result files of one config separated by commas
+    (their worker processes are pooled).
 
-    Per case: the ratio of the medians (current/baseline, lower is faster), a two-sided
-    Mann-Whitney U test on the per-repeat values and the minimum effect give a verdict:
-    faster, slower, no change (effect below --threshold), not significant (effect above
-    it but within the noise), failed. Event counters are compared exactly and every
-    difference is listed. A warning is printed when the files come from different
-    machines: there, use --mode relative, which judges only counters and variant ratios.
+    Per case: the ratio of the medians (current/baseline, lower is faster), a test on the
+    per-process values (the noise that matters is between processes) and the minimum
+    effect give a verdict: faster, slower, no change (effect below --threshold), not
+    significant (above it but within the noise), failed. The core clock measured by each
+    process is shown and, by default, undone. Counters are compared exactly. Runs of
+    different configs (loops, sizes, ...) are refused. Across machines use --mode
+    relative, which judges only counters and variant ratios.
     """
     from skbbench import baselines
     from skbbench.compare import compare_documents
     from skbbench.report.compare_table import render_comparison
-    from skbbench.results import load_document
 
-    thr = parse_percent(threshold, "--threshold")
+    thr = None if threshold.strip().lower() == "auto" else parse_percent(threshold, "--threshold")
     tol = parse_percent(tolerance, "--tolerance")
     a = parse_alpha(alpha)
-    base_path = baselines.locate(baseline)
-    base_doc = load_document(base_path)
-    cur_doc = load_document(current)
-    base_name = baseline if base_path == Path(baseline) else str(base_path)
+    base_doc, base_name = baselines.load_side(baseline)
+    cur_doc, cur_name = baselines.load_side(current)
     comp = compare_documents(
         base_doc,
         cur_doc,
         baseline_name=base_name,
-        current_name=current,
+        current_name=cur_name,
         metric=metric,
         threshold=thr,
         alpha=a,
@@ -269,6 +303,7 @@ def compare(
         tolerance=tol,
         stat=stat,
         variant_key=variant_key,
+        clock=clock,
     )
     fmt = _fmt(ctx)
     click.echo(render_comparison(comp, "table" if fmt == "kernel" else fmt, only_changes), nl=False)
@@ -279,7 +314,7 @@ def compare(
 # baseline
 
 
-@click.group("baseline")
+@click.group("baseline", short_help="Stored baselines: save, update, list.")
 def baseline() -> None:
     """Stored baselines (baselines/NAME.json): save, update, list.
 
@@ -297,7 +332,7 @@ _dir_option = click.option(
 )
 
 
-@baseline.command("save")
+@baseline.command("save", short_help="Store a result file as a new baseline.")
 @click.argument("name")
 @click.argument("results", metavar="RESULTS")
 @_dir_option
@@ -310,7 +345,7 @@ def baseline_save(name: str, results: str, directory: str | None) -> None:
     click.echo(f"saved baseline '{name}' ({path})")
 
 
-@baseline.command("update")
+@baseline.command("update", short_help="Replace an existing baseline.")
 @click.argument("name")
 @click.argument("results", metavar="RESULTS")
 @_dir_option
@@ -325,8 +360,9 @@ def baseline_update(name: str, results: str, directory: str | None) -> None:
     click.echo(f"updated baseline '{name}' ({path}, {len(doc['cases'])} cases{was})")
 
 
-@baseline.command("list")
+@baseline.command("list", short_help="List the stored baselines.")
 @_dir_option
+@format_option
 @click.pass_context
 def baseline_list(ctx: click.Context, directory: str | None) -> None:
     """List the stored baselines."""
@@ -342,7 +378,7 @@ def baseline_list(ctx: click.Context, directory: str | None) -> None:
 # plot
 
 
-@click.command("plot")
+@click.command("plot", short_help="Plot cycles per element against bulk size.")
 @click.argument("results", nargs=-1, required=True, metavar="RESULTS...")
 @click.option(
     "-o",

@@ -22,6 +22,9 @@ instruction directly (docs/measurement.md):
 * ``atomic_load64(arr, i)`` / ``atomic_store64(arr, i, v)`` -- acquire load / release
   store (plain ``mov`` on x86, but the compiler may not cache or reorder them).
 * ``cpu_relax()`` -- the x86 ``pause`` instruction.
+* ``load_u8(arr, b)`` / ``store_u8(arr, b, v)`` -- a one-byte load (``movzbl``) / store
+  (``movb``) at byte offset ``b`` of a uint64 array's data: byte-sized kernel fields
+  (SLAB's ``freelist_idx_t`` index array) without a read-modify-write of the word.
 
 Only x86-64 is supported: the TSC, rdtscp and cmpxchg16b are x86 instructions.
 """
@@ -262,6 +265,47 @@ def atomic_store64(typingctx, arr, idx, val):
         a, i, v = args
         ptr = _elem_ptr(context, builder, signature.args[0], a, i, signature.args[1])
         builder.store_atomic(v, ptr, "release", 8)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+def _byte_ptr(context, builder, arrty, arr, off):
+    ary = context.make_array(arrty)(context, builder, arr)
+    base = builder.bitcast(ary.data, ir.IntType(8).as_pointer())
+    return builder.gep(base, [off], inbounds=True)
+
+
+@intrinsic
+def load_u8(typingctx, arr, off):
+    """Load the byte at byte offset ``off`` of arr's data, zero-extended to uint64."""
+    if not _check_u64_array(arr) or not isinstance(off, types.Integer):
+        return None
+    sig = types.uint64(arr, off)
+
+    def codegen(context, builder, signature, args):
+        a, o = args
+        ptr = _byte_ptr(context, builder, signature.args[0], a, o)
+        return builder.zext(builder.load(ptr), _I64)
+
+    return sig, codegen
+
+
+@intrinsic
+def store_u8(typingctx, arr, off, val):
+    """Store the low byte of ``val`` at byte offset ``off`` of arr's data."""
+    if (
+        not _check_u64_array(arr)
+        or not isinstance(off, types.Integer)
+        or not isinstance(val, types.Integer)
+    ):
+        return None
+    sig = types.void(arr, off, val)
+
+    def codegen(context, builder, signature, args):
+        a, o, v = args
+        ptr = _byte_ptr(context, builder, signature.args[0], a, o)
+        builder.store(builder.trunc(v, ir.IntType(8)), ptr)
         return context.get_dummy_value()
 
     return sig, codegen

@@ -247,12 +247,20 @@ def check_timing_counts(cases: list[Case | ParallelCase], loops_key: str = "loop
 
 
 def run_all(
-    cases: list[Case | ParallelCase], repeat: int, warmup: int = 1, progress: Progress | None = None
+    cases: list[Case | ParallelCase],
+    repeat: int,
+    warmup: int = 1,
+    progress: Progress | None = None,
+    on_case: Callable[[CaseResult], None] | None = None,
 ) -> list[CaseResult]:
+    """Every case in order; ``on_case`` sees each result as soon as it is complete."""
     out = []
     for case in cases:
         if isinstance(case, ParallelCase):
-            out.append(run_parallel_case(case, repeat, warmup, progress))
+            res = run_parallel_case(case, repeat, warmup, progress)
         else:
-            out.append(run_case(case, repeat, warmup, progress))
+            res = run_case(case, repeat, warmup, progress)
+        if on_case is not None:
+            on_case(res)
+        out.append(res)
     return out

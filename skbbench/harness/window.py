@@ -17,6 +17,8 @@ kthreads released together by complete_all.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 from numba import njit
 
@@ -37,12 +39,30 @@ W_TSC_STOP = 2
 W_WALL_STOP = 3
 W_INVOKED = 4
 W_CPU = 5
+W_INJECT = 6  # injected slowdown, fraction * 2**20 (0: none; see inject_fraction)
 WINDOW_WORDS = 8  # one cache line
+INJECT_ENV = "SKBBENCH_INJECT_SLOWDOWN"
 _ONE = np.uint64(1)
+_SHIFT = np.uint64(20)
+_UNIT = np.uint64(1 << 20)
+
+
+def inject_fraction() -> float:
+    """The slowdown injected into every window, for measuring compare's detection rate
+    only (tools/false_alarm.py): ``SKBBENCH_INJECT_SLOWDOWN=0.1`` makes each window last
+    10% longer, i.e. adds 10% of the measured cost to every element. 0 when unset."""
+    raw = os.environ.get(INJECT_ENV, "")
+    try:
+        value = float(raw) if raw else 0.0
+    except ValueError:
+        value = 0.0
+    return min(max(value, 0.0), 10.0)
 
 
 def new_window() -> np.ndarray:
-    return np.zeros(WINDOW_WORDS, dtype=np.uint64)
+    window = np.zeros(WINDOW_WORDS, dtype=np.uint64)
+    window[W_INJECT] = int(inject_fraction() * (1 << 20))
+    return window
 
 
 @njit(inline="always", nogil=True)
@@ -55,7 +75,14 @@ def time_bench_start(window):
 @njit(inline="always", nogil=True)
 def time_bench_stop(window, invoked):
     """time_bench_stop: TSC first (rdtscp; lfence), then wall clock, then the count."""
-    window[W_TSC_STOP] = tsc_stop()
+    t = tsc_stop()
+    inject = window[W_INJECT]
+    if inject != 0:  # measuring compare's detection rate only (see inject_fraction)
+        t0 = window[W_TSC_START]
+        target = t0 + (((t - t0) * (_UNIT + inject)) >> _SHIFT)
+        while t < target:
+            t = tsc_stop()
+    window[W_TSC_STOP] = t
     window[W_WALL_STOP] = wall_ns()
     window[W_INVOKED] = np.uint64(invoked)
     window[W_CPU] = np.uint64(rdtscp_aux() & np.uint32(0xFFF))

@@ -20,7 +20,7 @@ from typing import Any
 
 from skbbench.config import document_config
 from skbbench.results import case_runs
-from skbbench.specs.bulk import LABELS, BulkConfig
+from skbbench.specs.bulk import ALLOCATOR_LABELS, LABELS, BulkConfig
 from skbbench.timebench import calc_stats
 
 # --------------------------------------------------------------------------------------
@@ -114,14 +114,22 @@ def _comparable(case: dict[str, Any]) -> bool:
     return "variant" in params and case.get("kind") == "single"
 
 
-def comparison(doc: dict[str, Any]) -> tuple[str, str, list[tuple[Any, Any, Any]]]:
-    """(A, B, rows) with rows = (key, (cycles, ns) of A or None, ... of B)."""
+def _allocator(case: dict[str, Any]) -> str:
+    return str(case.get("params", {}).get("allocator", "slub"))
+
+
+def comparison(
+    doc: dict[str, Any], allocator: str | None = None
+) -> tuple[str, str, list[tuple[Any, Any, Any]]]:
+    """(A, B, rows) with rows = (key, (cycles, ns) of A or None, ... of B), for the cases
+    of one allocator (the first one of the run when None)."""
     cfg = _config(doc)
     a, b = cfg.compare[0], cfg.compare[1]
+    allocator = allocator or cfg.allocator[0]
     found: dict[tuple[Any, str], tuple[int, str] | None] = {}
     keys: list[Any] = []
     for case in doc.get("cases", []):
-        if not _comparable(case):
+        if not _comparable(case) or _allocator(case) != allocator:
             continue
         key = _row_key(cfg, case)
         variant = case["params"]["variant"]
@@ -134,9 +142,67 @@ def comparison(doc: dict[str, Any]) -> tuple[str, str, list[tuple[Any, Any, Any]
     return a, b, [r for r in rows if r[1] is not None or r[2] is not None]
 
 
+def allocator_rows(
+    doc: dict[str, Any], variant: str
+) -> list[tuple[Any, tuple[int, str] | None, tuple[int, str] | None]]:
+    """(key, SLAB (cycles, ns), SLUB (cycles, ns)) of one bulk variant, per row key."""
+    cfg = _config(doc)
+    found: dict[tuple[Any, str], tuple[int, str] | None] = {}
+    keys: list[Any] = []
+    for case in doc.get("cases", []):
+        if not _comparable(case) or case["params"]["variant"] != variant:
+            continue
+        key = _row_key(cfg, case)
+        found.setdefault((key, _allocator(case)), _median_cycles_ns(case))
+        if key not in keys:
+            keys.append(key)
+    return [(k, found.get((k, "slab")), found.get((k, "slub"))) for k in keys]
+
+
+def difference(a_cycles: int, b_cycles: int) -> str:
+    """``difference <z.z>%`` with z = (B - A) / A: negative when B (SLUB) is cheaper."""
+    if a_cycles == 0:
+        return "difference n/a"
+    return f"difference {(b_cycles - a_cycles) / a_cycles * 100:+.1f}%"
+
+
+def allocator_lines(doc: dict[str, Any]) -> list[str]:
+    """The SLAB vs SLUB tables (both allocators run): one per compared variant."""
+    cfg = _config(doc)
+    if set(cfg.allocator) != {"slab", "slub"}:
+        return []
+    lines: list[str] = []
+    for variant in dict.fromkeys([cfg.compare[1], cfg.compare[0]]):
+        rows = [r for r in allocator_rows(doc, variant) if r[1] and r[2]]
+        if not rows:
+            continue
+        lines += [
+            "",
+            f"bulk- SLAB - SLUB ({LABELS.get(variant, variant)}; difference = "
+            "(SLUB - SLAB) / SLAB)",
+        ]
+        for key, ra, rb in rows:
+            assert ra is not None and rb is not None
+            lines.append(
+                f"{key} - {ra[0]} cycles(tsc) {ra[1]} ns - {rb[0]} cycles(tsc) {rb[1]} ns - "
+                f"{difference(ra[0], rb[0])}"
+            )
+    return lines
+
+
 def render_kernel(doc: dict[str, Any]) -> list[str]:
     """Lines printed after the Type lines in the kernel format."""
-    a, b, rows = comparison(doc)
+    cfg = _config(doc)
+    lines: list[str] = []
+    for allocator in cfg.allocator:
+        if len(cfg.allocator) > 1:
+            lines += ([""] if lines else []) + [f"{ALLOCATOR_LABELS[allocator]}:"]
+        lines += _variant_table(doc, allocator)
+    return lines + allocator_lines(doc)
+
+
+def _variant_table(doc: dict[str, Any], allocator: str) -> list[str]:
+    a, b, rows = comparison(doc, allocator)
     if not rows:
         return []
     cfg = _config(doc)
@@ -166,6 +232,11 @@ def render_kernel(doc: dict[str, Any]) -> list[str]:
         lines.append(line)
     if want_published and test != "01":
         lines.append(f"(no published table for slab_bulk_test{test}: the seed post has test01)")
+    if allocator == "slab" and {a, b} <= {"before", "after"}:
+        lines.append(
+            "(SLAB: the detached-freelist patchset is SLUB's; before and after run the "
+            "same v4.6 SLAB bulk API)"
+        )
     return lines
 
 

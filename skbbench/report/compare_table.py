@@ -11,10 +11,34 @@ import io
 import json
 from typing import Any
 
-from skbbench.compare import Comparison, min_p_value
+from skbbench.compare import Comparison
+from skbbench.stats import min_p_value
 
 UNITS = {"cycles": "cycles(tsc)", "ns": "ns"}
 CASE_COLUMNS = ("case", "baseline", "current", "ratio", "change", "p", "verdict", "note")
+CSV_COLUMNS = (
+    "key",
+    "case",
+    "step",
+    "baseline",
+    "current",
+    "ratio",
+    "change_percent",
+    "p",
+    "verdict",
+    "processes_baseline",
+    "processes_current",
+    "repeats_baseline",
+    "repeats_current",
+    "method",
+    "note",
+)
+
+
+def _unit(comp: Comparison) -> str:
+    if comp.metric == "cycles" and comp.clock is not None and comp.clock.normalized:
+        return "core cycles (est.)"
+    return UNITS[comp.metric]
 
 
 def _num(x: float | None, digits: int = 3) -> str:
@@ -80,6 +104,7 @@ def ratio_rows(comp: Comparison) -> list[list[str]]:
             _num(r.base_ratio),
             _num(r.cur_ratio),
             "-" if r.change is None else f"{r.change * 100:+.1f}%",
+            _p(r.p_value),
             r.verdict,
             r.detail,
         ]
@@ -92,12 +117,22 @@ def counter_rows(comp: Comparison) -> list[list[str]]:
 
 
 def _header(comp: Comparison) -> list[str]:
-    unit = UNITS[comp.metric]
+    unit = _unit(comp)
     lines = [f"baseline: {comp.baseline}", f"current:  {comp.current}"]
+    clock = comp.clock
+    if clock is not None and clock.baseline is not None and clock.current is not None:
+        lines.append(
+            f"core clock: {clock.baseline:.3f} -> {clock.current:.3f} core cycles per TSC tick "
+            f"({(clock.change or 0) * 100:+.1f}%"
+            + (", DRIFT" if clock.flagged else ", within the noise")
+            + ("; cycles normalised to estimated core cycles)" if clock.normalized else ")")
+        )
     if comp.mode == "absolute":
         lines.append(
-            f"metric: {unit} per element, median of repeats; minimum effect "
-            f"{comp.threshold * 100:g}%; significance: Mann-Whitney U, alpha {comp.alpha:g}"
+            f"metric: {unit} per element, median per worker process; minimum effect "
+            f"{comp.threshold * 100:.3g}% ({comp.threshold_source}); significance: Welch t "
+            f"on per-process values (Mann-Whitney U on the repeats of a single process), "
+            f"alpha {comp.alpha:g}"
         )
     else:
         what = (
@@ -135,7 +170,7 @@ def summary_line(comp: Comparison) -> str:
 def render_text(comp: Comparison, tablefmt: str = "simple", only_changes: bool = False) -> str:
     parts = ["\n".join(_header(comp))]
     parts.extend(f"WARNING: {w}" for w in comp.warnings)
-    unit = UNITS[comp.metric]
+    unit = _unit(comp)
     rows = case_rows(comp, only_changes)
     if rows:
         headers = [
@@ -160,14 +195,15 @@ def render_text(comp: Comparison, tablefmt: str = "simple", only_changes: bool =
             f"alpha {comp.alpha:g}"
         )
     if comp.ratios:
+        unit = UNITS[comp.metric]
         parts.append(
-            f"Variant ratios {comp.ratio} ({comp.stat} {unit}; tolerance "
+            f"Variant ratios {comp.ratio} ({comp.stat} {unit} per process; tolerance "
             f"+-{(comp.tolerance or 0) * 100:g}%):"
         )
         parts.append(
             _tabulate(
                 ratio_rows(comp),
-                ["group", "baseline", "current", "change", "verdict", "note"],
+                ["group", "baseline", "current", "change", "p", "verdict", "note"],
                 tablefmt,
             )
         )
@@ -202,10 +238,39 @@ def render_comparison(comp: Comparison, fmt: str = "table", only_changes: bool =
 
         return yaml.safe_dump(comp.to_dict(), sort_keys=False, width=100)
     if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(["key", *CASE_COLUMNS[1:]])
-        for c, row in zip(comp.cases, case_rows(comp), strict=True):
-            writer.writerow([c.key, *row[1:]])
-        return buf.getvalue()
+        return render_csv(comp)
     return render_text(comp, "github" if fmt == "markdown" else "simple", only_changes)
+
+
+def render_csv(comp: Comparison) -> str:
+    """One row per case, numbers as numbers (change in percent, p as a float)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for c in comp.cases:
+        writer.writerow(
+            [
+                c.key,
+                c.name,
+                c.step,
+                _csv_num(c.base_median),
+                _csv_num(c.cur_median),
+                _csv_num(c.ratio),
+                _csv_num(None if c.ratio is None else (c.ratio - 1) * 100),
+                _csv_num(c.p_value),
+                c.verdict,
+                c.processes[0],
+                c.processes[1],
+                c.repeats[0],
+                c.repeats[1],
+                c.method,
+                c.detail,
+            ]
+        )
+    return buf.getvalue()
+
+
+def _csv_num(x: float | None) -> str:
+    if x is None or x != x or x in (float("inf"), float("-inf")):
+        return ""
+    return f"{x:.6g}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 from skbbench.results import dump_json
@@ -52,11 +54,18 @@ def render_machine(meta: dict[str, Any], warnings: list[str], fmt: str) -> str:
         import yaml
 
         return str(yaml.safe_dump(doc, sort_keys=False))
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(["key", "value"])
+        writer.writerows((k, "" if v is None else v) for k, v in meta.items())
+        writer.writerows(("warning", w) for w in warnings)
+        return buf.getvalue()
     rows = machine_rows(meta)
-    if fmt in ("table", "markdown", "csv"):
+    if fmt in ("table", "markdown"):
         from tabulate import tabulate
 
-        tf = {"table": "plain", "markdown": "github", "csv": "tsv"}[fmt]
+        tf = {"table": "plain", "markdown": "github"}[fmt]
         out = tabulate(rows, headers=["", ""] if fmt != "table" else (), tablefmt=tf) + "\n"
     else:
         width = max(len(k) for k, _ in rows)

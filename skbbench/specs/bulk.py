@@ -23,6 +23,9 @@ DESCRIPTIONS = {
 }
 
 TESTS = ("01", "02", "03")
+ALLOCATORS = ("slub", "slab")
+ALLOCATOR_LABELS = {"slub": "SLUB", "slab": "SLAB"}
+SLAB_ONLY = ("nodes",)  # options only the SLAB model has (non-default values)
 DEFAULT_SIZES = {
     "01": (1, 2, 3, 4, 8, 16, 30, 32, 34, 48, 64, 128, 158, 250),
     "02": (16,),  # bulksz
@@ -123,6 +126,23 @@ class BulkConfig(RunConfig):
         False,
         "Put the seed post's published cycles and improved % beside the model's in the table.",
     )
+    allocator: tuple[str, ...] = option(
+        "str_list",
+        ("slub",),
+        "The slab allocator model(s): slub (v4.4), slab (v4.6 mm/slab.c), or slab,slub to "
+        "run both and print the SLAB vs SLUB table.",
+        choices=ALLOCATORS,
+        length=(1, 2),
+        metavar="NAME[,NAME]",
+    )
+    nodes: int = option(
+        "int",
+        1,
+        "SLAB only: NUMA nodes of the simulated machine (2: remote-node frees go through "
+        "the alien caches).",
+        min=1,
+        max=2,
+    )
     aged: float = option(
         "float",
         0.0,
@@ -133,6 +153,12 @@ class BulkConfig(RunConfig):
     )
 
     def __post_init__(self) -> None:
+        if len(set(self.allocator)) != len(self.allocator):
+            raise fail("allocator", f"{','.join(self.allocator)} names an allocator twice")
+        if "slab" not in self.allocator:
+            for key in SLAB_ONLY:
+                if getattr(self, key) != type(self).option(key).default:
+                    raise fail(key, "only the SLAB model has it (add --allocator slab)")
         if len(self.compare) != 2 or self.compare[0] == self.compare[1]:
             raise fail(
                 "compare", f"expected two different variants A,B, got {','.join(self.compare)}"
