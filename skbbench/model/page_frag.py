@@ -6,8 +6,9 @@ A refill takes an order-3 page (NOWARN|NORETRY|NOMEMALLOC, falling back to order
 raises its refcount once by ``size - 1`` and keeps ``pagecnt_bias`` in the cache, so a
 fragment costs no atomic; fragments are carved from the end downwards; when the page is
 used up, ``page_ref_sub_and_test(bias)`` tells whether every fragment came back (then
-the page is reused in place) or a new page is needed. Freeing a fragment is ``put_page``
-on its head page (an atomic decrement). The cache is a per-CPU record (napi_layout PC_*).
+the page is reused in place) or a new page is needed. Freeing a fragment is
+``__free_page_frag`` (put_page_testzero on its head page: an atomic decrement). The cache
+is a per-CPU record (napi_layout PC_*); the refcount helpers are the page allocator's.
 """
 
 from __future__ import annotations
@@ -15,17 +16,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from skbbench.harness.intrinsics import atomic_add64, atomic_store64
-from skbbench.model.machine import U_MH_VMEMMAP
 from skbbench.model.mm_types import (
     GFP_COMP,
     GFP_NORETRY,
     GFP_NOWARN,
     PAGE_SHIFT,
     PAGE_SIZE,
-    U_PG_COUNTERS,
-    U_RECW,
-    U_REFCOUNT_SHIFT,
 )
 from skbbench.model.napi_layout import (
     PAGE_FRAG_CACHE_MAX_ORDER,
@@ -41,7 +37,13 @@ from skbbench.model.napi_layout import (
     ST_FRAG_REFILL_ORDER0,
     ST_FRAG_REUSE,
 )
-from skbbench.model.page_alloc import alloc_pages, compound_head, page_ref_sub_and_test, put_page
+from skbbench.model.page_alloc import (
+    __free_page_frag,
+    alloc_pages,
+    page_ref_add,
+    page_ref_sub_and_test,
+    set_page_count,
+)
 
 _0 = np.uint64(0)
 _1 = np.uint64(1)
@@ -57,7 +59,6 @@ _MAX_SIZE = np.uint64(PAGE_SIZE << PAGE_FRAG_CACHE_MAX_ORDER)
 _PAGE_SIZE = np.uint64(PAGE_SIZE)
 # __GFP_COMP | __GFP_NOWARN | __GFP_NORETRY | __GFP_NOMEMALLOC (no model bit for the last)
 _GFP_FRAG = np.uint64(GFP_COMP | GFP_NOWARN | GFP_NORETRY)
-_LOW32 = np.uint64(0xFFFFFFFF)
 
 
 @njit(inline="always", nogil=True)
@@ -91,19 +92,6 @@ def __page_frag_refill(s, cpu, pc):
     s[pc + _PC_SIZE] = size  # nc->size = PAGE_FRAG_CACHE_MAX_SIZE or PAGE_SIZE
     s[pc + _PC_VA] = pfn << _PAGE_SHIFT if pfn != _0 else _0
     return pfn
-
-
-@njit(inline="always", nogil=True)
-def set_page_count(s, pfn, v):
-    # set_page_count: atomic_set(&page->_count, v) (the _mapcount half is kept)
-    w = s[U_MH_VMEMMAP] + pfn * U_RECW + U_PG_COUNTERS
-    atomic_store64(s, w, (s[w] & _LOW32) | (v << U_REFCOUNT_SHIFT))
-
-
-@njit(inline="always", nogil=True)
-def page_ref_add(s, pfn, n):
-    # page_ref_add: atomic_add(nr, &page->_count)
-    atomic_add64(s, s[U_MH_VMEMMAP] + pfn * U_RECW + U_PG_COUNTERS, n << U_REFCOUNT_SHIFT)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
@@ -146,9 +134,10 @@ def __alloc_page_frag(s, cpu, pc, fragsz):
 
 @njit(inline="always", nogil=True)
 def skb_free_frag(s, cpu, pc, addr):
-    # skb_free_frag: put_page(virt_to_head_page(addr)), an atomic decrement
+    # skb_free_frag -> __free_page_frag: put_page_testzero of the head page (an atomic
+    # decrement), the last reference frees it with __free_pages_ok (no pcp detour)
     napi_stat(s, pc, ST_FRAG_PUT_PAGE)
-    put_page(s, cpu, compound_head(s, virt_to_page(s, addr)))
+    __free_page_frag(s, cpu, addr)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
@@ -160,7 +149,7 @@ def page_frag_cache_drain(s, cpu, pc):
     pfn = virt_to_page(s, va)
     if page_ref_sub_and_test(s, pfn, s[pc + _PC_BIAS]):
         set_page_count(s, pfn, _1)  # the last reference is ours: free the page
-        put_page(s, cpu, pfn)
+        __free_page_frag(s, cpu, va)
     s[pc + _PC_VA] = _0
     s[pc + _PC_BIAS] = _0
     s[pc + _PC_OFFSET] = _0
