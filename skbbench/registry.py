@@ -8,6 +8,7 @@ from skbbench.errors import UsageError
 from skbbench.spec import RunConfig
 from skbbench.specs.alfq import AlfqConfig
 from skbbench.specs.bulk import BulkConfig
+from skbbench.specs.napi import NapiConfig
 from skbbench.specs.pagepool import PagepoolConfig
 from skbbench.specs.pages import PagesConfig
 from skbbench.specs.parallel import ParallelConfig
@@ -26,6 +27,7 @@ FAMILIES: dict[str, type[RunConfig]] = {
         PagesConfig,
         PagepoolConfig,
         RecycleConfig,
+        NapiConfig,
     )
 }
 

@@ -6,6 +6,7 @@ from skbbench.harness.runner import Case, ParallelCase
 from skbbench.spec import RunConfig
 from skbbench.specs.alfq import AlfqConfig
 from skbbench.specs.bulk import BulkConfig
+from skbbench.specs.napi import NapiConfig
 from skbbench.specs.pagepool import PagepoolConfig
 from skbbench.specs.pages import (
     PAGE_BENCH01,
@@ -83,6 +84,10 @@ def build_cases(cfg: RunConfig) -> list[Case | ParallelCase]:
         from skbbench.bench import rx_recycle
 
         cases.extend(rx_recycle.build_cases(cfg))
+    elif isinstance(cfg, NapiConfig):
+        from skbbench.bench import napi_bench
+
+        cases.extend(napi_bench.build_cases(cfg))
     else:
         raise TypeError(f"no bench code for {type(cfg).__name__}")
     return cases

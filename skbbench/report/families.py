@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from skbbench.report import bulk_table, pages_table, qmempool_table, recycle_table
+from skbbench.report import bulk_table, napi_table, pages_table, qmempool_table, recycle_table
 from skbbench.timebench import Record
 
 Table = tuple[str, list[str], list[list[Any]]]
@@ -15,11 +15,13 @@ KERNEL_EXTRAS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "bulk": bulk_table.render_kernel,
     "qmempool": qmempool_table.render_kernel,
     "recycle": recycle_table.render_kernel,
+    "napi": napi_table.render_kernel,
 }
 # family name -> tables for the table/markdown formats
 TABLES: dict[str, Callable[[dict[str, Any]], list[Table]]] = {
     "bulk": bulk_table.render_tables,
     "qmempool": qmempool_table.render_tables,
+    "napi": napi_table.render_tables,
     "pages": pages_table.render_tables,
     "recycle": recycle_table.render_tables,
 }

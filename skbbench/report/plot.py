@@ -8,11 +8,10 @@ imported only here, lazily, and its absence is a one-line usage error.
 
 Plotted cases are those with the series param (``params["variant"]`` by default); x is
 the x param (``params["size"]`` by default, else the case's step), on a log2 axis; y is
-the median of the repeats with a band from the first to the third quartile.
-Published values (the seed posts' tables) are drawn as markers for the variants plotted:
-the slab_bulk_test01 before/after table for ``bulk`` test 01, or whatever a benchmark's
-registry entry provides as ``Benchmark.extra["published"] = "module:function"`` (a
-callable returning ``{variant: {size: cycles_per_element}}``).
+the median of the repeats with a band from the first to the third quartile. Documents
+whose cases are per workload (``napi``) are drawn per workload instead: one line per
+variant across the workloads. Published values (the seed posts' tables, from
+skbbench.report.families.PUBLISHED) are drawn as markers for the variants plotted.
 """
 
 from __future__ import annotations
@@ -55,6 +54,18 @@ def _quartiles(values: list[float]) -> tuple[float, float]:
     return q[0], q[2]
 
 
+def categories(doc: dict[str, Any]) -> list[str]:
+    """The workloads of a document whose cases are per workload (napi), in run order:
+    such documents are plotted per workload (x = 1, 2, ...) instead of against a size."""
+    out: list[str] = []
+    for case in doc.get("cases", []):
+        params = case.get("params", {})
+        w = params.get("workload")
+        if "variant" in params and isinstance(w, str) and w not in out:
+            out.append(w)
+    return out
+
+
 def axes(doc: dict[str, Any]) -> tuple[str, str, str, str, str]:
     """(series param, x param, x label, y unit, title) the document's family plots with."""
     from skbbench import registry
@@ -79,11 +90,16 @@ def sweep_series(doc: dict[str, Any], metric: str = "cycles") -> Series:
     """series -> sorted points (x, median, first quartile, third quartile)."""
     series_key, x_key, *_ = axes(doc)
     out: Series = {}
+    cats = categories(doc)
     for case in doc["cases"]:
         params = case.get("params", {})
         if series_key not in params:
             continue
+        if case.get("kind", "single") != "single" and cats:
+            continue
         x = params.get(x_key, case.get("step"))
+        if cats:
+            x = cats.index(params["workload"]) + 1
         if isinstance(x, bool) or not isinstance(x, (int, float)) or x <= 0:
             continue
         values = repeat_values(case, metric)
@@ -178,15 +194,23 @@ def plot_documents(
                     label=f"published: {variant}",
                     zorder=3,
                 )
-    ax.set_xscale("log", base=2)
-    ticks = sorted(sizes)
-    if ticks and len(ticks) <= 20:
-        ax.set_xticks(ticks)
-        ax.set_xticklabels([f"{t:g}" for t in ticks])
+    cats = categories(series[0][1]) if series else []
     _, _, xlabel, yunit, default_title = axes(series[0][1]) if series else axes({})
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(f"cycles(tsc) per {yunit}" if metric == "cycles" else f"ns per {yunit}")
-    ax.set_title(title or f"{default_title} (median, quartile band)")
+    if cats:
+        ax.set_xticks(range(1, len(cats) + 1))
+        ax.set_xticklabels(cats)
+        ax.set_xlabel("workload")
+        ax.set_ylabel(f"cycles(tsc) per {yunit}" if metric == "cycles" else f"ns per {yunit}")
+        ax.set_title(title or f"{default_title} (median, quartiles)")
+    else:
+        ax.set_xscale("log", base=2)
+        ticks = sorted(sizes)
+        if ticks and len(ticks) <= 20:
+            ax.set_xticks(ticks)
+            ax.set_xticklabels([f"{t:g}" for t in ticks])
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(f"cycles(tsc) per {yunit}" if metric == "cycles" else f"ns per {yunit}")
+        ax.set_title(title or f"{default_title} (median, quartile band)")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize="small")
     fig.tight_layout()

@@ -1,0 +1,62 @@
+"""The timed kernels of `skbbench napi`: the NAPI driver loop of skbbench.model.napi
+between time_bench_start/stop, one thin cached wrapper per slab allocator (a compile-time
+constant: a second allocator is one more wrapper), deterministic and per-thread forms.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from skbbench.harness.window import native_start_barrier, time_bench_start, time_bench_stop
+from skbbench.model.napi import napi_consumer_thread, napi_rounds, napi_rx_thread
+from skbbench.model.napi_layout import ALLOC_SLUB, ALLOC_SLUB_CHECKED
+
+
+@njit(inline="always", nogil=True)
+def _run(s, nh, packets, window, allocator):
+    # the deterministic run: every simulated CPU in this thread, one window
+    time_bench_start(window)
+    n = napi_rounds(s, nh, np.uint64(packets), allocator)
+    time_bench_stop(window, n)
+    return n
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def napi_run_slub(s, nh, packets, window):
+    return _run(s, nh, packets, window, ALLOC_SLUB)
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def napi_run_slub_checked(s, nh, packets, window):
+    return _run(s, nh, packets, window, ALLOC_SLUB_CHECKED)
+
+
+@njit(inline="always", nogil=True)
+def _rx_thread(s, nh, packets, window, sync, allocator):
+    # threads mode, the RX CPU's thread
+    native_start_barrier(sync, 2)
+    time_bench_start(window)
+    n = napi_rx_thread(s, nh, np.uint64(packets), allocator)
+    time_bench_stop(window, n)
+    return n
+
+
+@njit(inline="always", nogil=True)
+def _consumer_thread(s, nh, window, sync, allocator):
+    # threads mode, the consumer CPU's thread
+    native_start_barrier(sync, 2)
+    time_bench_start(window)
+    n = napi_consumer_thread(s, nh, allocator)
+    time_bench_stop(window, n)
+    return n
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def napi_rx_thread_slub(s, nh, packets, window, sync):
+    return _rx_thread(s, nh, packets, window, sync, ALLOC_SLUB)
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def napi_consumer_thread_slub(s, nh, window, sync):
+    return _consumer_thread(s, nh, window, sync, ALLOC_SLUB)
