@@ -62,11 +62,14 @@ def run_in_process(
     cpu = choose_cpu(cfg.cpu)
     machine = machine_metadata()  # before pinning: a TSC calibration may run here
     pin_current_thread(cpu)
-    cases = build_cases(cfg)
+    skipped: list[str] = []
+    cases = build_cases(cfg, skipped)
     check_timing_counts(cases)
     if process == 0:  # once per run, after every check passed
         for warning in measurement_warnings(machine):
             notify(f"WARNING: {warning}")
+        for note in skipped:
+            notify(note)
     with announce_compiles(notify):
         before = probe_clock()
 
@@ -96,6 +99,7 @@ def run_in_process(
     machine["processes"] = [info]
     doc = build_document(cfg.NAME, cfg.to_dict(), results, machine, measurement_warnings(machine))
     doc["warnings"].extend(w for c in doc["cases"] for w in case_warnings(c))
+    doc["warnings"].extend(skipped)
     return doc
 
 

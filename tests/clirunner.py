@@ -25,6 +25,9 @@ def invoke(*args: str, cwd: str | Path | None = None, env: dict[str, str] | None
     the call only)."""
     runner = CliRunner()
     old = os.getcwd()
+    # a run pins this (main) thread to one CPU: undo it, or every process the tests start
+    # afterwards (README commands, .ci scripts) inherits a single CPU
+    affinity = os.sched_getaffinity(0)
     code = 0
     with runner.isolation(env=env) as (out, err, _):
         if cwd is not None:
@@ -35,5 +38,6 @@ def invoke(*args: str, cwd: str | Path | None = None, env: dict[str, str] | None
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         finally:
             os.chdir(old)
+            os.sched_setaffinity(0, affinity)
         stdout, stderr = out.getvalue().decode(), err.getvalue().decode()
     return Result(code, stdout, stderr)

@@ -13,8 +13,13 @@ def two_cpus() -> list[int]:
     return cpus[:2]
 
 
+# the affinity the test session started with: runs pin the main thread, also from
+# module-scoped fixtures (set up before any function fixture could note the affinity)
+START_AFFINITY = os.sched_getaffinity(0)
+
+
 @pytest.fixture(autouse=True)
 def _restore_affinity():
-    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, START_AFFINITY)
     yield
-    os.sched_setaffinity(0, before)
+    os.sched_setaffinity(0, START_AFFINITY)

@@ -74,6 +74,7 @@ from skbbench.timebench import Record
 
 _0 = np.uint64(0)
 _1 = np.uint64(1)
+MIN_CPUS = 2  # the default run skips this module on fewer allowed CPUs
 QW = ptr_ring_words(CROSS_QUEUE)  # words per transfer queue
 # rx_out / ret_out words
 OUT_PRODUCED, OUT_FULL, OUT_OOM, OUT_ATTEMPTS = 0, 1, 2, 3

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from types import ModuleType
+
+from skbbench.errors import UsageError
+from skbbench.harness.cpus import allowed_cpus, format_cpus
 from skbbench.harness.runner import Case, ParallelCase
 from skbbench.spec import RunConfig
 from skbbench.specs.alfq import AlfqConfig
@@ -21,9 +25,34 @@ from skbbench.specs.recycle import RecycleConfig
 from skbbench.specs.sample import SampleConfig
 
 
-def build_cases(cfg: RunConfig) -> list[Case | ParallelCase]:
-    """The scenarios ``cfg`` runs, in the original modules' order."""
+class _Groups:
+    """The modules of a family's groups that this machine can run: a module declaring
+    ``MIN_CPUS`` above the allowed CPUs is skipped with a note; if that leaves nothing to
+    run, the first skip is the usage error."""
+
+    def __init__(self, notes: list[str]) -> None:
+        self.notes = notes
+        self.skipped: list[str] = []
+
+    def runnable(self, group: str, module: ModuleType) -> bool:
+        need = int(getattr(module, "MIN_CPUS", 1))
+        cpus = allowed_cpus()
+        if len(cpus) >= need:
+            return True
+        self.skipped.append(f"{group}: needs {need} allowed CPUs, only {format_cpus(cpus)} allowed")
+        self.notes.append(f"NOTE: {self.skipped[-1]}; skipped")
+        return False
+
+    def check(self, cases: list[Case | ParallelCase]) -> None:
+        if not cases and self.skipped:
+            raise UsageError(self.skipped[0])
+
+
+def build_cases(cfg: RunConfig, notes: list[str] | None = None) -> list[Case | ParallelCase]:
+    """The scenarios ``cfg`` runs, in the original modules' order; groups this machine
+    cannot run (too few CPUs) are left out with a line in ``notes``."""
     cases: list[Case | ParallelCase] = []
+    groups = _Groups(notes if notes is not None else [])
     if isinstance(cfg, SampleConfig):
         from skbbench.bench import sample
 
@@ -60,7 +89,7 @@ def build_cases(cfg: RunConfig) -> list[Case | ParallelCase]:
             PAGE_BENCH05: page_bench05,
         }
         for group, module in modules.items():  # the original modules' order
-            if group in cfg.groups:
+            if group in cfg.groups and groups.runnable(group, module):
                 cases.extend(module.build_cases(cfg))
     elif isinstance(cfg, PagepoolConfig):
         from skbbench.bench import (
@@ -78,7 +107,7 @@ def build_cases(cfg: RunConfig) -> list[Case | ParallelCase]:
             SKB_ARRAY_PARALLEL: skb_array_parallel01,
         }
         for group, pp_module in pp_modules.items():
-            if group in cfg.groups:
+            if group in cfg.groups and groups.runnable(group, pp_module):
                 cases.extend(pp_module.build_cases(cfg))
     elif isinstance(cfg, RecycleConfig):
         from skbbench.bench import rx_recycle
@@ -90,4 +119,5 @@ def build_cases(cfg: RunConfig) -> list[Case | ParallelCase]:
         cases.extend(napi_bench.build_cases(cfg))
     else:
         raise TypeError(f"no bench code for {type(cfg).__name__}")
+    groups.check(cases)
     return cases

@@ -53,6 +53,7 @@ from skbbench.timebench import Record
 _0 = np.uint64(0)
 _1 = np.uint64(1)
 _2 = np.uint64(2)
+MIN_CPUS = 2  # the default run skips this module on fewer allowed CPUs
 WARN_FULL = 1
 WARN_EMPTY = 2
 WARN_OOM = 3

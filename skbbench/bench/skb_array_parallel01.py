@@ -48,6 +48,7 @@ from skbbench.timebench import Record
 
 _0 = np.uint64(0)
 _1 = np.uint64(1)
+MIN_CPUS = 2  # the default run skips this module on fewer allowed CPUs
 FUNC = "time_bench_CPU_enq_or_deq"
 
 
