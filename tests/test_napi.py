@@ -8,7 +8,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from skbbench.bench.napi_kernels import napi_run_slub, napi_run_slub_checked
+from skbbench.bench.napi_kernels import (
+    RUN,
+    napi_run_slab,
+    napi_run_slub,
+    napi_run_slub_checked,
+)
 from skbbench.errors import ModelError, ModelParameterError
 from skbbench.harness.window import new_window
 from skbbench.model.napi_create import napi_create
@@ -226,6 +231,35 @@ def test_slub_debug_mode_runs_every_workload_clean(variant):
         m.teardown()  # validate_slab_cache + page allocator conservation
 
 
+@pytest.mark.parametrize("variant", ["v4.4", "v4.6", "v6.19"])
+def test_slab_debug_mode_runs_every_workload_clean_and_counts_like_unchecked(variant):
+    for workload in WORKLOADS:
+        counts = []
+        for check in (False, True):
+            m = napi_create(
+                variant, workload, profile="zero", allocator="slab", check=check, nr_cpus=2
+            )
+            assert run(m, 1500, RUN[int(m.allocator)]) == 1500
+            counts.append((m.napi_stats(), m.counters()["slab_stats"]))
+            m.teardown()  # SLAB invariants (check mode) + page allocator conservation
+        assert counts[0] == counts[1]
+
+
+def test_slab_remote_frees_go_through_the_array_cache_and_v46_bulk_frees():
+    m = napi_create("v4.6", "remote", profile="zero", allocator="slab")
+    run(m, 4000, napi_run_slab)
+    before = m.counters()
+    run(m, 6400, napi_run_slab)
+    after = m.counters()
+    slab = {k: v - before["slab_stats"][k] for k, v in after["slab_stats"].items()}
+    napi = {k: v - before["napi"][k] for k, v in after["napi"].items()}
+    # every head is allocated and freed once through ____cache_alloc / ___cache_free
+    assert slab["allochit"] + slab["allocmiss"] == 6400
+    assert slab["freehit"] + slab["freemiss"] == 6400
+    assert napi["free_bulk_objects"] > 0  # v4.6 napi_consume_skb bulk frees to SLAB too
+    m.teardown()
+
+
 def test_a_leaked_head_is_reported_by_the_teardown():
     m = napi_create("v5.12", "forward", profile="zero")
     run(m, 1000)
@@ -336,6 +370,23 @@ def test_cli_prints_type_lines_tables_and_writes_a_document(tmp_path):
     assert napi["free_bulk_objects"] == 64 * napi["free_bulk_calls"]
     same = invoke("compare", str(out), str(out))
     assert same.returncode == 0, same.stderr
+
+
+def test_cli_runs_the_slab_allocator_checked_and_records_it(tmp_path):
+    out = tmp_path / "napi-slab.json"
+    args = ("--variants", "v4.4,v4.6", "--workloads", "remote", "--packets", "2000")
+    p = invoke(
+        "napi", *args, "--allocator", "slab", "--check", "--repeat", "1", "--warmup", "0",
+        "--settle", "640", "-o", str(out),
+    )  # fmt: skip
+    assert p.returncode == 0, p.stderr
+    assert "SLAB" in p.stdout
+    doc = json.loads(out.read_text())
+    assert doc["config"]["allocator"] == "slab"
+    for case in doc["cases"]:
+        assert case["params"]["allocator"] == "slab"
+        assert case["counters"]["slab_stats"]["allochit"] > 0
+        assert "slub_stats" not in case["counters"]
 
 
 @pytest.mark.parametrize("fmt", ["table", "markdown", "json", "yaml", "csv"])

@@ -15,18 +15,14 @@ from typing import Any
 
 import numpy as np
 
-from skbbench.bench.napi_kernels import (
-    napi_consumer_thread_slub,
-    napi_run_slub,
-    napi_run_slub_checked,
-    napi_rx_thread_slub,
-)
+from skbbench.bench.napi_kernels import RUN, THREADS
 from skbbench.errors import UsageError
 from skbbench.harness.cpus import allowed_cpus, format_cpus
 from skbbench.harness.runner import BenchAbort, Case, ParallelCase
 from skbbench.harness.window import new_sync, new_window, window_record
 from skbbench.model.napi_create import NapiModel, napi_create
 from skbbench.model.napi_layout import NH_DONE
+from skbbench.model.slab_create import SlabCache
 from skbbench.specs.napi import (
     DESCRIPTIONS,
     GROUP,
@@ -41,7 +37,7 @@ from skbbench.timebench import Record
 MODULE = "napi_bench"
 
 
-def new_model(cfg: NapiConfig, variant: str, workload: str) -> NapiModel:
+def new_model(cfg: NapiConfig, variant: str, workload: str, check: bool | None = None) -> NapiModel:
     """The machine of one run (created outside the timed window)."""
     return napi_create(
         variant,
@@ -54,7 +50,8 @@ def new_model(cfg: NapiConfig, variant: str, workload: str) -> NapiModel:
         tx_work=cfg.tx_work,
         nr_cpus=cfg.cpus,
         profile=cfg.profile,
-        check=cfg.check,
+        check=cfg.check if check is None else check,
+        allocator=cfg.allocator,
         reusable_check=cfg.reusable_check,
     )
 
@@ -74,7 +71,7 @@ def _delta(after: Any, before: Any) -> Any:
 def timed_counters(after: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]:
     """The counters of the timed window: event counts minus those of setup and settle."""
     out = _delta(after, before)
-    for key in ("nr_slabs", "nr_partial", "cache"):
+    for key in ("nr_slabs", "nr_partial", "cache", "cached_objects"):
         if key in after:
             out[key] = after[key]
     hist = {int(k): v for k, v in out.get("slab_free_objects_per_call", {}).items() if v}
@@ -96,7 +93,7 @@ class _Run:
     def __call__(self) -> Record:
         cfg = self.cfg
         model = new_model(cfg, self.variant, self.workload)
-        kernel = napi_run_slub_checked if cfg.check else napi_run_slub
+        kernel = RUN[int(model.allocator)]
         if cfg.settle:
             kernel(model.s, model.nh, cfg.settle, new_window())
             model.raise_if_error()
@@ -129,6 +126,8 @@ def case_params(cfg: NapiConfig, variant: str, workload: str) -> dict[str, Any]:
     }
     if cfg.reusable_check and variant == "v5.12":
         params["reusable_check"] = True
+    if cfg.allocator != "slub":
+        params["allocator"] = cfg.allocator
     return params
 
 
@@ -138,9 +137,19 @@ def module_notes(cfg: NapiConfig) -> list[str]:
     cache = model.cache
     p = model.params()
     model.teardown()
+    if isinstance(cache, SlabCache):
+        geometry = (
+            f"SLAB object_size:{cache.object_size} size:{cache.size} order:{cache.gfporder} "
+            f"objects/slab:{cache.num} limit:{cache.limit} batchcount:{cache.batchcount} "
+            f"shared:{cache.shared}"
+        )
+    else:
+        geometry = (
+            f"SLUB object_size:{cache.object_size} size:{cache.size} order:{cache.order} "
+            f"objects/slab:{cache.objects}"
+        )
     notes = [
-        f"{MODULE}: Loaded (skbuff_head_cache: object_size:{cache.object_size} "
-        f"size:{cache.size} order:{cache.order} objects/slab:{cache.objects} "
+        f"{MODULE}: Loaded (skbuff_head_cache: {geometry} "
         f"nr_cpus:{cache.nr_cpus}; page_frag: order-3 pages, fragsz:{p['fragsz']}; "
         f"rx_ring:{cfg.rx_ring} tx_ring:{cfg.tx_ring} tx_inflight:{cfg.tx_inflight} "
         f"budget:{cfg.budget} netdev_budget:{cfg.netdev_budget} "
@@ -167,9 +176,9 @@ def thread_case(cfg: NapiConfig, variant: str, cpus: list[int]) -> ParallelCase:
     """The remote workload with RX and consumer on two pinned real threads."""
 
     def setup() -> _Shared:
-        model = new_model(cfg, variant, "remote")
+        model = new_model(cfg, variant, "remote", check=False)  # threads: unchecked
         if cfg.settle:
-            napi_run_slub(model.s, model.nh, cfg.settle, new_window())
+            RUN[int(model.allocator)](model.s, model.nh, cfg.settle, new_window())
             model.raise_if_error()
         model.s[model.nh + NH_DONE] = 0  # the RX thread raises it when it is done
         return _Shared(model=model, before=model.counters())
@@ -177,10 +186,11 @@ def thread_case(cfg: NapiConfig, variant: str, cpus: list[int]) -> ParallelCase:
     def run(data: _Shared, index: int, cpu: int) -> Record:
         m = data.model
         window = new_window()
+        rx_thread, consumer_thread = THREADS[int(m.allocator)]
         if index == 0:
-            got = int(napi_rx_thread_slub(m.s, m.nh, cfg.packets, window, data.sync))
+            got = int(rx_thread(m.s, m.nh, cfg.packets, window, data.sync))
         else:
-            got = int(napi_consumer_thread_slub(m.s, m.nh, window, data.sync))
+            got = int(consumer_thread(m.s, m.nh, window, data.sync))
         if got <= 0:
             raise BenchAbort("ERROR: function being timed failed")
         return window_record(window, loops=cfg.packets, step=cfg.budget)

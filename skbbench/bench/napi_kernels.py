@@ -10,7 +10,12 @@ from numba import njit
 
 from skbbench.harness.window import native_start_barrier, time_bench_start, time_bench_stop
 from skbbench.model.napi import napi_consumer_thread, napi_rounds, napi_rx_thread
-from skbbench.model.napi_layout import ALLOC_SLUB, ALLOC_SLUB_CHECKED
+from skbbench.model.napi_layout import (
+    ALLOC_SLAB,
+    ALLOC_SLAB_CHECKED,
+    ALLOC_SLUB,
+    ALLOC_SLUB_CHECKED,
+)
 
 
 @njit(inline="always", nogil=True)
@@ -30,6 +35,16 @@ def napi_run_slub(s, nh, packets, window):
 @njit(nogil=True, cache=True, _nrt=False)
 def napi_run_slub_checked(s, nh, packets, window):
     return _run(s, nh, packets, window, ALLOC_SLUB_CHECKED)
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def napi_run_slab(s, nh, packets, window):
+    return _run(s, nh, packets, window, ALLOC_SLAB)
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def napi_run_slab_checked(s, nh, packets, window):
+    return _run(s, nh, packets, window, ALLOC_SLAB_CHECKED)
 
 
 @njit(inline="always", nogil=True)
@@ -60,3 +75,26 @@ def napi_rx_thread_slub(s, nh, packets, window, sync):
 @njit(nogil=True, cache=True, _nrt=False)
 def napi_consumer_thread_slub(s, nh, window, sync):
     return _consumer_thread(s, nh, window, sync, ALLOC_SLUB)
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def napi_rx_thread_slab(s, nh, packets, window, sync):
+    return _rx_thread(s, nh, packets, window, sync, ALLOC_SLAB)
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def napi_consumer_thread_slab(s, nh, window, sync):
+    return _consumer_thread(s, nh, window, sync, ALLOC_SLAB)
+
+
+# The timed kernels by allocator id: (deterministic run, RX thread, consumer thread).
+RUN = {
+    int(ALLOC_SLUB): napi_run_slub,
+    int(ALLOC_SLUB_CHECKED): napi_run_slub_checked,
+    int(ALLOC_SLAB): napi_run_slab,
+    int(ALLOC_SLAB_CHECKED): napi_run_slab_checked,
+}
+THREADS = {
+    int(ALLOC_SLUB): (napi_rx_thread_slub, napi_consumer_thread_slub),
+    int(ALLOC_SLAB): (napi_rx_thread_slab, napi_consumer_thread_slab),
+}

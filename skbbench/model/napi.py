@@ -17,8 +17,6 @@ from numba import njit
 from skbbench.harness.intrinsics import atomic_add64, atomic_load64, atomic_store64, cpu_relax
 from skbbench.harness.locks import spin_lock, spin_unlock
 from skbbench.model.napi_layout import (
-    ALLOC_SLUB,
-    ALLOC_SLUB_CHECKED,
     ERR_FRAG_OOM,
     NET_SKB_PAD,
     NH_BUDGET,
@@ -564,31 +562,3 @@ def napi_fill_rx_ring(s, nh, allocator):
             return
         s[ring + i] = data
         i += _1
-
-
-# --------------------------------------------------------------------------------------
-# Thin cached wrappers, one per allocator (the allocator a compile-time constant)
-
-
-@njit(nogil=True, cache=True, _nrt=False)
-def napi_fill_slub(s, nh):
-    # ixgbe_alloc_rx_buffers at ifup, on the SLUB model
-    napi_fill_rx_ring(s, nh, ALLOC_SLUB)
-
-
-@njit(nogil=True, cache=True, _nrt=False)
-def napi_teardown_slub(s, nh, nr_cpus):
-    # teardown on the SLUB model
-    napi_teardown(s, nh, np.uint64(nr_cpus), ALLOC_SLUB)
-
-
-@njit(nogil=True, cache=True, _nrt=False)
-def napi_fill_slub_checked(s, nh):
-    # ixgbe_alloc_rx_buffers at ifup, SLUB_DEBUG-like checked entry points
-    napi_fill_rx_ring(s, nh, ALLOC_SLUB_CHECKED)
-
-
-@njit(nogil=True, cache=True, _nrt=False)
-def napi_teardown_slub_checked(s, nh, nr_cpus):
-    # teardown, SLUB_DEBUG-like checked entry points
-    napi_teardown(s, nh, np.uint64(nr_cpus), ALLOC_SLUB_CHECKED)

@@ -11,18 +11,13 @@ from typing import Any
 import numpy as np
 
 from skbbench.errors import ModelError, ModelParameterError
+from skbbench.model import slab_layout
 from skbbench.model.costs import cost_iters, get_profile
 from skbbench.model.machine import Machine
 from skbbench.model.mm_types import PAGE_SIZE
-from skbbench.model.napi import (
-    napi_fill_slub,
-    napi_fill_slub_checked,
-    napi_teardown_slub,
-    napi_teardown_slub_checked,
-)
+from skbbench.model.napi import napi_fill_rx_ring, napi_teardown
 from skbbench.model.napi_layout import (
-    ALLOC_SLUB,
-    ALLOC_SLUB_CHECKED,
+    ALLOCATORS,
     CACHE_RFC,
     CACHE_V46,
     CACHE_V512,
@@ -76,8 +71,16 @@ from skbbench.model.napi_layout import (
     VARIANT_IDS,
     WORKLOAD_IDS,
 )
-from skbbench.model.page_alloc import new_machine, page_alloc_words
+from skbbench.model.page_alloc import (
+    DEFAULT_BATCH_ZONE_PAGES,
+    new_machine,
+    page_alloc_words,
+    pageset_high_batch,
+    zone_batchsize,
+)
 from skbbench.model.page_alloc_view import PageAllocator, check_page_allocator
+from skbbench.model.slab_create import SlabCache, slab_meta_words
+from skbbench.model.slab_create import kmem_cache_create as slab_cache_create
 from skbbench.model.slub_create import SlubCache, kmem_cache_create, slub_meta_words
 
 CACHE_GEOMETRY = {V46: CACHE_V46, RFC: CACHE_RFC, V512: CACHE_V512, V619: CACHE_V619}
@@ -88,11 +91,11 @@ class NapiModel:
     """One machine running the skb recycle loops (see the module doc)."""
 
     machine: Machine
-    cache: SlubCache
+    cache: SlubCache | SlabCache
     nh: int
     variant: str
     workload: str
-    allocator: int
+    allocator: np.uint64
 
     @property
     def s(self) -> np.ndarray:
@@ -104,22 +107,19 @@ class NapiModel:
 
     def fill(self) -> None:
         """ixgbe_alloc_rx_buffers at ifup: a fragment in every RX descriptor."""
-        fn = napi_fill_slub_checked if self.allocator == ALLOC_SLUB_CHECKED else napi_fill_slub
-        fn(self.s, self.nh)
+        napi_fill_rx_ring(self.s, self.nh, self.allocator)
         self.raise_if_error()
 
     def teardown(self) -> None:
         """Free every skb, cached head and fragment, then check that each head is back in
         its slab and each page in the page allocator (ModelError otherwise)."""
-        fn = napi_teardown_slub
-        if self.allocator == ALLOC_SLUB_CHECKED:
-            fn = napi_teardown_slub_checked
-        fn(self.s, self.nh, self.nr_cpus)
+        napi_teardown(self.s, self.nh, np.uint64(self.nr_cpus), self.allocator)
         self.raise_if_error()
-        self.cache.flush_all()
+        if isinstance(self.cache, SlubCache):
+            self.cache.flush_all()
         if self.cache.check:
             self.cache.validate()  # every object on exactly one freelist: no leak, no double free
-        self.cache.destroy()  # kmem_cache_destroy: "objects remaining" is a leak
+        self.cache.destroy()  # kmem_cache_destroy (SLAB: after draining every array cache)
         pa = PageAllocator(self.machine)
         pa.drain()
         state = check_page_allocator(self.machine)
@@ -136,10 +136,10 @@ class NapiModel:
         return f"napi {self.variant}/{self.workload}: {ERROR_TEXT.get(code, 'model error')}"
 
     def raise_if_error(self) -> None:
+        self.cache.raise_if_error()  # first: the allocator's own finding is the cause
         msg = self.error()
         if msg is not None:
             raise ModelError(msg)
-        self.cache.raise_if_error()
 
     def napi_stats(self, cpu: int | None = None) -> dict[str, int]:
         """The skb model's counters (summed over CPUs, or of one CPU)."""
@@ -154,8 +154,8 @@ class NapiModel:
         return {name: int(total[i]) for i, name in enumerate(NAPI_STATS)}
 
     def counters(self) -> dict[str, Any]:
-        """Everything reported with a result: the skb layer's counters, SLUB's and the
-        page allocator's."""
+        """Everything reported with a result: the skb layer's counters, the slab
+        allocator's and the page allocator's."""
         out = {"napi": self.napi_stats()}
         out.update(self.cache.counters())
         out["page_alloc"] = PageAllocator(self.machine).stats()
@@ -192,6 +192,7 @@ def napi_create(
     nr_cpus: int = 8,
     profile: str = "published",
     check: bool = False,
+    allocator: str = "slub",
     reusable_check: bool = False,
     fragsz: int = DEFAULT_FRAGSZ,
     pkt_len: int = PACKET_LEN,
@@ -201,7 +202,8 @@ def napi_create(
     consumer_cpu: int = 1,
 ) -> NapiModel:
     """A machine for ``variant`` (v4.4, v4.6, rfc-bulk-alloc, v5.12, v6.19) running
-    ``workload`` (drop, forward, remote, irq-free), its RX ring filled."""
+    ``workload`` (drop, forward, remote, irq-free), its RX ring filled;
+    ``skbuff_head_cache`` from the ``allocator`` model (slub or slab)."""
     if variant not in VARIANT_IDS:
         raise ModelParameterError(f"unknown variant '{variant}'")
     if workload not in WORKLOAD_IDS:
@@ -217,8 +219,10 @@ def napi_create(
         raise ModelParameterError("rx_cpu and consumer_cpu: two different simulated CPUs")
     if not 512 <= fragsz <= PAGE_SIZE:
         raise ModelParameterError(f"fragsz {fragsz}: must be 512..{PAGE_SIZE}")
+    if (allocator, bool(check)) not in ALLOCATORS:
+        raise ModelParameterError(f"unknown allocator '{allocator}' (slub or slab)")
     vid = VARIANT_IDS[variant]
-    allocator = ALLOC_SLUB_CHECKED if check else ALLOC_SLUB
+    alloc_id = ALLOCATORS[(allocator, bool(check))]
     prof = get_profile(profile)
 
     # Sizing: the heads and fragments that can be alive at once, with room for the
@@ -228,14 +232,25 @@ def napi_create(
     per_page = (PAGE_SIZE << PAGE_FRAG_CACHE_MAX_ORDER) // fragsz
     frag_pages = (2 * (frags // per_page + 16)) << PAGE_FRAG_CACHE_MAX_ORDER
     slab_pages = 4 * (2 * live // 16 + 64)  # 16 objects per page of 256-byte heads
+    if allocator == "slab":
+        # and the objects SLAB's array caches hold: limit per CPU, shared per node
+        size = slab_layout.cache_size(
+            SKB_HEAD_SIZE, slab_layout.calculate_alignment(SKB_HEAD_SIZE, True)
+        )
+        limit, batch, shared = slab_layout.enable_cpucache_limits(size, nr_cpus)
+        slab_pages += (nr_cpus * limit + shared * batch) // 8
+        # order-0 slabs: pages parked on the per-CPU page lists (high + batch per CPU)
+        # do not count as free for the watermark check (as in slab_create)
+        pcp_high, pcp_batch = pageset_high_batch(zone_batchsize(DEFAULT_BATCH_ZONE_PAGES))
+        slab_pages += nr_cpus * (pcp_high + pcp_batch)
+        slab_meta = slab_meta_words(
+            nr_cpus, 1, limit, batch, shared, frag_pages + slab_pages, size, check
+        )
+    else:
+        slab_meta = slub_meta_words(nr_cpus, 64, frag_pages + slab_pages, 256, check)
     nr_pages = frag_pages + slab_pages
     napi_words = NH_WORDS + nr_cpus * PCPU_STRIDE + rx_ring + tx_ring + 64
-    meta = (
-        page_alloc_words(nr_cpus)
-        + slub_meta_words(nr_cpus, 64, nr_pages, 256, check)
-        + napi_words
-        + 256
-    )
+    meta = page_alloc_words(nr_cpus) + slab_meta + napi_words + 256
     machine = new_machine(
         nr_pages,
         nr_cpus,
@@ -243,13 +258,23 @@ def napi_create(
         meta_words=meta,
         arena_align_order=PAGE_FRAG_CACHE_MAX_ORDER,
     )
-    cache = kmem_cache_create(
-        object_size=SKB_HEAD_SIZE,
-        profile=prof,
-        check=check,
-        name="skbuff_head_cache",
-        machine=machine,
-    )
+    cache: SlubCache | SlabCache
+    if allocator == "slab":
+        cache = slab_cache_create(
+            object_size=SKB_HEAD_SIZE,
+            profile=prof,
+            check=check,
+            name="skbuff_head_cache",
+            machine=machine,
+        )
+    else:
+        cache = kmem_cache_create(
+            object_size=SKB_HEAD_SIZE,
+            profile=prof,
+            check=check,
+            name="skbuff_head_cache",
+            machine=machine,
+        )
     s = machine.s
     nh = machine.reserve(NH_WORDS)
     pcpu = machine.reserve(nr_cpus * PCPU_STRIDE)
@@ -281,6 +306,6 @@ def napi_create(
     s[nh + NH_TX_WORK] = tx_work
     s[nh + NH_ERR] = 0
     s[nh + NH_ERR_AUX] = 0
-    model = NapiModel(machine, cache, nh, variant, workload, allocator)
+    model = NapiModel(machine, cache, nh, variant, workload, alloc_id)
     model.fill()
     return model

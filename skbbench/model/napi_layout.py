@@ -61,6 +61,14 @@ WORKLOAD_IDS = {"drop": W_DROP, "forward": W_FORWARD, "remote": W_REMOTE, "irq-f
 # Allocator ids (compile-time constants of the kernels' thin wrappers).
 ALLOC_SLUB = np.uint64(0)
 ALLOC_SLUB_CHECKED = np.uint64(1)  # the SLUB_DEBUG-like checked entry points (--check)
+ALLOC_SLAB = np.uint64(2)  # the v4.6 SLAB model (--allocator slab)
+ALLOC_SLAB_CHECKED = np.uint64(3)  # SLAB's checked entry points
+ALLOCATORS = {
+    ("slub", False): ALLOC_SLUB,
+    ("slub", True): ALLOC_SLUB_CHECKED,
+    ("slab", False): ALLOC_SLAB,
+    ("slab", True): ALLOC_SLAB_CHECKED,
+}
 
 # --------------------------------------------------------------------------------------
 # struct sk_buff in a 256-byte object (word offsets). __build_skb_around clears the head

@@ -16,6 +16,7 @@ from numba import njit
 
 from skbbench.harness.intrinsics import atomic_add64, atomic_load64, cmpxchg64
 from skbbench.harness.spin import busy_wait
+from skbbench.model import slab, slab_debug
 from skbbench.model.bulk import (
     BULK_AFTER,
     kmem_cache_alloc_bulk,
@@ -26,6 +27,8 @@ from skbbench.model.bulk import (
 from skbbench.model.machine import U_MH_COST_BH, U_MH_COST_IRQ, U_MH_COST_IRQSAVE, U_MH_VMEMMAP
 from skbbench.model.mm_types import PG_PFMEMALLOC, U_PG_CH, U_PG_FLAGS, U_RECW
 from skbbench.model.napi_layout import (
+    ALLOC_SLAB,
+    ALLOC_SLAB_CHECKED,
     ALLOC_SLUB,
     ALLOC_SLUB_CHECKED,
     ERR_HEAD_OOM,
@@ -187,8 +190,12 @@ def head_cache_alloc(s, cpu, allocator):
     # kmem_cache_alloc(skbuff_head_cache, GFP_ATOMIC)
     if allocator == ALLOC_SLUB:
         return kmem_cache_alloc(s, cpu)
+    if allocator == ALLOC_SLAB:
+        return slab.kmem_cache_alloc(s, cpu)
     if allocator == ALLOC_SLUB_CHECKED:
         return kmem_cache_alloc_checked(s, cpu)
+    if allocator == ALLOC_SLAB_CHECKED:
+        return slab_debug.kmem_cache_alloc_checked(s, cpu)
     return _0
 
 
@@ -197,8 +204,12 @@ def head_cache_free(s, cpu, x, allocator):
     # kmem_cache_free(skbuff_head_cache, x)
     if allocator == ALLOC_SLUB:
         kmem_cache_free(s, cpu, x)
+    elif allocator == ALLOC_SLAB:
+        slab.kmem_cache_free(s, cpu, x)
     elif allocator == ALLOC_SLUB_CHECKED:
         kmem_cache_free_checked(s, cpu, x)
+    elif allocator == ALLOC_SLAB_CHECKED:
+        slab_debug.kmem_cache_free_checked(s, cpu, x)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
@@ -206,8 +217,12 @@ def head_cache_alloc_bulk(s, cpu, n, p, allocator):
     # kmem_cache_alloc_bulk(skbuff_head_cache, GFP_ATOMIC, n, p): n or 0
     if allocator == ALLOC_SLUB:
         return kmem_cache_alloc_bulk(s, cpu, n, p, BULK_AFTER)
+    if allocator == ALLOC_SLAB:
+        return slab.kmem_cache_alloc_bulk(s, cpu, n, p, BULK_AFTER)
     if allocator == ALLOC_SLUB_CHECKED:
         return kmem_cache_alloc_bulk_checked(s, cpu, n, p, BULK_AFTER)
+    if allocator == ALLOC_SLAB_CHECKED:
+        return slab_debug.kmem_cache_alloc_bulk_checked(s, cpu, n, p, BULK_AFTER)
     return _0
 
 
@@ -216,8 +231,12 @@ def head_cache_free_bulk(s, cpu, n, p, allocator):
     # kmem_cache_free_bulk(skbuff_head_cache, n, p)
     if allocator == ALLOC_SLUB:
         kmem_cache_free_bulk(s, cpu, n, p, BULK_AFTER)
+    elif allocator == ALLOC_SLAB:
+        slab.kmem_cache_free_bulk(s, cpu, n, p, BULK_AFTER)
     elif allocator == ALLOC_SLUB_CHECKED:
         kmem_cache_free_bulk_checked(s, cpu, n, p, BULK_AFTER)
+    elif allocator == ALLOC_SLAB_CHECKED:
+        slab_debug.kmem_cache_free_bulk_checked(s, cpu, n, p, BULK_AFTER)
 
 
 # --------------------------------------------------------------------------------------

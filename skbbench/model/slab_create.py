@@ -16,7 +16,7 @@ import numpy as np
 from skbbench.errors import ModelError, ModelParameterError
 from skbbench.model import slab_layout as L
 from skbbench.model.costs import CostProfile, cost_iters, get_profile
-from skbbench.model.machine import Machine
+from skbbench.model.machine import MH_ZONE, Machine
 from skbbench.model.mm_types import MAX_ORDER, PAGE_SHIFT, PAGE_SIZE
 from skbbench.model.page_alloc import (
     DEFAULT_BATCH_ZONE_PAGES,
@@ -280,6 +280,31 @@ class SlabCache:
         }
 
 
+def slab_meta_words(
+    nr_cpus: int,
+    nr_nodes: int,
+    limit: int,
+    batchcount: int,
+    shared: int,
+    arena_pfns: int,
+    size: int,
+    check: bool,
+) -> int:
+    """Meta-area words kmem_cache_create reserves in a machine (with alignment slack)."""
+    shared_limit = shared * batchcount
+    alien_limit = L.ALIEN_LIMIT if limit > 1 else limit
+    shared_words = L.ac_words(shared_limit) if shared_limit else 0
+    alien_rec = -(-(L.ALIEN_AC + L.ac_words(alien_limit)) // 8) * 8
+    alien_words = (8 + nr_nodes * alien_rec) if nr_nodes > 1 else 0
+    debug_slots = (arena_pfns * PAGE_SIZE) // size + 1
+    return (
+        nr_cpus * (L.ac_words(limit) + L.INFO_WORDS + L.STAT_STRIDE)
+        + nr_nodes * (L.NODE_WORDS + shared_words + alien_words)
+        + (-(-2 * debug_slots // 8) * 8 if check else 0)
+        + 16 * 8  # each reserved region starts on a cache line
+    )
+
+
 def kmem_cache_create(
     object_size: int = 256,
     nr_cpus: int = 8,
@@ -292,11 +317,23 @@ def kmem_cache_create(
     limit: int | None = None,
     batchcount: int | None = None,
     shared: int | None = None,
+    machine: Machine | None = None,
 ) -> SlabCache:
     """kmem_cache_create (SLAB_HWCACHE_ALIGN, no ctor) on a machine of ``nr_cpus`` CPUs
     in ``nr_nodes`` nodes (1 or 2). ``limit``/``batchcount``/``shared`` override
     enable_cpucache like /proc/slabinfo tuning. The page allocator's arena holds
-    ``max_slabs`` slabs plus the per-CPU page lists' high + batch pages per CPU."""
+    ``max_slabs`` slabs plus the per-CPU page lists' high + batch pages per CPU.
+
+    With ``machine`` the cache lives in that machine (its header in the low words, its
+    regions reserved in the meta area, sized by :func:`slab_meta_words`; its slabs from
+    the machine's page allocator, shared with other models; nr_cpus and the kernel-only
+    costs are the machine's)."""
+    if machine is not None:
+        if nr_cpus not in (8, machine.nr_cpus):
+            raise ModelParameterError(
+                f"cpus {nr_cpus}: the machine has {machine.nr_cpus} simulated CPUs"
+            )
+        nr_cpus = machine.nr_cpus
     if not isinstance(object_size, int) or object_size < 8:
         raise ModelParameterError(f"object size {object_size}: must be at least 8 bytes")
     if object_size > L.MAX_OBJECT_SIZE:
@@ -340,33 +377,34 @@ def kmem_cache_create(
     alien_limit = L.ALIEN_LIMIT if lim > 1 else lim
     shared_limit = shr * batch
 
-    # Meta-area words (each region on its own cache lines).
+    # Meta-area regions (each on its own cache lines).
     ac_stride = L.ac_words(lim)
     shared_words = L.ac_words(shared_limit) if shared_limit else 0
     alien_rec = -(-(L.ALIEN_AC + L.ac_words(alien_limit)) // 8) * 8
-    alien_words = (8 + nr_nodes * alien_rec) if nr_nodes > 1 else 0
-    # The arena: max_slabs slabs, plus what the per-CPU page lists may hold (high + batch
-    # pages per CPU): the buddy lists' free count, which excludes those lists, gates every
-    # allocation (zone_watermark_ok), so pages parked there must not starve the slabs.
-    pcp_high, pcp_batch = pageset_high_batch(zone_batchsize(DEFAULT_BATCH_ZONE_PAGES))
-    nr_pages = (max_slabs << order) + nr_cpus * (pcp_high + pcp_batch)
-    debug_slots = (nr_pages * PAGE_SIZE) // size + 1
-    meta = (
-        nr_cpus * (ac_stride + L.INFO_WORDS + L.STAT_STRIDE)
-        + nr_nodes * (L.NODE_WORDS + shared_words + alien_words)
-        + page_alloc_words(nr_cpus)
-        + (-(-2 * debug_slots // 8) * 8 if check else 0)
-        + 64
-    )
-    # the machine and its page allocator (every arena page free in the buddy lists)
-    m = new_machine(
-        nr_pages=nr_pages,
-        nr_cpus=nr_cpus,
-        meta_words=meta,
-        arena_align_order=MAX_ORDER - 1,
-        costs=cost_iters(prof),
-    )
+    if machine is None:
+        # The arena: max_slabs slabs, plus what the per-CPU page lists may hold (high +
+        # batch pages per CPU): the buddy lists' free count, which excludes those lists,
+        # gates every allocation (zone_watermark_ok), so pages parked there must not
+        # starve the slabs.
+        pcp_high, pcp_batch = pageset_high_batch(zone_batchsize(DEFAULT_BATCH_ZONE_PAGES))
+        nr_pages = (max_slabs << order) + nr_cpus * (pcp_high + pcp_batch)
+        # the machine and its page allocator (every arena page free in the buddy lists)
+        machine = new_machine(
+            nr_pages=nr_pages,
+            nr_cpus=nr_cpus,
+            meta_words=slab_meta_words(nr_cpus, nr_nodes, lim, batch, shr, nr_pages, size, check)
+            + page_alloc_words(nr_cpus),
+            arena_align_order=MAX_ORDER - 1,
+            costs=cost_iters(prof),
+        )
+    shared_machine = machine is not None
+    m = machine
     s = m.s
+    if int(s[L.K_MAGIC]) != 0:
+        raise ModelParameterError("this machine already has a slab allocator (one per machine)")
+    if int(s[MH_ZONE]) == 0:
+        raise ModelParameterError("the machine has no page allocator (page_alloc_create)")
+    debug_slots = (m.arena_pfns * PAGE_SIZE) // size + 1
     s[L.K_MAGIC] = L.SLAB_MAGIC
     s[L.K_NUM] = num
     s[L.K_SIZE] = size
@@ -384,6 +422,7 @@ def kmem_cache_create(
     s[L.K_NR_NODES] = nr_nodes
     s[L.K_NR_CPUS] = nr_cpus
     s[L.K_ALIEN_LIMIT] = alien_limit
+    s[L.K_SHARED_MACHINE] = int(shared_machine)
     s[L.K_ARENA_START] = m.arena_start_pfn << PAGE_SHIFT
     s[L.K_ARENA_END] = m.arena_end_pfn << PAGE_SHIFT
 

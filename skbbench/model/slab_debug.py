@@ -58,6 +58,7 @@ _K_ARENA_START, _K_ARENA_END = U(L.K_ARENA_START), U(L.K_ARENA_END)
 _K_CACHE_ID, _K_CFLAGS, _K_NR_NODES = U(L.K_CACHE_ID), U(L.K_CFLAGS), U(L.K_NR_NODES)
 _K_NR_CPUS, _K_CPU_BASE, _K_AC_STRIDE = U(L.K_NR_CPUS), U(L.K_CPU_BASE), U(L.K_AC_STRIDE)
 _K_GFPORDER = U(L.K_GFPORDER)
+_K_SHARED_MACHINE = U(L.K_SHARED_MACHINE)
 _AVAIL, _LIMIT, _ENTRY, _ALIEN_AC = U(L.AC_AVAIL), U(L.AC_LIMIT), U(L.AC_ENTRY), U(L.ALIEN_AC)
 _N_SHARED, _N_ALIEN, _N_FREE_OBJECTS = U(L.N_SHARED), U(L.N_ALIEN), U(L.N_FREE_OBJECTS)
 _N_TOTAL_SLABS, _N_FREE_SLABS = U(L.N_TOTAL_SLABS), U(L.N_FREE_SLABS)
@@ -283,6 +284,9 @@ def validate_slab_cache(s, op):
         total += slabs
         node += _1
     # every arena page is in a slab, free in the buddy lists, or on a per-CPU page list
+    # (only on a machine of its own: on a shared one other users hold pages too)
+    if s[_K_SHARED_MACHINE] != _0:
+        return True
     z = s[U_MH_ZONE]
     pages = total << s[_K_GFPORDER]
     cpu = _0

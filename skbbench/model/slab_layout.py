@@ -75,6 +75,7 @@ K_HIGH_MARK = 34
 K_MAX_FREEABLE = 35
 K_NR_CPUS = 36
 K_ALIEN_LIMIT = 37
+K_SHARED_MACHINE = 38  # 1: other users take pages from this machine (no whole-arena check)
 KMEM_CACHE_WORDS = 48
 SLAB_MAGIC = 0x534C4142_00040600  # "SLAB" v4.6
 

@@ -68,30 +68,49 @@ def per_packet(counters: dict[str, Any]) -> dict[str, float]:
     pkts = napi.get("rx_packets", 0)
     if not pkts:
         return {}
-    slub = counters.get("slub_stats", {})
     pa = counters.get("page_alloc", {})
-    hist = {int(k): v for k, v in counters.get("slab_free_objects_per_call", {}).items()}
-    sf_calls = sum(hist.values())
-    out = {
-        "slab_alloc_fast": slub.get("ALLOC_FASTPATH", 0) / pkts,
-        "slab_alloc_slow": slub.get("ALLOC_SLOWPATH", 0) / pkts,
-        "slab_free_fast": slub.get("FREE_FASTPATH", 0) / pkts,
-        "slab_free_slow": slub.get("FREE_SLOWPATH", 0) / pkts,
-        "slab_free_objects_per_call": (
-            sum(k * v for k, v in hist.items()) / sf_calls if sf_calls else 0.0
-        ),
-        "new_slabs": slub.get("ALLOC_SLAB", 0) / pkts,
-        "skb_alloc_bulk": napi.get("alloc_bulk_calls", 0) / pkts,
-        "skb_free_bulk": napi.get("free_bulk_calls", 0) / pkts,
-        "free_bulk_objects_per_call": (
-            napi.get("free_bulk_objects", 0) / napi["free_bulk_calls"]
-            if napi.get("free_bulk_calls")
-            else 0.0
-        ),
-        "page_alloc": pa.get("pgalloc", 0) / pkts,
-        "page_free": pa.get("pgfree", 0) / pkts,
-        "frag_refill": napi.get("frag_refill", 0) / pkts,
-    }
+    if "slab_stats" in counters:  # the SLAB model: array-cache hits and misses
+        slab = counters["slab_stats"]
+        events = counters.get("model_events", {})
+        flushes = events.get("flush_free_block", 0)
+        out = {
+            "slab_alloc_fast": slab.get("allochit", 0) / pkts,
+            "slab_alloc_slow": slab.get("allocmiss", 0) / pkts,
+            "slab_free_fast": slab.get("freehit", 0) / pkts,
+            "slab_free_slow": slab.get("freemiss", 0) / pkts,
+            "slab_free_objects_per_call": (
+                events.get("free_block_objects", 0) / flushes if flushes else 0.0
+            ),
+            "new_slabs": slab.get("grown", 0) / pkts,
+        }
+    else:
+        slub = counters.get("slub_stats", {})
+        hist = {int(k): v for k, v in counters.get("slab_free_objects_per_call", {}).items()}
+        sf_calls = sum(hist.values())
+        out = {
+            "slab_alloc_fast": slub.get("ALLOC_FASTPATH", 0) / pkts,
+            "slab_alloc_slow": slub.get("ALLOC_SLOWPATH", 0) / pkts,
+            "slab_free_fast": slub.get("FREE_FASTPATH", 0) / pkts,
+            "slab_free_slow": slub.get("FREE_SLOWPATH", 0) / pkts,
+            "slab_free_objects_per_call": (
+                sum(k * v for k, v in hist.items()) / sf_calls if sf_calls else 0.0
+            ),
+            "new_slabs": slub.get("ALLOC_SLAB", 0) / pkts,
+        }
+    out.update(
+        {
+            "skb_alloc_bulk": napi.get("alloc_bulk_calls", 0) / pkts,
+            "skb_free_bulk": napi.get("free_bulk_calls", 0) / pkts,
+            "free_bulk_objects_per_call": (
+                napi.get("free_bulk_objects", 0) / napi["free_bulk_calls"]
+                if napi.get("free_bulk_calls")
+                else 0.0
+            ),
+            "page_alloc": pa.get("pgalloc", 0) / pkts,
+            "page_free": pa.get("pgfree", 0) / pkts,
+            "frag_refill": napi.get("frag_refill", 0) / pkts,
+        }
+    )
     return out
 
 

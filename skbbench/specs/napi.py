@@ -58,8 +58,8 @@ class NapiConfig(RunConfig):
     NAME = "napi"
     HELP = (
         "The skb recycle loops of the NAPI bulk-free and NAPI-cache posts: an ixgbe-style "
-        "NAPI driver loop on skb, page_frag, SLUB and page allocator models, per kernel "
-        "variant and workload, in cycles(tsc) per packet."
+        "NAPI driver loop on skb, page_frag, slab (SLUB or SLAB) and page allocator models, "
+        "per kernel variant and workload, in cycles(tsc) per packet."
     )
 
     variants: tuple[str, ...] = option(
@@ -128,6 +128,12 @@ class NapiConfig(RunConfig):
         min=2,
         max=4096,
     )
+    allocator: str = option(
+        "choice",
+        "slub",
+        "The slab allocator model behind skbuff_head_cache: slub (v4.4) or slab (v4.6 mm/slab.c).",
+        choices=("slub", "slab"),
+    )
     profile: str = option(
         "choice",
         "published",
@@ -151,7 +157,8 @@ class NapiConfig(RunConfig):
     check: bool = option(
         "bool",
         False,
-        "SLUB_DEBUG-like validation of the slab cache after every allocator call (slow).",
+        "SLUB_DEBUG-like validation of the slab cache after every allocator call (slow; "
+        "the two-thread runs stay unchecked).",
     )
 
     def __post_init__(self) -> None:
