@@ -94,6 +94,9 @@ class RunConfig:
     NAME: ClassVar[str] = ""
     HELP: ClassVar[str] = ""
     EPILOG: ClassVar[str] = ""
+    # Options that no longer exist: key -> why. A config naming one is refused with that
+    # message; a result document that has one still loads (the key is ignored).
+    RETIRED: ClassVar[dict[str, str]] = {}
 
     repeat: int = option(
         "int",
