@@ -246,14 +246,24 @@ def test_bulk_kernel_format_with_published_table():
     assert sum(line.startswith("Type:kmem bulk_quick_reuse ") for line in out) == 4
     assert sum(line.startswith("Type:kmem bulk_fallback ") for line in out) == 2
     i = next(i for i, line in enumerate(out) if line.startswith("bulk- Bulk-API-before"))
-    assert "| published" in out[i]
+    assert "| est. core cycles | published" in out[i]
     row = re.compile(
-        r"^(\d+) - \d+ cycles\(tsc\) \d+\.\d{3,4} ns - \d+ cycles\(tsc\) "
-        r"\d+\.\d{3,4} ns - improved -?\d+\.\d%"
+        r"^(\d+) - (\d+) cycles\(tsc\) \d+\.\d{3,4} ns - (\d+) cycles\(tsc\) "
+        r"\d+\.\d{3,4} ns - improved -?\d+\.\d% \| est\. core: ~(\d+) - ~(\d+) \|"
     )
-    assert row.match(out[i + 1]) and out[i + 1].startswith("1 - ")
-    assert row.match(out[i + 2]) and out[i + 2].startswith("34 - ")
+    ratio = float(re.search(r"cycles\(tsc\) x (\d+\.\d+),", "\n".join(out)).group(1))
+    for line, size in ((out[i + 1], "1"), (out[i + 2], "34")):
+        m = row.match(line)
+        assert m and m.group(1) == size, line
+        assert int(m.group(4)) == round(int(m.group(2)) * ratio)  # the estimate's arithmetic
+        assert int(m.group(5)) == round(int(m.group(3)) * ratio)
     assert out[i + 2].endswith("| published: 80 - 28 cycles(tsc) - improved 65.0%")
+    # --published runs the seed's setup (merged) and says so for both sides
+    assert "(model setup: merged, alias of kmalloc-256 shared with other users)" in out
+    assert any(line.startswith("(published setup: merged") for line in out)
+    j = out.index("fidelity (improved %, model setup merged vs published):")
+    assert out[j + 2].split()[0] == "1" and out[j + 3].split()[0] == "34"
+    assert re.match(r"  sign agrees at \d of 2 sizes; distance <= 10 points at", out[j + 4])
 
 
 def test_bulk_json_has_counters_and_compare_labels_follow():
@@ -463,3 +473,38 @@ def test_allocator_option_errors():
     assert p.returncode == 2 and "--allocator" in p.stderr
     p = run_cli("bulk", "--nodes", "2")
     assert p.returncode == 2 and "only the SLAB model" in p.stderr
+
+
+def test_fidelity_rows_count_signs_and_distances():
+    from skbbench.report.bulk_table import core_per_tsc, fidelity_lines, fidelity_rows
+
+    published = {r["bulk"]: r for r in load_published()["rows"]}
+    rows = [
+        (1, (40, "x"), (64, "x")),  # -60.0 vs -11.9: same sign, 48.1 points
+        (16, (18, "x"), (19, "x")),  # -5.6 vs +71.0: sign differs, 76.6 points
+        (34, (64, "x"), (21, "x")),  # +67.2 vs +65.0: same sign, 2.2 points
+        (7, (10, "x"), (5, "x")),  # no published row: left out
+    ]
+    fid = fidelity_rows(rows, published, "before", "after")
+    assert [(k, m, p, ok, d) for k, m, p, ok, d in fid] == [
+        (1, -60.0, -11.9, True, 48.1),
+        (16, -5.6, 71.0, False, 76.6),
+        (34, 67.2, 65.0, True, 2.2),
+    ]
+    # with the variants swapped (--compare after,before) the model's improved % is the same
+    swapped = [(k, b, a) for k, a, b in rows]
+    assert fidelity_rows(swapped, published, "after", "before") == fid
+    last = fidelity_lines(rows, published, "merged", "before", "after")[-1]
+    assert last == (
+        "  sign agrees at 2 of 3 sizes; distance <= 10 points at 1, <= 25 at 1, > 25 at 2; "
+        "median distance 48.1 points"
+    )
+    doc = {
+        "machine": {
+            "processes": [
+                {"clock_before": {"core_per_tsc": 1.2}},
+                {"clock_after": {"core_per_tsc": 1.4}},
+            ]
+        }
+    }
+    assert core_per_tsc(doc) == pytest.approx(1.3) and core_per_tsc({}) is None

@@ -196,3 +196,22 @@ def test_what_if_locked_cmpxchg_emits_the_lock_prefix_only_there():
     # the exported function's own body is the fastpath: one this_cpu_cmpxchg_double
     assert len(unlocked) == 1 and "lock" not in unlocked[0]
     assert len(locked) == 1 and "lock" in locked[0]
+
+
+def test_merged_defaults_match_the_recorded_host_data():
+    from importlib import resources
+
+    import yaml
+
+    data = yaml.safe_load(
+        resources.files("skbbench").joinpath("data/merged_kmalloc256.yaml").read_text()
+    )
+    d = data["defaults"]
+    assert d["merged_objects"] == data["sysfs"]["objects"] == HOST_KMALLOC256["objects"]
+    assert d["merged_partial"] == HOST_KMALLOC256["bench_cpu_partial_slabs"]
+    assert "C1=16(2)" in data["sysfs"]["slabs_cpu_partial"]  # CPU 1: 2 slabs
+    assert (
+        d["merged_traffic"]
+        == HOST_KMALLOC256["allocs_per_s"]
+        == data["trace"]["kmalloc_256_allocs"]
+    )

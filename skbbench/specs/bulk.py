@@ -170,11 +170,12 @@ class BulkConfig(RunConfig):
     )
     setup: str = option(
         "choice",
-        "nomerge",
+        "",
         "Tests 01/02: nomerge = the bench's own pristine cache (booted with slab_nomerge); "
         "merged = the cache is an alias of kmalloc-256, shared with other users "
         "(their objects in its slabs, their traffic during the run; docs/model.md).",
         choices=SETUPS,
+        shown_default="nomerge; merged for test 01 with --published (the seed's setup)",
     )
     merged_objects: int | None = option(
         "int",
@@ -301,6 +302,9 @@ class BulkConfig(RunConfig):
             parse_assignments(self.kconfig)
         except ValueError as exc:
             raise fail("kconfig", str(exc)) from None
+        if not self.setup:
+            merged = self.published and self.test == "01"
+            set_field(self, "setup", "merged" if merged else "nomerge")
         if self.lookahead == 1:
             raise fail(
                 "lookahead",
