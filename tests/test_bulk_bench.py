@@ -294,7 +294,7 @@ def test_bulk_json_has_counters_and_compare_labels_follow():
     from skbbench.report.bulk_table import render_kernel
 
     lines = render_kernel(doc)
-    assert lines[0] == "bulk- Fallback-loop - Bulk-API with patchset"
+    assert lines[0] == "bulk- Fallback-loop - Bulk-API with patchset | est. core cycles"
     assert lines[1].startswith("48 - ")
 
 
