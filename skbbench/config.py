@@ -95,6 +95,8 @@ def coerce(opt: Option, value: Any, source: str, key: str | None = None) -> Any:
         else:
             items = [value]
         if not items:
+            if opt.length is not None and opt.length[0] == 0:
+                return []  # a list option that may be empty (e.g. no --kconfig)
             raise _fail(source, key, "expected at least one value")
         if opt.length is not None:
             lo, hi = opt.length
@@ -104,11 +106,19 @@ def coerce(opt: Option, value: Any, source: str, key: str | None = None) -> Any:
     return _scalar(opt, value, source, key)
 
 
-def resolve(family: type[RunConfig], raw: dict[str, Any], source: str) -> RunConfig:
+def resolve(
+    family: type[RunConfig], raw: dict[str, Any], source: str, document: bool = False
+) -> RunConfig:
     """Check ``raw`` (option key -> value, without "benchmark") against ``family``'s
-    options and build its typed config (defaults filled, cross-key checks run)."""
+    options and build its typed config (defaults filled, cross-key checks run).
+    ``document``: the config of a result document, where retired keys are ignored."""
     known = {opt.key: opt for opt in family.options()}
-    for key in raw:
+    for key in list(raw):
+        if key in family.RETIRED:
+            if document:
+                raw = {k: v for k, v in raw.items() if k != key}
+                continue
+            raise _fail(source, str(key), f"retired option: {family.RETIRED[key]}")
         if key not in known:
             names = ", ".join(sorted(known))
             close = difflib.get_close_matches(str(key), list(known), n=1)
@@ -198,4 +208,4 @@ def document_config(doc: dict[str, Any]) -> RunConfig:
     the same checks as a config file; options it lacks take today's defaults."""
     family = registry.get(doc.get("command", ""))
     raw = {k: v for k, v in doc.get("config", {}).items() if k != "benchmark"}
-    return resolve(family, raw, "result document: config")
+    return resolve(family, raw, "result document: config", document=True)

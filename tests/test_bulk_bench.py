@@ -115,34 +115,88 @@ def test_published_data_improved_matches_the_formula():
 # Native speed: no NRT reference counting in the hot kernels
 
 
-def test_hot_kernels_have_no_nrt_calls():
+def _functions(asm):
+    """name -> body of every function in an assembly listing."""
+    out, name = {}, None
+    for line in asm.splitlines():
+        if line and not line[0].isspace() and line.endswith(":") and not line.startswith("."):
+            name = line[:-1]
+            out[name] = []
+        elif name is not None:
+            out[name].append(line)
+    return {k: "\n".join(v) for k, v in out.items()}
+
+
+def _callees(body):
+    """The functions a body calls (Numba's large code model: movabsq $f, %reg; call)."""
+    names = re.findall(r"movabsq\s+\$([\w.]+), %r", body)
+    return {n for n in names if n.startswith(("skbbench.", "_ZN")) or n == "clock_gettime"}
+
+
+def _short(name):
+    # skbbench.ool._ZN8skbbench5model4slub22kmem_cache_alloc_exportB...E -> kind.function
+    kind = name.split(".")[1] if name.startswith("skbbench.") else "numba"
+    rest = name.split("_ZN", 1)[-1]
+    last = name
+    while rest and rest[0].isdigit():  # <length><component>... : keep the last one
+        m = re.match(r"(\d+)", rest)
+        n = int(m.group(1))
+        last, rest = rest[m.end() : m.end() + n], rest[m.end() + n :]
+    return f"{kind}.{last}"
+
+
+def test_hot_kernels_have_no_nrt_calls_and_the_kernels_call_boundaries():
     import numpy as np
 
     from skbbench.bench.slab_bulk_common import bulk_quick_reuse, fastpath_reuse
     from skbbench.bench.slab_bulk_test03 import bulk_test_loop
+    from skbbench.harness.flavor import Flavor
     from skbbench.harness.window import new_window
+    from skbbench.model.kconfig_layout import default_flags
     from skbbench.model.slub_create import kmem_cache_create
-    from tests.asmcheck import fresh_asm, native_bodies, nrt_calls
+    from tests.asmcheck import fresh_asm, nrt_calls
 
+    kc = Flavor(default_flags())
     cache = kmem_cache_create(profile="zero", max_slabs=64)
-    fastpath_reuse(cache.s, 0, 10, new_window())
+    fastpath_reuse(kc, cache.s, 0, 10, new_window())
     p = np.zeros(64, dtype=np.uint64)
-    bulk_quick_reuse(cache.s, 0, 10, 16, p, 2, new_window())
+    e = np.zeros(0, dtype=np.uint64)
+    for variant in (0, 1, 2):
+        bulk_quick_reuse(kc, cache.s, 0, 10, 16, p, variant, new_window(), e, e)
     h = np.zeros(32, dtype=np.uint64)
-    bulk_test_loop(cache.s, h, p, 0, 64, 2, 2, new_window())
+    bulk_test_loop(kc, cache.s, h, p, 0, 64, 2, 2, new_window())
     for kernel in (fastpath_reuse, bulk_quick_reuse, bulk_test_loop):
         assert nrt_calls(kernel) == [], kernel.py_func.__name__
-    # fastpaths and build_detached_freelist are inlined: the only model functions the
-    # alloc/free kernels call are the slowpaths (as the kernel's __slab_alloc and
-    # __slab_free are out of line), and no signed-index wraparound code (sar $63)
+    # The bench loop calls only the exported functions (and the test module's noinline
+    # fallbacks), out of line; inside them slab_alloc_node / slab_free / the bulk loops
+    # are inlined and only the slowpaths are calls; no signed-index wraparound (sar $63).
+    exported = {
+        "ool.kmem_cache_alloc_export",
+        "ool.kmem_cache_free_export",
+        "ool.kmem_cache_alloc_bulk_export",
+        "ool.kmem_cache_free_bulk_export",
+        "ool.kmem_cache_free_bulk_v43_export",
+        "ool.__kmem_cache_alloc_bulk",
+        "ool.__kmem_cache_free_bulk",
+    }
+    slowpaths = {"ool.__slab_alloc", "ool.___slab_alloc", "ool.__slab_free"}
+    spin = {"skbbench_spin"}
     for kernel in (fastpath_reuse, bulk_quick_reuse):
-        body = native_bodies(fresh_asm(kernel)[0])[0]
-        called = {
-            re.sub(r"B\d.*", "", name.split("slub")[-1])
-            for name in re.findall(r"movabsq\s+\$(_ZN\S+), %r", body)
-        }
-        assert called <= {"11__slab_free", "13___slab_alloc", "12__slab_alloc"}, called
-        assert not re.search(r"sarq\s+\$63", body)
+        funcs = _functions(fresh_asm(kernel)[0])
+        fn = kernel.py_func.__name__
+        bench = [b for n, b in funcs.items() if n.startswith("_ZN8") and fn in n]
+        assert len(bench) == 1
+        called = {_short(n) for n in _callees(bench[0])} - {"numba.clock_gettime"}
+        assert called and called <= exported, called
+        assert not re.search(r"sarq\s+\$63", bench[0])
+        for name, body in funcs.items():
+            short = _short(name)
+            if short in exported and "__kmem_cache" not in short:
+                inner = {_short(n) for n in _callees(body)}
+                assert inner <= slowpaths | spin | exported, (short, inner)
+                assert not re.search(r"sarq\s+\$63", body), short
+            if short in {"ool.kmem_cache_alloc_export", "ool.kmem_cache_free_export"}:
+                assert "cmpxchg16b" in body and "lock" not in body.split("cmpxchg16b")[0][-20:]
 
 
 def test_slab_kernels_have_no_nrt_calls():
@@ -207,14 +261,24 @@ def test_bulk_kernel_format_with_published_table():
     assert sum(line.startswith("Type:kmem bulk_quick_reuse ") for line in out) == 4
     assert sum(line.startswith("Type:kmem bulk_fallback ") for line in out) == 2
     i = next(i for i, line in enumerate(out) if line.startswith("bulk- Bulk-API-before"))
-    assert "| published" in out[i]
+    assert "| est. core cycles | published" in out[i]
     row = re.compile(
-        r"^(\d+) - \d+ cycles\(tsc\) \d+\.\d{3,4} ns - \d+ cycles\(tsc\) "
-        r"\d+\.\d{3,4} ns - improved -?\d+\.\d%"
+        r"^(\d+) - (\d+) cycles\(tsc\) \d+\.\d{3,4} ns - (\d+) cycles\(tsc\) "
+        r"\d+\.\d{3,4} ns - improved -?\d+\.\d% \| est\. core: ~(\d+) - ~(\d+) \|"
     )
-    assert row.match(out[i + 1]) and out[i + 1].startswith("1 - ")
-    assert row.match(out[i + 2]) and out[i + 2].startswith("34 - ")
+    ratio = float(re.search(r"cycles\(tsc\) x (\d+\.\d+),", "\n".join(out)).group(1))
+    for line, size in ((out[i + 1], "1"), (out[i + 2], "34")):
+        m = row.match(line)
+        assert m and m.group(1) == size, line
+        assert int(m.group(4)) == round(int(m.group(2)) * ratio)  # the estimate's arithmetic
+        assert int(m.group(5)) == round(int(m.group(3)) * ratio)
     assert out[i + 2].endswith("| published: 80 - 28 cycles(tsc) - improved 65.0%")
+    # --published runs the seed's setup (merged) and says so for both sides
+    assert "(model setup: merged, alias of kmalloc-256 shared with other users)" in out
+    assert any(line.startswith("(published setup: merged") for line in out)
+    j = out.index("fidelity (improved %, model setup merged vs published):")
+    assert out[j + 2].split()[0] == "1" and out[j + 3].split()[0] == "34"
+    assert re.match(r"  sign agrees at \d of 2 sizes; distance <= 10 points at", out[j + 4])
 
 
 def test_bulk_json_has_counters_and_compare_labels_follow():
@@ -245,7 +309,7 @@ def test_bulk_json_has_counters_and_compare_labels_follow():
     from skbbench.report.bulk_table import render_kernel
 
     lines = render_kernel(doc)
-    assert lines[0] == "bulk- Fallback-loop - Bulk-API with patchset"
+    assert lines[0] == "bulk- Fallback-loop - Bulk-API with patchset | est. core cycles"
     assert lines[1].startswith("48 - ")
 
 
@@ -424,3 +488,38 @@ def test_allocator_option_errors():
     assert p.returncode == 2 and "--allocator" in p.stderr
     p = run_cli("bulk", "--nodes", "2")
     assert p.returncode == 2 and "only the SLAB model" in p.stderr
+
+
+def test_fidelity_rows_count_signs_and_distances():
+    from skbbench.report.bulk_table import core_per_tsc, fidelity_lines, fidelity_rows
+
+    published = {r["bulk"]: r for r in load_published()["rows"]}
+    rows = [
+        (1, (40, "x"), (64, "x")),  # -60.0 vs -11.9: same sign, 48.1 points
+        (16, (18, "x"), (19, "x")),  # -5.6 vs +71.0: sign differs, 76.6 points
+        (34, (64, "x"), (21, "x")),  # +67.2 vs +65.0: same sign, 2.2 points
+        (7, (10, "x"), (5, "x")),  # no published row: left out
+    ]
+    fid = fidelity_rows(rows, published, "before", "after")
+    assert [(k, m, p, ok, d) for k, m, p, ok, d in fid] == [
+        (1, -60.0, -11.9, True, 48.1),
+        (16, -5.6, 71.0, False, 76.6),
+        (34, 67.2, 65.0, True, 2.2),
+    ]
+    # with the variants swapped (--compare after,before) the model's improved % is the same
+    swapped = [(k, b, a) for k, a, b in rows]
+    assert fidelity_rows(swapped, published, "after", "before") == fid
+    last = fidelity_lines(rows, published, "merged", "before", "after")[-1]
+    assert last == (
+        "  sign agrees at 2 of 3 sizes; distance <= 10 points at 1, <= 25 at 1, > 25 at 2; "
+        "median distance 48.1 points"
+    )
+    doc = {
+        "machine": {
+            "processes": [
+                {"clock_before": {"core_per_tsc": 1.2}},
+                {"clock_after": {"core_per_tsc": 1.4}},
+            ]
+        }
+    }
+    assert core_per_tsc(doc) == pytest.approx(1.3) and core_per_tsc({}) is None

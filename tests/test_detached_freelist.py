@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skbbench.model.bulk import build_detached_freelist
+from skbbench.model.slub import KC_DEFAULT
 from skbbench.model.slub_create import kmem_cache_create
 
 
@@ -27,7 +28,7 @@ def pages():
 def _bdf(cache, arr):
     p = np.array(arr, dtype=np.uint64)
     first_skipped, page, head, tail, cnt = build_detached_freelist(
-        cache.s, np.uint64(len(p)), p, False
+        KC_DEFAULT, cache.s, np.uint64(len(p)), p, False
     )
     return int(first_skipped), int(page), int(head), int(tail), int(cnt), p
 
@@ -198,3 +199,25 @@ def test_random_arrays_group_like_the_reference(pattern):
     if not any(arr):
         return
     assert _slab_free_calls(cache, "after", arr) == _hist(ref_groups(pages_of))
+
+
+def test_lookahead_is_a_compile_time_parameter_and_zero_scans_everything(pages):
+    from skbbench.harness.flavor import Flavor
+    from skbbench.model.kconfig_layout import flags_of
+
+    cache, (A, B, C, D) = pages
+
+    def bdf(arr, look):
+        p = np.array(arr, dtype=np.uint64)
+        kc = Flavor(flags_of({}, (), look))
+        first, _, _, _, cnt = build_detached_freelist(kc, cache.s, np.uint64(len(p)), p, False)
+        return int(cnt), int(first)
+
+    # from the end: A2, A1 match; B0, C0 do not; lookahead 3 reaches A0, 2 does not
+    two_misses = [A[0], C[0], B[0], A[1], A[2]]
+    assert bdf(two_misses, 3) == (3, 3)
+    assert bdf(two_misses, 2) == (2, 3)
+    # three misses stop lookahead 3; 0 never stops ('!--lookahead' from 0)
+    three_misses = [A[0], D[0], C[0], B[0], A[1], A[2]]
+    assert bdf(three_misses, 3) == (2, 4)
+    assert bdf(three_misses, 0) == (3, 4)

@@ -13,8 +13,12 @@ from skbbench.harness.intrinsics import (
     call_indirect,
     call_noinline,
     cmpxchg64,
+    cmpxchg64_local,
     cmpxchg128,
+    cmpxchg128_local,
+    prefetch,
     rdtscp_aux,
+    static_branch_nop,
     tsc_start,
     tsc_stop,
     wall_ns,
@@ -115,3 +119,64 @@ def test_noinline_and_indirect_calls_are_real_calls():
 @pytest.mark.parametrize("loops", [0, 5])
 def test_calls_count(loops):
     assert _calls(loops) == 2 * loops
+
+
+# --------------------------------------------------------------------------------------
+# The kernel's own instructions: unlocked cmpxchg16b/cmpxchg, prefetchnta, static keys
+
+
+@njit
+def _cas128_local(a, i, olo, ohi, nlo, nhi):
+    return cmpxchg128_local(a, i, olo, ohi, nlo, nhi)
+
+
+@njit
+def _cas64_local(a, i, old, new):
+    return cmpxchg64_local(a, i, old, new)
+
+
+@njit
+def _prefetch_and_nop(a, off):
+    prefetch(a, off)
+    static_branch_nop()
+    return a[0]
+
+
+def _instructions(dispatcher, mnemonic):
+    asm = dispatcher.inspect_asm(dispatcher.signatures[0])
+    return [line.strip() for line in asm.splitlines() if mnemonic in line]
+
+
+def test_unlocked_cmpxchg16b_has_the_semantics_of_the_locked_one():
+    a = aligned_words(4)
+    a[2], a[3] = 3, 4
+    assert not _cas128_local(a, 2, U(3), U(5), U(7), U(8))  # second word differs
+    assert list(a[2:4]) == [3, 4]
+    assert _cas128_local(a, 2, U(3), U(4), U(7), U(8))
+    assert list(a[2:4]) == [7, 8]
+    assert not _cas128_local(a, 2, U(3), U(4), U(1), U(1))  # the old value is gone
+    assert list(a[2:4]) == [7, 8]
+
+
+def test_unlocked_cmpxchg16b_is_emitted_without_lock_prefix():
+    found = _instructions(_cas128_local, "cmpxchg16b")
+    assert found and all("lock" not in line for line in found), found
+    locked = _instructions(_cas128, "cmpxchg16b")
+    assert locked and all("lock" in line for line in locked), locked
+
+
+def test_unlocked_cmpxchg_returns_the_value_found():
+    a = np.zeros(4, np.uint64)
+    assert _cas64_local(a, 1, U(1), U(9)) == 0 and a[1] == 0
+    assert _cas64_local(a, 1, U(0), U(9)) == 0 and a[1] == 9
+    found = _instructions(_cas64_local, "cmpxchgq")
+    assert found and all("lock" not in line for line in found), found
+
+
+def test_prefetchnta_and_the_static_key_nop_are_emitted():
+    a = np.arange(8, dtype=np.uint64)
+    assert _prefetch_and_nop(a, U(1 << 40)) == 0  # a prefetch never faults
+    assert _instructions(_prefetch_and_nop, "prefetchnta")
+    asm = _prefetch_and_nop.inspect_asm(_prefetch_and_nop.signatures[0])
+    nop5 = "\t.byte\t15\n\t.byte\t31\n\t.byte\t68\n\t.byte\t0\n\t.byte\t0\n"  # 0f 1f 44 00 00
+    assert nop5 in asm

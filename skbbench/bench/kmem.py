@@ -4,12 +4,19 @@ SLUB (v4.4) and SLAB (v4.6) models offer the same entry points; a bench kernel p
 with a compile-time constant: its body is ``inline="always"`` and calls these helpers
 with ``allocator`` and ``check`` passed as literals by thin cached wrappers, so LLVM keeps
 only the chosen allocator's code in each compiled kernel (no dispatch in the timed loop).
+``kc`` is SLUB's compile-time Kconfig (skbbench.model.kconfig_layout; SLAB ignores it).
+
+As in the benchmark modules, every call is a real call into the allocator: the exported
+kmem_cache_alloc / kmem_cache_free / kmem_cache_alloc_bulk / kmem_cache_free_bulk, and
+the modules' noinline ``my__kmem_cache_*_bulk`` fallback loops (``BULK_FALLBACK``). The
+SLUB_DEBUG-like checked entry points (``check``) count as before and are not timed work.
 """
 
 from __future__ import annotations
 
 from numba import njit
 
+from skbbench.harness.calls import call_out_of_line
 from skbbench.model import bulk as slub_bulk
 from skbbench.model import slab as slab_model
 from skbbench.model import slab_debug, slub_debug
@@ -18,55 +25,61 @@ from skbbench.model import slub as slub_model
 SLUB = 0
 SLAB = 1
 ALLOCATOR_IDS = {"slub": SLUB, "slab": SLAB}
+GFP_ATOMIC = 0
 
 
 @njit(inline="always", nogil=True)
-def kmem_alloc(allocator, check, s, cpu):
-    # kmem_cache_alloc of the chosen allocator (checked: its SLUB_DEBUG-like twin)
+def kmem_alloc(allocator, check, kc, s, cpu):
+    # kmem_cache_alloc(s, GFP_ATOMIC) of the chosen allocator (checked: SLUB_DEBUG-like)
     if allocator == SLAB:
         if check:
             return slab_debug.kmem_cache_alloc_checked(s, cpu)
-        return slab_model.kmem_cache_alloc(s, cpu)
+        return call_out_of_line(slab_model.kmem_cache_alloc_export, s, cpu)
     if check:
         return slub_debug.kmem_cache_alloc_checked(s, cpu)
-    return slub_model.kmem_cache_alloc(s, cpu)
+    return slub_model.kmem_cache_alloc_kc(kc, s, cpu, GFP_ATOMIC)
 
 
 @njit(inline="always", nogil=True)
-def kmem_free(allocator, check, s, cpu, x):
+def kmem_free(allocator, check, kc, s, cpu, x):
     # kmem_cache_free of the chosen allocator
     if allocator == SLAB:
         if check:
             slab_debug.kmem_cache_free_checked(s, cpu, x)
         else:
-            slab_model.kmem_cache_free(s, cpu, x)
+            call_out_of_line(slab_model.kmem_cache_free_export, s, cpu, x)
     elif check:
         slub_debug.kmem_cache_free_checked(s, cpu, x)
     else:
-        slub_model.kmem_cache_free(s, cpu, x)
+        slub_model.kmem_cache_free_kc(kc, s, cpu, x)
 
 
 @njit(inline="always", nogil=True)
-def kmem_alloc_bulk(allocator, check, s, cpu, size, p, variant):
-    # kmem_cache_alloc_bulk of the chosen allocator: size objects into p, or 0
+def kmem_alloc_bulk(allocator, check, kc, s, cpu, size, p, variant):
+    # kmem_cache_alloc_bulk (or the fallback loop) of the chosen allocator: size or 0
     if allocator == SLAB:
         if check:
             return slab_debug.kmem_cache_alloc_bulk_checked(s, cpu, size, p, variant)
-        return slab_model.kmem_cache_alloc_bulk(s, cpu, size, p, variant)
+        if variant == slab_model.BULK_FALLBACK:
+            return call_out_of_line(slab_model.my_kmem_cache_alloc_bulk, s, cpu, size, p)
+        return call_out_of_line(slab_model.kmem_cache_alloc_bulk_export, s, cpu, size, p)
     if check:
         return slub_bulk.kmem_cache_alloc_bulk_checked(s, cpu, size, p, variant)
-    return slub_bulk.kmem_cache_alloc_bulk(s, cpu, size, p, variant)
+    return slub_bulk.kmem_cache_alloc_bulk_kc(kc, s, cpu, size, p, variant)
 
 
 @njit(inline="always", nogil=True)
-def kmem_free_bulk(allocator, check, s, cpu, size, p, variant):
-    # kmem_cache_free_bulk of the chosen allocator
+def kmem_free_bulk(allocator, check, kc, s, cpu, size, p, variant):
+    # kmem_cache_free_bulk (or the fallback loop, or kfree_bulk) of the chosen allocator
     if allocator == SLAB:
         if check:
             slab_debug.kmem_cache_free_bulk_checked(s, cpu, size, p, variant)
+        elif variant == slab_model.BULK_FALLBACK:
+            call_out_of_line(slab_model.my_kmem_cache_free_bulk, s, cpu, size, p)
         else:
-            slab_model.kmem_cache_free_bulk(s, cpu, size, p, variant)
+            kfree = variant == slab_model.BULK_KFREE
+            call_out_of_line(slab_model.kmem_cache_free_bulk_export, s, cpu, size, p, kfree)
     elif check:
         slub_bulk.kmem_cache_free_bulk_checked(s, cpu, size, p, variant)
     else:
-        slub_bulk.kmem_cache_free_bulk(s, cpu, size, p, variant)
+        slub_bulk.kmem_cache_free_bulk_kc(kc, s, cpu, size, p, variant)

@@ -1,5 +1,6 @@
 """What slab_bulk_test01, 02 and 03 share: the timed kernels, cache creation from a
-config, aging, counters of the timed work, and case builders.
+config, the merged-cache setup, counters of the timed work (from a replay), and case
+builders.
 
 Each run creates its cache before the timed window and destroys it after, like the
 originals' bench functions (kmem_cache_create / kmem_cache_destroy).
@@ -7,100 +8,145 @@ originals' bench functions (kmem_cache_create / kmem_cache_destroy).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from numba import njit
 
+from skbbench.bench import replay
 from skbbench.bench.kmem import SLAB, SLUB, kmem_alloc, kmem_alloc_bulk, kmem_free, kmem_free_bulk
 from skbbench.errors import ModelParameterError
+from skbbench.harness.flavor import Flavor, flavor_has
 from skbbench.harness.intrinsics import barrier
 from skbbench.harness.runner import BenchAbort, Case
 from skbbench.harness.window import new_window, time_bench_start, time_bench_stop, window_record
 from skbbench.model import slab_create, slub_create
 from skbbench.model.bulk import variant_id
+from skbbench.model.kconfig_layout import SLUB_STATS, describe, flags_of, parse_assignments
+from skbbench.model.slub_layout import C_PARTIAL, CPU_WORDS, H_CPU_BASE, PG_COUNTERS
 from skbbench.specs.bulk import DESCRIPTIONS, FASTPATH_REUSE, FOR_LOOP, LABELS, BulkConfig
 from skbbench.timebench import Record, loops_overflow
 
 _0 = np.uint64(0)
+OTHER_USERS = 1 << 48  # a flavor bit of the bench, not a Kconfig: --setup merged traffic
 
 
 # --------------------------------------------------------------------------------------
 # Timed kernels: one inlined body each, compiled per allocator (SLUB, SLAB) and per
-# checking mode (plain, SLUB_DEBUG-like) by thin cached wrappers passing constants.
+# checking mode (plain, SLUB_DEBUG-like) by thin cached wrappers passing constants, and
+# per SLUB Kconfig flavor ``kc`` (its type): the timed flavor without counters, the
+# replay flavor with them (skbbench.bench.replay).
 
 
 @njit(inline="always", nogil=True)
-def _fastpath_reuse(allocator, check, s, cpu, loops, window):
+def _fastpath_reuse(allocator, check, kc, s, cpu, loops, window):
     # kmem fastpath reuse: alloc + barrier + free of the same object
     cnt = 0
     time_bench_start(window)
     for _ in range(loops):
-        obj = kmem_alloc(allocator, check, s, cpu)
+        obj = kmem_alloc(allocator, check, kc, s, cpu)
         if obj == _0:
             break
         barrier()
-        kmem_free(allocator, check, s, cpu, obj)
+        kmem_free(allocator, check, kc, s, cpu, obj)
         cnt += 1
     time_bench_stop(window, cnt)
     return cnt
 
 
 @njit(inline="always", nogil=True)
-def _bulk_quick_reuse(allocator, check, s, cpu, iterations, bulk, p, variant, window):
+def _other_users(allocator, check, kc, s, cpu, it, sched, ev, held):
+    # --setup merged traffic: other users' events scheduled after bench iteration ``it``
+    # (sched: pairs iteration, code; code 0 = an allocation on this CPU in interrupt
+    # context, c > 0 = a free of the oldest such object on CPU c - 1); held: a FIFO
+    # ring [head, tail, slots...] of their live objects
+    n = sched.shape[0] // 2
+    size = np.uint64(held.shape[0] - 2)
+    while ev < n and sched[2 * ev] == it:
+        code = sched[2 * ev + 1]
+        if code == _0:
+            obj = kmem_alloc(allocator, check, kc, s, cpu)
+            held[2 + held[1] % size] = obj
+            held[1] += np.uint64(1)
+        elif held[0] != held[1]:
+            obj = held[2 + held[0] % size]
+            held[0] += np.uint64(1)
+            if obj != _0:
+                kmem_free(allocator, check, kc, s, code - np.uint64(1), obj)
+        ev += 1
+    return ev
+
+
+@njit(inline="always", nogil=True)
+def _bulk_quick_reuse(
+    allocator, check, kc, s, cpu, iterations, bulk, p, variant, window, sched, held
+):
     # kmem bulk_quick_reuse / bulk_fallback / kmem_cache_(free+alloc)_bulk: alloc ``bulk``
-    # objects into p, barrier, free them; ``variant`` picks the bulk implementation
+    # objects into p, barrier, free them; ``variant`` picks the bulk implementation;
+    # other users' scheduled events in between (compiled in only with OTHER_USERS)
     cnt = 0
+    ev = 0
     time_bench_start(window)
-    for _ in range(iterations):
-        if kmem_alloc_bulk(allocator, check, s, cpu, bulk, p, variant) == _0:
+    for it in range(iterations):
+        if kmem_alloc_bulk(allocator, check, kc, s, cpu, bulk, p, variant) == _0:
             break
         barrier()
-        kmem_free_bulk(allocator, check, s, cpu, bulk, p, variant)
+        kmem_free_bulk(allocator, check, kc, s, cpu, bulk, p, variant)
         cnt += bulk
+        if flavor_has(kc, OTHER_USERS):
+            ev = _other_users(allocator, check, kc, s, cpu, np.uint64(it), sched, ev, held)
     time_bench_stop(window, cnt)
     return cnt
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def fastpath_reuse(s, cpu, loops, window):
-    return _fastpath_reuse(SLUB, False, s, cpu, loops, window)
+def fastpath_reuse(kc, s, cpu, loops, window):
+    return _fastpath_reuse(SLUB, False, kc, s, cpu, loops, window)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def fastpath_reuse_checked(s, cpu, loops, window):
-    return _fastpath_reuse(SLUB, True, s, cpu, loops, window)
+def fastpath_reuse_checked(kc, s, cpu, loops, window):
+    return _fastpath_reuse(SLUB, True, kc, s, cpu, loops, window)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def fastpath_reuse_slab(s, cpu, loops, window):
-    return _fastpath_reuse(SLAB, False, s, cpu, loops, window)
+def fastpath_reuse_slab(kc, s, cpu, loops, window):
+    return _fastpath_reuse(SLAB, False, kc, s, cpu, loops, window)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def fastpath_reuse_slab_checked(s, cpu, loops, window):
-    return _fastpath_reuse(SLAB, True, s, cpu, loops, window)
+def fastpath_reuse_slab_checked(kc, s, cpu, loops, window):
+    return _fastpath_reuse(SLAB, True, kc, s, cpu, loops, window)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def bulk_quick_reuse(s, cpu, iterations, bulk, p, variant, window):
-    return _bulk_quick_reuse(SLUB, False, s, cpu, iterations, bulk, p, variant, window)
+def bulk_quick_reuse(kc, s, cpu, iterations, bulk, p, variant, window, sched, held):
+    return _bulk_quick_reuse(
+        SLUB, False, kc, s, cpu, iterations, bulk, p, variant, window, sched, held
+    )
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def bulk_quick_reuse_checked(s, cpu, iterations, bulk, p, variant, window):
-    return _bulk_quick_reuse(SLUB, True, s, cpu, iterations, bulk, p, variant, window)
+def bulk_quick_reuse_checked(kc, s, cpu, iterations, bulk, p, variant, window, sched, held):
+    return _bulk_quick_reuse(
+        SLUB, True, kc, s, cpu, iterations, bulk, p, variant, window, sched, held
+    )
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def bulk_quick_reuse_slab(s, cpu, iterations, bulk, p, variant, window):
-    return _bulk_quick_reuse(SLAB, False, s, cpu, iterations, bulk, p, variant, window)
+def bulk_quick_reuse_slab(kc, s, cpu, iterations, bulk, p, variant, window, sched, held):
+    return _bulk_quick_reuse(
+        SLAB, False, kc, s, cpu, iterations, bulk, p, variant, window, sched, held
+    )
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def bulk_quick_reuse_slab_checked(s, cpu, iterations, bulk, p, variant, window):
-    return _bulk_quick_reuse(SLAB, True, s, cpu, iterations, bulk, p, variant, window)
+def bulk_quick_reuse_slab_checked(kc, s, cpu, iterations, bulk, p, variant, window, sched, held):
+    return _bulk_quick_reuse(
+        SLAB, True, kc, s, cpu, iterations, bulk, p, variant, window, sched, held
+    )
 
 
 # (allocator, check) -> kernel
@@ -133,7 +179,8 @@ Cache = slub_create.SlubCache | slab_create.SlabCache
 def make_cache(
     cfg: BulkConfig, allocator: str, name: str, max_slabs: int, check: bool | None = None
 ) -> Cache:
-    """kmem_cache_create of the allocator model, on a machine of its own."""
+    """kmem_cache_create of the allocator model, on a machine of its own (SLUB: with the
+    sysfs tunables of the config)."""
     check = cfg.check if check is None else check
     if allocator == "slab":
         return slab_create.kmem_cache_create(
@@ -152,7 +199,34 @@ def make_cache(
         check=check,
         max_slabs=max_slabs,
         name=name,
+        cpu_partial=cfg.cpu_partial,
+        min_partial=cfg.min_partial,
+        order=cfg.order,
+        min_objects=cfg.min_objects,
     )
+
+
+def cache_view(cache: Cache, s: np.ndarray) -> Cache:
+    """The same cache looking at another state array (a replay's)."""
+    machine = dataclasses.replace(cache.machine, s=s)
+    if isinstance(cache, slub_create.SlubCache):
+        return dataclasses.replace(cache, s=s, machine=machine)
+    return dataclasses.replace(cache, machine=machine)
+
+
+def kconfig_flags(cfg: BulkConfig) -> int:
+    """The SLUB flavor flags of a config (Kconfig defaults, --kconfig, --what-if,
+    --lookahead): what the timed runs are compiled with."""
+    return flags_of(parse_assignments(cfg.kconfig), cfg.what_if, cfg.lookahead)
+
+
+def flavors(cfg: BulkConfig, traffic: bool) -> tuple[Flavor, Flavor | None]:
+    """(timed flavor, replay flavor or None): with counters compiled into the timed run
+    (SLUB_STATS=y, or the checked mode) there is no replay."""
+    flags = kconfig_flags(cfg) | (OTHER_USERS if traffic else 0)
+    if cfg.check or flags & SLUB_STATS:
+        return Flavor(flags | SLUB_STATS), None
+    return Flavor(flags), Flavor(flags | SLUB_STATS)
 
 
 def cache_params(cfg: BulkConfig, allocator: str) -> dict[str, Any]:
@@ -165,40 +239,131 @@ def cache_params(cfg: BulkConfig, allocator: str) -> dict[str, Any]:
     }
     if allocator == "slab" and cfg.nodes != 1:
         params["nodes"] = cfg.nodes
-    if cfg.aged:
-        params["aged"] = cfg.aged
+    if cfg.setup != "nomerge":
+        params["setup"] = cfg.setup
+        for key in ("merged_objects", "merged_partial", "merged_traffic", "merged_remote"):
+            params[key] = getattr(cfg, key)
+    if allocator == "slub":
+        for key in ("cpu_partial", "min_partial", "order", "min_objects"):
+            if getattr(cfg, key) is not None:
+                params[key] = getattr(cfg, key)
+        if cfg.lookahead != 3:
+            params["lookahead"] = cfg.lookahead
+        kc = describe(kconfig_flags(cfg))
+        if kc != "defaults":
+            params["kconfig"] = kc
+        if cfg.what_if:
+            params["what_if"] = ",".join(cfg.what_if)
     return params
 
 
-AGE_SLABS = 16  # slabs' worth of objects the aging step allocates before a run
-AGE_SEED = 13
+MERGED_SEED = 13
 
 
 def objects_per_slab(cache: Cache) -> int:
     return cache.objects if isinstance(cache, slub_create.SlubCache) else cache.num
 
 
-def age_cache(cache: Cache, fraction: float, cpu: int = 0) -> list[int]:
-    """Leave ``fraction`` of AGE_SLABS slabs' objects allocated by "other users".
+def merged_slabs(cfg: BulkConfig, allocator: str) -> int:
+    """Slabs the other users of a merged cache need: their objects, one partly used
+    slab per CPU, the traffic's few."""
+    if cfg.setup != "merged":
+        return 0
+    objects = objects_per_slab(make_cache(cfg, allocator, "probe", 1, check=False))
+    return -(-cfg.merged()[0] // objects) + cfg.cpus + 4
 
-    A cache created by a benchmark module is usually merged into an existing one
-    (kmalloc-256, skbuff_head_cache: docs/benchmarks.md), whose slabs are partly in use
-    elsewhere. This allocates AGE_SLABS * objects objects on ``cpu`` and frees a seeded
-    random subset, so the cpu slab and the partial lists hold partially used slabs.
-    Returns the objects still held (freed after the timed window). 0 = a pristine cache.
-    """
-    if fraction <= 0:
+
+def _cpu_partial_pages(cache: Cache, cpu: int) -> int:
+    """Slabs on a SLUB CPU's cpu partial list (the head's pages count)."""
+    s = cache.s
+    head = int(s[int(s[H_CPU_BASE]) + cpu * CPU_WORDS + C_PARTIAL])
+    count = 0
+    while head:
+        count += 1
+        head = int(s[cache.machine.record(head) + 2])  # page->next
+    return count
+
+
+def merged_setup(cache: Cache, cfg: BulkConfig, bench_cpu: int = 0) -> list[tuple[int, int]]:
+    """--setup merged: the bench cache is an alias of kmalloc-256, which other users
+    share (docs/model.md). They hold ``merged_objects`` objects, allocated on every
+    simulated CPU in turn (they are system-wide); ``merged_partial`` of their full slabs
+    then got one object freed on the bench CPU, so SLUB froze each onto that CPU's cpu
+    partial list (put_cpu_partial), as the reference host's slabs_cpu_partial shows.
+    Returns the other users' objects still held (cpu, object), freed after the run."""
+    if cfg.setup != "merged":
         return []
-    objs = [cache.alloc(cpu) for _ in range(AGE_SLABS * objects_per_slab(cache))]
-    if not all(objs):
-        raise ModelParameterError("aged: the model's page allocator ran out while aging the cache")
-    rng = np.random.default_rng(AGE_SEED)
-    order = rng.permutation(len(objs))
-    keep = int(round(fraction * len(objs)))
-    held = [objs[i] for i in order[:keep]]
-    for i in order[keep:]:
-        cache.free(cpu, objs[i])
+    n_objects, n_partial, _, _ = cfg.merged()
+    nr = cache.nr_cpus
+    held = []
+    for i in range(n_objects):
+        cpu = i % nr
+        obj = cache.alloc(cpu)
+        if not obj:
+            raise ModelParameterError("merged: the model's page allocator ran out (merged_objects)")
+        held.append((cpu, obj))
+    if n_partial:
+        rng = np.random.default_rng(MERGED_SEED)
+        order = rng.permutation(len(held))
+        shift = 12 + (cache.order if isinstance(cache, slub_create.SlubCache) else cache.gfporder)
+        used: set[int] = set()
+        freed: list[int] = []
+        for i in order:
+            obj = held[i][1]
+            slab = obj >> shift
+            if slab in used or not _full_unfrozen(cache, obj):
+                continue
+            used.add(slab)
+            cache.free(bench_cpu, obj)  # a free of another user, on the bench CPU
+            freed.append(int(i))
+            if len(freed) == n_partial:
+                break
+        if len(freed) < n_partial:
+            raise ModelParameterError(
+                f"merged_partial {n_partial}: only {len(freed)} full slabs of "
+                f"{n_objects} objects (raise merged_objects)"
+            )
+        gone = set(freed)
+        held = [h for i, h in enumerate(held) if i not in gone]
     return held
+
+
+def _full_unfrozen(cache: Cache, obj: int) -> bool:
+    """SLAB: any slab; SLUB: a slab that is full and not frozen (no CPU owns it), whose
+    first free SLUB sends to the freeing CPU's cpu partial list."""
+    if not isinstance(cache, slub_create.SlubCache):
+        return True
+    head = obj >> (12 + cache.order) << cache.order
+    counters = int(cache.s[cache.machine.record(head) + PG_COUNTERS])
+    inuse, objects, frozen = counters & 0xFFFF, (counters >> 16) & 0x7FFF, (counters >> 31) & 1
+    return not frozen and inuse == objects
+
+
+def traffic_schedule(
+    cfg: BulkConfig, iterations: int, bulk: int, nr_cpus: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """--setup merged traffic: (sched, held ring). ``merged_traffic`` allocations per 1000
+    bench objects on the bench CPU, at seeded iterations; each object is freed at the
+    next allocation's point (one in flight, like a short-lived interrupt-context user),
+    by another CPU with probability ``merged_remote`` (round robin) or RCU-deferred on
+    the bench CPU. Empty arrays without traffic."""
+    _, _, rate, remote_share = cfg.merged()
+    allocs = int(round(rate * iterations * bulk / 1000))
+    if allocs == 0:
+        return np.zeros(0, np.uint64), np.zeros(3, np.uint64)
+    rng = np.random.default_rng(MERGED_SEED + 1)
+    at = np.sort(rng.integers(0, iterations, size=allocs))
+    remote = rng.random(allocs) < remote_share
+    events: list[tuple[int, int]] = []
+    k = 0
+    for j, it in enumerate(at.tolist()):
+        if j:
+            cpu = 1 + k % (nr_cpus - 1) if remote[j - 1] and nr_cpus > 1 else 0
+            k += int(remote[j - 1])
+            events.append((it, cpu + 1))  # free the previous one
+        events.append((it, 0))  # allocate
+    sched = np.array([w for e in events for w in e], dtype=np.uint64)
+    return sched, np.zeros(2 + 4, np.uint64)
 
 
 def counter_delta(after: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]:
@@ -218,8 +383,12 @@ def counter_delta(after: dict[str, Any], before: dict[str, Any]) -> dict[str, An
     return out
 
 
+Body = Callable[[Flavor, list[np.ndarray], np.ndarray], int]
+
+
 class _Run:
-    """A Case's run()/counters() pair: create the cache, time the kernel, keep counters."""
+    """A Case's run()/counters() pair: create the cache, time the kernel (counters off),
+    keep what the replay needs; counters() replays once, after the last run."""
 
     def __init__(
         self,
@@ -227,33 +396,67 @@ class _Run:
         allocator: str,
         name: str,
         max_slabs: int,
-        body: Callable[[Cache, np.ndarray], int],
+        body: Body,
+        make_arrays: Callable[[Cache], list[np.ndarray]],
         loops: int,
         step: int,
+        traffic: bool = False,
     ) -> None:
         self.cfg, self.allocator, self.name, self.max_slabs = cfg, allocator, name, max_slabs
-        self.body, self.loops, self.step = body, loops, step
+        self.body, self.make_arrays, self.loops, self.step = body, make_arrays, loops, step
+        self.timed, self.replayed = flavors(cfg, traffic)
         self.last: dict[str, Any] = {}
+        self.pending: tuple[Cache, replay.Pending] | None = None
 
     def __call__(self) -> Record:
-        aged = self.cfg.aged
-        extra = AGE_SLABS if aged > 0 else 0
-        # kmem_cache_create
-        cache = make_cache(self.cfg, self.allocator, self.name, self.max_slabs + extra)
-        held = age_cache(cache, aged)
-        before = cache.counters() if held else {}
+        cfg = self.cfg
+        extra = merged_slabs(cfg, self.allocator)
+        # kmem_cache_create (merged: the alias of a kmalloc-256 other users already use)
+        cache = make_cache(cfg, self.allocator, self.name, self.max_slabs + extra)
+        held = merged_setup(cache, cfg)
+        arrays = [cache.s] + self.make_arrays(cache)
         window = new_window()
-        cnt = self.body(cache, window)
-        cache.raise_if_error()
-        self.last = counter_delta(cache.counters(), before) if held else cache.counters()
-        for obj in held:  # the other users free theirs before kmem_cache_destroy
-            cache.free(0, obj)
+        if self.replayed is None:  # counters compiled into the timed run
+            before = cache.counters() if held else {}
+            cnt = self.body(self.timed, arrays, window)
+            cache.raise_if_error()
+            self.last = counter_delta(cache.counters(), before) if held else cache.counters()
+        else:
+            start = replay.start(cache.machine, arrays)
+            cnt = self.body(self.timed, arrays, window)
+            self.pending = (cache, replay.finish(cache.machine, start, arrays))
+            cache.raise_if_error()
+        for cpu, obj in held:  # the other users free theirs before kmem_cache_destroy
+            cache.free(cpu, obj)
+        self._drain_traffic(cache, arrays)
         cache.destroy()  # kmem_cache_destroy: every object must be back
         if cnt <= 0:
             raise BenchAbort()
         return window_record(window, loops=self.loops, step=self.step)
 
+    @staticmethod
+    def _drain_traffic(cache: Cache, arrays: list[np.ndarray]) -> None:
+        # other users' objects of the traffic still in flight (the held ring, if any)
+        if len(arrays) < 4:
+            return
+        held = arrays[3]
+        size = len(held) - 2
+        for i in range(int(held[0]), int(held[1])):
+            obj = int(held[2 + i % size])
+            if obj:
+                cache.free(0, obj)
+        held[0] = held[1]
+
     def counters(self) -> dict[str, Any]:
+        if self.pending is not None:
+            cache, pending = self.pending
+            self.pending = None
+            flavor = self.replayed
+            assert flavor is not None
+            arrays = replay.replay(pending, lambda a: self.body(flavor, a, new_window()))
+            view = cache_view(cache, arrays[0])
+            view.raise_if_error()
+            self.last = view.counters()
         return self.last
 
 
@@ -272,11 +475,25 @@ def bulk_case(
     vid = variant_id(variant)
     kernel = BULK_KERNELS[(allocator, cfg.check)]
 
-    def body(cache: Cache, window: np.ndarray) -> int:
-        p = np.zeros(max(bulk, 1), dtype=np.uint64)
-        return int(kernel(cache.s, 0, iterations, bulk, p, vid, window))
+    def make_arrays(cache: Cache) -> list[np.ndarray]:
+        sched, held = traffic_schedule(cfg, iterations, bulk, cache.nr_cpus)
+        return [np.zeros(max(bulk, 1), dtype=np.uint64), sched, held]
 
-    run = _Run(cfg, allocator, cache_name, max_slabs_for(bulk), body, iterations, bulk)
+    def body(kc: Flavor, a: list[np.ndarray], window: np.ndarray) -> int:
+        return int(kernel(kc, a[0], 0, iterations, bulk, a[1], vid, window, a[2], a[3]))
+
+    traffic = cfg.merged()[2] > 0
+    run = _Run(
+        cfg,
+        allocator,
+        cache_name,
+        max_slabs_for(bulk),
+        body,
+        make_arrays,
+        iterations,
+        bulk,
+        traffic,
+    )
     return Case(
         name=name,
         loops=iterations,
@@ -308,10 +525,10 @@ def for_loop_case(loops: int, group: str) -> Case:
 def fastpath_case(cfg: BulkConfig, allocator: str, loops: int, group: str) -> Case:
     kernel = FASTPATH_KERNELS[(allocator, cfg.check)]
 
-    def body(cache: Cache, window: np.ndarray) -> int:
-        return int(kernel(cache.s, 0, loops, window))
+    def body(kc: Flavor, a: list[np.ndarray], window: np.ndarray) -> int:
+        return int(kernel(kc, a[0], 0, loops, window))
 
-    run = _Run(cfg, allocator, "slab_bench_test1", 64, body, loops, 0)
+    run = _Run(cfg, allocator, "slab_bench_test1", 64, body, lambda cache: [], loops, 0)
     return Case(
         name=FASTPATH_REUSE,
         loops=loops,
@@ -327,9 +544,17 @@ def fastpath_case(cfg: BulkConfig, allocator: str, loops: int, group: str) -> Ca
 def module_notes(cfg: BulkConfig, module: str, allocator: str = "slub") -> list[str]:
     """What the module prints at load: the model it runs on."""
     cache = make_cache(cfg, allocator, "probe", 1, check=False)
-    tail = f"profile:{cache.profile.name}{' check:on' if cfg.check else ''}" + (
-        f" aged:{cfg.aged:g}" if cfg.aged else ""
-    )
+    tail = f"profile:{cache.profile.name}{' check:on' if cfg.check else ''}"
+    if cfg.setup == "merged":
+        tail += (
+            f" setup:merged (other users: {cfg.merged()[0]} objects, "
+            f"{cfg.merged()[1]} cpu partial slabs, traffic {cfg.merged()[2]:g}/1000)"
+        )
+    if allocator == "slub":
+        kc = describe(kconfig_flags(cfg))
+        tail += f" kconfig:{kc.replace(' ', ',')}" if kc != "defaults" else ""
+        tail += f" lookahead:{cfg.lookahead}" if cfg.lookahead != 3 else ""
+        tail += f" what-if:{','.join(cfg.what_if)}" if cfg.what_if else ""
     if isinstance(cache, slab_create.SlabCache):
         model = (
             f"SLAB model: object_size:{cache.object_size} size:{cache.size} "

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
+from skbbench.bench import replay
 from skbbench.bench.kmem import (
     ALLOCATOR_IDS,
     SLAB,
@@ -42,10 +43,13 @@ from skbbench.bench.kmem import (
 from skbbench.bench.slab_bulk_common import (
     Cache,
     cache_params,
+    cache_view,
+    flavors,
     make_cache,
     module_notes,
     variant_note,
 )
+from skbbench.harness.flavor import Flavor
 from skbbench.harness.intrinsics import barrier
 from skbbench.harness.runner import BenchAbort, Case
 from skbbench.harness.window import new_window, time_bench_start, time_bench_stop, window_record
@@ -170,10 +174,10 @@ def objhash_extract(s, h, last_obj, no_match):
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def objhash_prefill(s, h, n, allocator, check):
+def objhash_prefill(kc, s, h, n, allocator, check):
     # module init: prefill with n objects, one kmem_cache_alloc each (not timed)
     for _ in range(n):
-        obj = kmem_alloc(allocator, check, s, 0)
+        obj = kmem_alloc(allocator, check, kc, s, 0)
         if obj == _0:
             return False
         objhash_add_one(s, h, obj)
@@ -181,14 +185,14 @@ def objhash_prefill(s, h, n, allocator, check):
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def objhash_drain(s, h, allocator, check):
+def objhash_drain(kc, s, h, allocator, check):
     # module exit: free every object left in the hash
     freed = 0
     for b in range(HASHSZ):
         obj = h[b]
         while obj != _0:
             nxt = s[obj >> _3]
-            kmem_free(allocator, check, s, 0, obj)
+            kmem_free(allocator, check, kc, s, 0, obj)
             obj = nxt
             freed += 1
         h[b] = _0
@@ -218,39 +222,39 @@ def _refill_array(s, h, objs, bulk, modulo):
 
 
 @njit(inline="always", nogil=True)
-def _bulk_test_loop(allocator, check, s, h, objs, iterations, bulk, modulo, variant, window):
+def _bulk_test_loop(allocator, check, kc, s, h, objs, iterations, bulk, modulo, variant, window):
     # the timed loop of slab_bulk_test03 (bulk API ``variant`` or the fallback)
     cnt = 0
     time_bench_start(window)
     for _ in range(iterations):
-        if kmem_alloc_bulk(allocator, check, s, 0, bulk, objs, variant) == _0:
+        if kmem_alloc_bulk(allocator, check, kc, s, 0, bulk, objs, variant) == _0:
             break
         if not _refill_array(s, h, objs, bulk, modulo):
             break
-        kmem_free_bulk(allocator, check, s, 0, bulk, objs, variant)
+        kmem_free_bulk(allocator, check, kc, s, 0, bulk, objs, variant)
         cnt += bulk
     time_bench_stop(window, cnt)
     return cnt
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def bulk_test_loop(s, h, objs, iterations, bulk, modulo, variant, window):
-    return _bulk_test_loop(SLUB, False, s, h, objs, iterations, bulk, modulo, variant, window)
+def bulk_test_loop(kc, s, h, objs, iterations, bulk, modulo, variant, window):
+    return _bulk_test_loop(SLUB, False, kc, s, h, objs, iterations, bulk, modulo, variant, window)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def bulk_test_loop_checked(s, h, objs, iterations, bulk, modulo, variant, window):
-    return _bulk_test_loop(SLUB, True, s, h, objs, iterations, bulk, modulo, variant, window)
+def bulk_test_loop_checked(kc, s, h, objs, iterations, bulk, modulo, variant, window):
+    return _bulk_test_loop(SLUB, True, kc, s, h, objs, iterations, bulk, modulo, variant, window)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def bulk_test_loop_slab(s, h, objs, iterations, bulk, modulo, variant, window):
-    return _bulk_test_loop(SLAB, False, s, h, objs, iterations, bulk, modulo, variant, window)
+def bulk_test_loop_slab(kc, s, h, objs, iterations, bulk, modulo, variant, window):
+    return _bulk_test_loop(SLAB, False, kc, s, h, objs, iterations, bulk, modulo, variant, window)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def bulk_test_loop_slab_checked(s, h, objs, iterations, bulk, modulo, variant, window):
-    return _bulk_test_loop(SLAB, True, s, h, objs, iterations, bulk, modulo, variant, window)
+def bulk_test_loop_slab_checked(kc, s, h, objs, iterations, bulk, modulo, variant, window):
+    return _bulk_test_loop(SLAB, True, kc, s, h, objs, iterations, bulk, modulo, variant, window)
 
 
 KERNELS = {
@@ -259,6 +263,14 @@ KERNELS = {
     ("slab", False): bulk_test_loop_slab,
     ("slab", True): bulk_test_loop_slab_checked,
 }
+
+
+def _warnings(h: np.ndarray) -> dict[str, int]:
+    return {
+        "request too many objects": int(h[_W_TOO_MANY]),
+        "return same page": int(h[_W_SAME_PAGE]),
+        "search skipped many buckets": int(h[_W_SKIPPED]),
+    }
 
 
 class Test03Module:
@@ -270,6 +282,7 @@ class Test03Module:
         self.block = block
         self.bulk = bulk
         self.cache: Cache | None = None
+        self.timed, self.replayed = flavors(cfg, False)
         self.h = np.zeros(OBJHASH_WORDS, dtype=np.uint64)
         self.objs = np.zeros(ARRAY_MAX, dtype=np.uint64)
 
@@ -279,18 +292,14 @@ class Test03Module:
             max_slabs = max(1024, 4 * (PREFILL + self.bulk) // 16)
             cache = make_cache(self.cfg, self.allocator, "slab_bulk_test03", max_slabs)
             aid = ALLOCATOR_IDS[self.allocator]
-            if not objhash_prefill(cache.s, self.h, PREFILL, aid, self.cfg.check):
+            if not objhash_prefill(self.timed, cache.s, self.h, PREFILL, aid, self.cfg.check):
                 raise BenchAbort(f"{MODULE}: prefill failed (out of slabs)")
             cache.raise_if_error()
             self.cache = cache
         return self.cache
 
     def warnings(self) -> dict[str, int]:
-        return {
-            "request too many objects": int(self.h[_W_TOO_MANY]),
-            "return same page": int(self.h[_W_SAME_PAGE]),
-            "search skipped many buckets": int(self.h[_W_SKIPPED]),
-        }
+        return _warnings(self.h)
 
     def case(
         self, name: str, variant: str, modulo: int, iterations: int, scenario: str, notes: list[str]
@@ -300,26 +309,52 @@ class Test03Module:
         bulk = self.bulk
         last: dict[str, Any] = {}
 
+        pending: list[tuple[Cache, replay.Pending]] = []
+
+        def body(kc: Flavor, a: list[np.ndarray], window: np.ndarray) -> int:
+            return int(kernel(kc, a[0], a[1], a[2], iterations, bulk, modulo, vid, window))
+
         def run() -> Record:
             cache = self.ensure()
             cache.reset_counters()
             self.h[_W_TOO_MANY : _W_SKIPPED + 1] = 0
             window = new_window()
-            cnt = int(kernel(cache.s, self.h, self.objs, iterations, bulk, modulo, vid, window))
-            cache.raise_if_error()
-            last.clear()
-            last.update(cache.counters())
-            last["objhash_warnings"] = self.warnings()
+            arrays = [cache.s, self.h, self.objs]
+            pending.clear()
+            if self.replayed is None:
+                cnt = body(self.timed, arrays, window)
+                cache.raise_if_error()
+                last.clear()
+                last.update(cache.counters())
+                last["objhash_warnings"] = self.warnings()
+            else:
+                start = replay.start(cache.machine, arrays)
+                cnt = body(self.timed, arrays, window)
+                pending.append((cache, replay.finish(cache.machine, start, arrays)))
+                cache.raise_if_error()
             if cnt <= 0:
                 raise BenchAbort()
             return window_record(window, loops=iterations, step=bulk)
+
+        def counters() -> dict[str, Any]:
+            if pending:
+                cache, p = pending.pop()
+                flavor = self.replayed
+                assert flavor is not None
+                arrays = replay.replay(p, lambda a: body(flavor, a, new_window()))
+                view = cache_view(cache, arrays[0])
+                view.raise_if_error()
+                last.clear()
+                last.update(view.counters())
+                last["objhash_warnings"] = _warnings(arrays[1])
+            return dict(last)
 
         return Case(
             name=name,
             loops=iterations,
             step=bulk,
             run=run,
-            counters=lambda: dict(last),
+            counters=counters,
             params={
                 "variant": variant,
                 "block": self.block,

@@ -16,8 +16,17 @@ instruction directly (docs/measurement.md):
   returns the value found (success iff it equals ``old``).
 * ``cmpxchg128(arr, i, old_lo, old_hi, new_lo, new_hi)`` -- ``lock cmpxchg16b`` on
   ``arr[i:i+2]`` (``i`` even, 16-byte aligned address), returns True on success. This is
-  what the kernel's ``cmpxchg_double`` / ``this_cpu_cmpxchg_double`` compile to; LLVM has
-  no unlocked form.
+  what the kernel's ``cmpxchg_double`` (page freelist + counters) compiles to.
+* ``cmpxchg128_local(arr, i, old_lo, old_hi, new_lo, new_hi)`` -- ``cmpxchg16b`` WITHOUT
+  the lock prefix, in inline asm (LLVM's cmpxchg only emits the locked form): what
+  ``this_cpu_cmpxchg_double`` compiles to (x86 percpu_cmpxchg16b_double, there with a
+  ``%gs`` segment prefix). Atomic against interrupts on the same CPU, not against other
+  CPUs: only for per-CPU data touched by its own CPU.
+* ``cmpxchg64_local(arr, i, old, new)`` -- unlocked ``cmpxchg`` (this_cpu_cmpxchg).
+* ``prefetch(arr, b)`` -- ``prefetchnta`` of byte offset ``b`` of arr's data: x86
+  ``prefetch()`` on CPUs with SSE (prefetch_freepointer).
+* ``static_branch_nop()`` -- the 5-byte nop a disabled static key (jump label) is: a
+  tracepoint or ``memcg_kmem_enabled()`` that is off.
 * ``atomic_add64(arr, i, v)`` -- locked fetch-add, returns the old value.
 * ``atomic_load64(arr, i)`` / ``atomic_store64(arr, i, v)`` -- acquire load / release
   store (plain ``mov`` on x86, but the compiler may not cache or reorder them).
@@ -265,6 +274,94 @@ def atomic_store64(typingctx, arr, idx, val):
         a, i, v = args
         ptr = _elem_ptr(context, builder, signature.args[0], a, i, signature.args[1])
         builder.store_atomic(v, ptr, "release", 8)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+def _asm_cmpxchg16b(builder, ptr, olo, ohi, nlo, nhi):
+    # cmpxchg16b without lock: RDX:RAX = old, RCX:RBX = new, ZF = success (sete). The
+    # memory clobber also makes it a compiler barrier, as the kernel's "+m" operands on
+    # the per-CPU words make it one for them.
+    ret = ir.LiteralStructType([_I64, _I64, ir.IntType(8)])
+    fnty = ir.FunctionType(ret, [ptr.type, _I64, _I64, _I64, _I64])
+    asm = ir.InlineAsm(
+        fnty,
+        "cmpxchg16b ($3)\n\tsete $2",
+        "={rax},={rdx},=r,r,0,1,{rbx},{rcx},~{memory},~{cc}",
+        side_effect=True,
+    )
+    res = builder.call(asm, [ptr, olo, ohi, nlo, nhi])
+    return builder.icmp_unsigned("!=", builder.extract_value(res, 2), ir.Constant(ir.IntType(8), 0))
+
+
+@intrinsic
+def cmpxchg128_local(typingctx, arr, idx, old_lo, old_hi, new_lo, new_hi):
+    """cmpxchg16b (no lock prefix) on arr[idx], arr[idx+1] (16-byte aligned); True on
+    success. this_cpu_cmpxchg_double: per-CPU data of the calling CPU only."""
+    if not _check_u64_array(arr):
+        return None
+    dtype = arr.dtype
+    sig = types.boolean(arr, idx, dtype, dtype, dtype, dtype)
+
+    def codegen(context, builder, signature, args):
+        a, i, olo, ohi, nlo, nhi = args
+        ptr = _elem_ptr(context, builder, signature.args[0], a, i, signature.args[1])
+        return _asm_cmpxchg16b(builder, ptr, olo, ohi, nlo, nhi)
+
+    return sig, codegen
+
+
+@intrinsic
+def cmpxchg64_local(typingctx, arr, idx, old, new):
+    """cmpxchg (no lock prefix) on arr[idx]; returns the value found. this_cpu_cmpxchg."""
+    if not _check_u64_array(arr):
+        return None
+    dtype = arr.dtype
+    sig = dtype(arr, idx, dtype, dtype)
+
+    def codegen(context, builder, signature, args):
+        a, i, o, n = args
+        ptr = _elem_ptr(context, builder, signature.args[0], a, i, signature.args[1])
+        fnty = ir.FunctionType(_I64, [ptr.type, _I64, _I64])
+        asm = ir.InlineAsm(
+            fnty, "cmpxchgq $3, ($1)", "={rax},r,0,r,~{memory},~{cc}", side_effect=True
+        )
+        return builder.call(asm, [ptr, o, n])
+
+    return sig, codegen
+
+
+@intrinsic
+def prefetch(typingctx, arr, off):
+    """prefetchnta of the byte at byte offset ``off`` of arr's data (x86 prefetch() with
+    SSE). A prefetch never faults: any offset is allowed."""
+    if not _check_u64_array(arr) or not isinstance(off, types.Integer):
+        return None
+    sig = types.void(arr, off)
+
+    def codegen(context, builder, signature, args):
+        a, o = args
+        o = context.cast(builder, o, signature.args[1], types.uint64)
+        ary = context.make_array(signature.args[0])(context, builder, a)
+        base = builder.ptrtoint(ary.data, _I64)
+        addr = builder.inttoptr(builder.add(base, o), ir.IntType(8).as_pointer())
+        fnty = ir.FunctionType(_VOID, [addr.type])
+        builder.call(ir.InlineAsm(fnty, "prefetchnta ($0)", "r", side_effect=True), [addr])
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@intrinsic
+def static_branch_nop(typingctx):
+    """The 5-byte nop of a disabled static key (arch_static_branch: P6_NOP5_ATOMIC)."""
+    sig = types.void()
+
+    def codegen(context, builder, signature, args):
+        fnty = ir.FunctionType(_VOID, [])
+        text = ".byte 0x0f,0x1f,0x44,0x00,0x00"
+        builder.call(ir.InlineAsm(fnty, text, "", side_effect=True), [])
         return context.get_dummy_value()
 
     return sig, codegen

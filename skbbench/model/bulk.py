@@ -1,6 +1,12 @@
 """The SLUB bulk API in the variants the detached-freelist work compared: ``fallback``
 (the generic loops of single calls), ``before`` (v4.3), ``after`` (v4.4
 build_detached_freelist) and ``kfree_bulk`` (v4.6). Explained in docs/model.md.
+
+Call boundaries as in the kernel: ``kmem_cache_alloc_bulk`` and ``kmem_cache_free_bulk``
+are exported functions (``call_out_of_line``) with slab_free and the hooks inlined; the
+fallback loops (slab_bulk_test's noinline ``my__kmem_cache_*_bulk``, copies of
+mm/slab_common.c's) are out-of-line functions calling the exported single-object
+functions, out of line, per object. ``kc`` is the compile-time Kconfig (slub.py).
 """
 
 from __future__ import annotations
@@ -9,17 +15,29 @@ import numpy as np
 from numba import njit
 
 from skbbench.errors import ModelParameterError
+from skbbench.harness.calls import call_out_of_line
+from skbbench.harness.flavor import flavor_field
+from skbbench.model.kconfig_layout import LOOKAHEAD_MASK, LOOKAHEAD_SHIFT
+from skbbench.model.mm_types import GFP_ZERO
 from skbbench.model.slub import (
+    KC_DEFAULT,
     ___slab_alloc,
     __slab_free,
     _charge_irq,
     _cpu,
+    _memset_object,
     _pg,
+    cache_from_obj,
     get_freepointer,
+    kmem_cache_alloc_export,
+    kmem_cache_free_export,
     next_tid,
     set_freepointer,
-    slab_alloc_node,
     slab_free,
+    slab_free_hook,
+    slab_post_alloc_hook,
+    slab_pre_alloc_hook,
+    stat_add,
     virt_to_head_page,
 )
 from skbbench.model.slub_debug import (
@@ -33,13 +51,13 @@ from skbbench.model.slub_layout import (
     _C_TID,
     _PG_FLAGS,
     _PG_SLAB,
-    _STATW,
     EV_BULK_ALLOC,
     EV_BULK_FREE,
     H_CACHE_ID,
     H_ERR,
     H_ERR_AUX,
-    H_STAT_BASE,
+    H_FLAGS,
+    SLAB_DEBUG_FREE,
     _0,
     _1,
     _8,
@@ -56,6 +74,9 @@ VARIANTS = {
     "after": BULK_AFTER,
     "kfree_bulk": BULK_KFREE,
 }
+_GFP_ZERO = np.uint64(GFP_ZERO)
+# kmem_cache_debug(s): s->flags & SLAB_DEBUG_FLAGS (the free-debug bit stands for all)
+_SLAB_DEBUG_FLAGS = np.uint64(SLAB_DEBUG_FREE)
 
 
 def variant_id(name: str | int) -> int:
@@ -71,11 +92,11 @@ def variant_id(name: str | int) -> int:
 
 
 @njit(inline="always", nogil=True)
-def build_detached_freelist(s, size, p, kfree):
+def build_detached_freelist(kc, s, size, p, kfree):
     # build_detached_freelist: group same-page objects from the end of p, lookahead 3.
     # Returns (first_skipped_index, page, freelist, tail, cnt); page 0 = nothing left.
     first_skipped_index = _0
-    lookahead = 3
+    lookahead = flavor_field(kc, LOOKAHEAD_SHIFT, LOOKAHEAD_MASK)
     obj = _0
     while True:  # do { object = p[--size]; } while (!object && size);
         size -= _1
@@ -106,85 +127,106 @@ def build_detached_freelist(s, size, p, kfree):
             cnt += _1
             p[size] = _0
             continue
-        lookahead -= 1  # limit the look-ahead search
-        if lookahead == 0:
+        lookahead -= _1  # limit the look-ahead search
+        if lookahead == _0:
             break
         if first_skipped_index == _0:
             first_skipped_index = size + _1
     return first_skipped_index, page, freelist, tail, cnt
 
 
-@njit(inline="always", nogil=True)
-def _free_bulk_detached(s, cpu, size, p, kfree):
-    # kmem_cache_free_bulk (v4.4) / kfree_bulk (v4.6): one slab_free per detached freelist
+@njit(nogil=True, cache=True, _nrt=False)
+def kmem_cache_free_bulk_export(kc, s, cpu, size, p, kfree):
+    # kmem_cache_free_bulk (v4.4; v4.6 with kfree_bulk's s == NULL): one slab_free per
+    # detached freelist, the cache checked (memcg support) once per freelist
+    if size == _0:
+        return  # WARN_ON(!size)
+    stat_add(kc, s, cpu, EV_BULK_FREE, size)
     while True:
-        size, page, head, tail, cnt = build_detached_freelist(s, size, p, kfree)
+        if not kfree:
+            cache_from_obj(kc, s, p[size - _1])  # s = cache_from_obj(orig_s, p[size - 1])
+        size, page, head, tail, cnt = build_detached_freelist(kc, s, size, p, kfree)
         if page != _0:
-            slab_free(s, cpu, page, head, tail, cnt)
+            slab_free(kc, s, cpu, page, head, tail, cnt)
         if size == _0:
             break
 
 
-@njit(inline="always", nogil=True)
-def _free_bulk_before(s, cpu, size, p):
+@njit(nogil=True, cache=True, _nrt=False)
+def kmem_cache_free_bulk_v43_export(kc, s, cpu, size, p):
     # kmem_cache_free_bulk (v4.3, before the detached-freelist patchset): IRQs off,
     # plain push when the object's page is the cpu slab, else __slab_free per object
+    if size == _0:
+        return
+    stat_add(kc, s, cpu, EV_BULK_FREE, size)
+    if s[H_FLAGS] & _SLAB_DEBUG_FLAGS:
+        return  # kmem_cache_debug(s): the generic loop (no debug flags here)
     c = _cpu(s, cpu)
     i = _0
     while i < size:
         obj = p[i]
         i += _1
         if obj == _0:
-            continue
+            continue  # BUG_ON(!object)
+        cache_from_obj(kc, s, obj)  # kmem cache debug support
+        slab_free_hook(kc, s, obj)
         page = virt_to_head_page(s, obj)
         if s[c + _C_PAGE] == page:
             set_freepointer(s, obj, s[c + _C_FREELIST])  # fastpath: local CPU free
             s[c + _C_FREELIST] = obj
         else:
             s[c + _C_TID] = next_tid(s, s[c + _C_TID])
-            _charge_irq(s, cpu)  # local_irq_enable ... local_irq_disable
-            __slab_free(s, cpu, page, obj, obj, _1)
+            _charge_irq(kc, s, cpu)  # local_irq_enable ... local_irq_disable
+            call_out_of_line(__slab_free, kc, s, cpu, page, obj, obj, _1)
     s[c + _C_TID] = next_tid(s, s[c + _C_TID])
-    _charge_irq(s, cpu)
+    _charge_irq(kc, s, cpu)
 
 
-@njit(inline="always", nogil=True)
-def __kmem_cache_free_bulk(s, cpu, size, p):
-    # __kmem_cache_free_bulk (slab_common.c): loop of kmem_cache_free
+@njit(nogil=True, cache=True, _nrt=False)
+def __kmem_cache_free_bulk(kc, s, cpu, size, p):
+    # __kmem_cache_free_bulk (slab_common.c; slab_bulk_test's noinline
+    # my__kmem_cache_free_bulk): loop of exported kmem_cache_free calls
+    stat_add(kc, s, cpu, EV_BULK_FREE, size)
     i = _0
     while i < size:
-        obj = p[i]
-        slab_free(s, cpu, virt_to_head_page(s, obj), obj, _0, _1)
+        call_out_of_line(kmem_cache_free_export, kc, s, cpu, p[i])
         i += _1
 
 
-@njit(inline="always", nogil=True)
-def __kmem_cache_alloc_bulk(s, cpu, size, p):
-    # __kmem_cache_alloc_bulk (slab_common.c): loop of kmem_cache_alloc, all-or-nothing
+@njit(nogil=True, cache=True, _nrt=False)
+def __kmem_cache_alloc_bulk(kc, s, cpu, gfp, size, p):
+    # __kmem_cache_alloc_bulk (slab_common.c; slab_bulk_test's noinline
+    # my__kmem_cache_alloc_bulk): loop of exported kmem_cache_alloc calls, all-or-nothing
+    stat_add(kc, s, cpu, EV_BULK_ALLOC, size)
     i = _0
     while i < size:
-        obj = slab_alloc_node(s, cpu)
+        obj = call_out_of_line(kmem_cache_alloc_export, kc, s, cpu, gfp)
         if obj == _0:
-            __kmem_cache_free_bulk(s, cpu, i, p)
+            call_out_of_line(__kmem_cache_free_bulk, kc, s, cpu, i, p)
             return _0
         p[i] = obj
         i += _1
     return size
 
 
-@njit(inline="always", nogil=True)
-def _alloc_bulk(s, cpu, size, p):
-    # kmem_cache_alloc_bulk (v4.4): IRQs off, pop c->freelist, ___slab_alloc when dry
+@njit(nogil=True, cache=True, _nrt=False)
+def kmem_cache_alloc_bulk_export(kc, s, cpu, gfp, size, p):
+    # kmem_cache_alloc_bulk (v4.4): hooks once, IRQs off, pop c->freelist with plain
+    # stores, ___slab_alloc (out of line, IRQs still off) when it runs dry
+    stat_add(kc, s, cpu, EV_BULK_ALLOC, size)
+    if not slab_pre_alloc_hook(kc, s, cpu, gfp):
+        return _0
     c = _cpu(s, cpu)
     i = _0
     while i < size:
         obj = s[c + _C_FREELIST]
         if obj == _0:
             # invoking the slow path likely repopulates c->freelist
-            obj = ___slab_alloc(s, cpu)
+            obj = call_out_of_line(___slab_alloc, kc, s, cpu)
             if obj == _0:
-                _charge_irq(s, cpu)  # error: local_irq_enable
-                __kmem_cache_free_bulk(s, cpu, i, p)
+                _charge_irq(kc, s, cpu)  # error: local_irq_enable
+                slab_post_alloc_hook(kc, s, cpu, gfp)
+                call_out_of_line(__kmem_cache_free_bulk, kc, s, cpu, i, p)
                 return _0
             p[i] = obj
             i += _1
@@ -193,35 +235,49 @@ def _alloc_bulk(s, cpu, size, p):
         p[i] = obj
         i += _1
     s[c + _C_TID] = next_tid(s, s[c + _C_TID])
-    _charge_irq(s, cpu)  # local_irq_disable + local_irq_enable
+    _charge_irq(kc, s, cpu)  # local_irq_disable + local_irq_enable
+    if gfp & _GFP_ZERO:  # clear memory outside the IRQ-disabled fastpath loop
+        j = _0
+        while j < i:
+            _memset_object(s, p[j])
+            j += _1
+    slab_post_alloc_hook(kc, s, cpu, gfp)
     return size
+
+
+@njit(inline="always", nogil=True)
+def kmem_cache_alloc_bulk_kc(kc, s, cpu, size, p, variant):
+    # kmem_cache_alloc_bulk(s, GFP_ATOMIC, size, p) of a variant: size objects or 0
+    cpu = np.uint64(cpu)
+    size = np.uint64(size)
+    if variant == BULK_FALLBACK:
+        return call_out_of_line(__kmem_cache_alloc_bulk, kc, s, cpu, _0, size, p)
+    return call_out_of_line(kmem_cache_alloc_bulk_export, kc, s, cpu, _0, size, p)
+
+
+@njit(inline="always", nogil=True)
+def kmem_cache_free_bulk_kc(kc, s, cpu, size, p, variant):
+    # kmem_cache_free_bulk(s, size, p) of a variant (kfree_bulk: s == NULL)
+    cpu = np.uint64(cpu)
+    size = np.uint64(size)
+    if variant == BULK_FALLBACK:
+        call_out_of_line(__kmem_cache_free_bulk, kc, s, cpu, size, p)
+    elif variant == BULK_BEFORE:
+        call_out_of_line(kmem_cache_free_bulk_v43_export, kc, s, cpu, size, p)
+    else:
+        call_out_of_line(kmem_cache_free_bulk_export, kc, s, cpu, size, p, variant == BULK_KFREE)
 
 
 @njit(inline="always", nogil=True, cache=True, _nrt=False)
 def kmem_cache_alloc_bulk(s, cpu, size, p, variant):
     # kmem_cache_alloc_bulk: ``size`` objects into p[0:size]; returns size or 0
-    cpu = np.uint64(cpu)
-    size = np.uint64(size)
-    s[s[H_STAT_BASE] + cpu * _STATW + EV_BULK_ALLOC] += size
-    if variant == BULK_FALLBACK:
-        return __kmem_cache_alloc_bulk(s, cpu, size, p)
-    return _alloc_bulk(s, cpu, size, p)
+    return kmem_cache_alloc_bulk_kc(KC_DEFAULT, s, cpu, size, p, variant)
 
 
 @njit(inline="always", nogil=True, cache=True, _nrt=False)
 def kmem_cache_free_bulk(s, cpu, size, p, variant):
     # kmem_cache_free_bulk: free p[0:size] with the selected variant
-    cpu = np.uint64(cpu)
-    size = np.uint64(size)
-    if size == _0:
-        return  # WARN_ON(!size)
-    s[s[H_STAT_BASE] + cpu * _STATW + EV_BULK_FREE] += size
-    if variant == BULK_FALLBACK:
-        __kmem_cache_free_bulk(s, cpu, size, p)
-    elif variant == BULK_BEFORE:
-        _free_bulk_before(s, cpu, size, p)
-    else:
-        _free_bulk_detached(s, cpu, size, p, variant == BULK_KFREE)
+    kmem_cache_free_bulk_kc(KC_DEFAULT, s, cpu, size, p, variant)
 
 
 @njit(nogil=True, cache=True, _nrt=False)

@@ -26,7 +26,7 @@ module needs no calibration and no numba.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -51,6 +51,7 @@ MH_ARENA_PFNS = 58  # pages in the arena
 MH_META_START = 59  # first word of the meta area
 MH_META_END = 60  # one past the last word of the meta area
 MH_META_NEXT = 61  # next free word of the meta area (bump pointer, Python side)
+MH_STATS = 62  # 1: the models' run-time gated counters count (page allocator, SLAB); 0: off
 MACHINE_MAGIC = 0x4D414348_494E4531  # "MACHINE1"
 
 # numpy scalars for jitted code.
@@ -61,6 +62,7 @@ U_MH_COST_IRQ = np.uint64(MH_COST_IRQ)
 U_MH_COST_IRQSAVE = np.uint64(MH_COST_IRQSAVE)
 U_MH_COST_BH = np.uint64(MH_COST_BH)
 U_MH_COST_PREEMPT = np.uint64(MH_COST_PREEMPT)
+U_MH_STATS = np.uint64(MH_STATS)
 
 
 class MachineFull(Exception):
@@ -85,10 +87,13 @@ class Machine:
     nr_cpus: int
     arena_start_pfn: int
     arena_pfns: int
+    counter_regions: list[tuple[int, int]] = field(default_factory=list)
 
-    def reserve(self, words: int, align: int = 8) -> int:
+    def reserve(self, words: int, align: int = 8, counters: bool = False) -> int:
         """Reserve ``words`` zeroed words of the meta area aligned to ``align`` words
-        (8 = one cache line); returns the word index of the region."""
+        (8 = one cache line); returns the word index of the region. ``counters``: the
+        region holds event counters only (no state): a replay of a timed run compares
+        everything else (skbbench.bench.replay)."""
         s = self.s
         start = -(-int(s[MH_META_NEXT]) // align) * align
         end = start + int(words)
@@ -98,7 +103,21 @@ class Machine:
                 f"{int(s[MH_META_END]) - start} left"
             )
         s[MH_META_NEXT] = end
+        if counters:
+            self.counter_regions.append((start, end))
         return start
+
+    def counter_mask(self) -> np.ndarray:
+        """True for every word of ``s`` that is a counter (or the MH_STATS switch)."""
+        mask = np.zeros(len(self.s), dtype=bool)
+        for start, end in self.counter_regions:
+            mask[start:end] = True
+        mask[MH_STATS] = True
+        return mask
+
+    def set_stats(self, on: bool) -> None:
+        """Switch the run-time gated counters (page allocator, SLAB) on or off."""
+        self.s[MH_STATS] = 1 if on else 0
 
     def record(self, pfn: int) -> int:
         """Word index of the struct page record of ``pfn``."""
@@ -155,5 +174,6 @@ def create_machine(
     s[MH_META_START] = meta_start
     s[MH_META_END] = meta_end
     s[MH_META_NEXT] = meta_start
+    s[MH_STATS] = 1
     assert (first << PAGE_SHIFT) // 8 >= vmemmap + nr_pfns * PAGE_RECORD_WORDS
     return Machine(s=s, nr_cpus=nr_cpus, arena_start_pfn=first, arena_pfns=nr_pages)

@@ -53,6 +53,10 @@ GFP_COMP = 1 << 0  # __GFP_COMP: make a compound page
 GFP_COLD = 1 << 1  # __GFP_COLD: take from the tail of the pcp list (v4.6)
 GFP_NOWARN = 1 << 2
 GFP_NORETRY = 1 << 3
+GFP_ZERO = 1 << 4  # __GFP_ZERO: the slab allocator clears the object
+GFP_NOACCOUNT = 1 << 5  # __GFP_NOACCOUNT (v4.4): no memcg accounting
+GFP_NOFAIL = 1 << 6  # __GFP_NOFAIL
+GFP_DIRECT_RECLAIM = 1 << 7  # __GFP_DIRECT_RECLAIM: may sleep (GFP_ATOMIC has it clear)
 
 # numpy scalars for jitted code (uint64 everywhere: never mix with int64).
 U_PAGE_SHIFT = np.uint64(PAGE_SHIFT)

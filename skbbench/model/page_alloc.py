@@ -22,6 +22,7 @@ from skbbench.harness.spin import busy_wait
 from skbbench.model.machine import (
     MH_ZONE,
     U_MH_COST_IRQSAVE,
+    U_MH_STATS,
     U_MH_VMEMMAP,
     U_MH_ZONE,
     CostIters,
@@ -268,8 +269,10 @@ def list_empty(s, head):
 @njit(inline="always", nogil=True)
 def pa_stat(s, z, cpu, item, n):
     # __count_vm_events / model event counters: the one place every counter is bumped
-    i = s[z + _Z_STAT_BASE] + cpu * _STATW + item
-    s[i] += n
+    # (not while the machine's counters are off: MH_STATS = 0 in timed runs)
+    if s[U_MH_STATS] != _0:
+        i = s[z + _Z_STAT_BASE] + cpu * _STATW + item
+        s[i] += n
 
 
 @njit(inline="always", nogil=True)
@@ -1081,7 +1084,7 @@ def page_alloc_create(
     nr = machine.nr_cpus
     z = machine.reserve(ZONE_WORDS, align=8)
     pcp_base = machine.reserve(nr * PCP_WORDS, align=8)
-    stat_base = machine.reserve(nr * PA_STAT_STRIDE, align=8)
+    stat_base = machine.reserve(nr * PA_STAT_STRIDE, align=8, counters=True)
     s[z + Z_MAGIC] = ZONE_MAGIC
     s[z + Z_START_PFN] = machine.arena_start_pfn
     s[z + Z_SPANNED] = machine.arena_pfns

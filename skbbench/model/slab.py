@@ -17,11 +17,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from skbbench.harness.calls import call_out_of_line
 from skbbench.harness.intrinsics import load_u8, store_u8
 from skbbench.harness.locks import spin_lock, spin_unlock
 from skbbench.harness.spin import busy_wait
 from skbbench.model import slab_layout as L
-from skbbench.model.machine import U_MH_COST_IRQ, U_MH_COST_IRQSAVE, U_MH_VMEMMAP
+from skbbench.model.machine import U_MH_COST_IRQ, U_MH_COST_IRQSAVE, U_MH_STATS, U_MH_VMEMMAP
 from skbbench.model.mm_types import (
     GFP_COMP,
     PAGE_SIZE,
@@ -141,13 +142,17 @@ _STATW = U(L.STAT_STRIDE)
 
 @njit(inline="always", nogil=True)
 def slab_stat(s, cpu, item, n):
-    # STATS_INC_* / STATS_ADD_*: per-CPU row of the counter ``item``
-    s[s[_K_STAT_BASE] + cpu * _STATW + item] += n
+    # STATS_INC_* / STATS_ADD_*: per-CPU row of the counter ``item`` (not while the
+    # machine's counters are off: MH_STATS = 0 in timed runs)
+    if s[U_MH_STATS] != _0:
+        s[s[_K_STAT_BASE] + cpu * _STATW + item] += n
 
 
 @njit(inline="always", nogil=True)
 def slab_stat_active(s, inc):
     # STATS_INC_ACTIVE + STATS_SET_HIGH / STATS_DEC_ACTIVE (under a node's list_lock)
+    if s[U_MH_STATS] == _0:
+        return
     if inc:
         a = s[_K_NUM_ACTIVE] + _1
         s[_K_NUM_ACTIVE] = a
@@ -160,6 +165,8 @@ def slab_stat_active(s, inc):
 @njit(inline="always", nogil=True)
 def slab_stat_freeable(s, n):
     # STATS_SET_FREEABLE(cachep, i): i = slabs on n->slabs_free (kept count, no walk)
+    if s[U_MH_STATS] == _0:
+        return
     i = s[n + _N_FREE_SLABS]
     if i > s[_K_MAX_FREEABLE]:
         s[_K_MAX_FREEABLE] = i
@@ -806,3 +813,60 @@ def kmem_cache_free_bulk(s, cpu, size, p, variant):
             continue
         __cache_free(s, cpu, objp)
     _charge_irq(s, cpu)  # local_irq_disable + local_irq_enable
+
+
+# --------------------------------------------------------------------------------------
+# Exported functions (EXPORT_SYMBOL in mm/slab.c; callers reach them with
+# call_out_of_line) and slab_bulk_test's noinline fallback loops
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def kmem_cache_alloc_export(s, cpu):
+    # kmem_cache_alloc (exported): slab_alloc with IRQs saved
+    return kmem_cache_alloc(s, cpu)
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def kmem_cache_free_export(s, cpu, x):
+    # kmem_cache_free (exported)
+    kmem_cache_free(s, cpu, x)
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def kmem_cache_alloc_bulk_export(s, cpu, size, p):
+    # kmem_cache_alloc_bulk (v4.6, exported)
+    return kmem_cache_alloc_bulk(s, cpu, size, p, BULK_AFTER)
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def kmem_cache_free_bulk_export(s, cpu, size, p, kfree):
+    # kmem_cache_free_bulk (v4.6, exported; kfree_bulk passes s == NULL)
+    kmem_cache_free_bulk(s, cpu, size, p, BULK_KFREE if kfree else BULK_AFTER)
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def my_kmem_cache_alloc_bulk(s, cpu, size, p):
+    # slab_bulk_test's noinline fallback: exported kmem_cache_alloc per object
+    slab_stat(s, cpu, EV_BULK_ALLOC, size)
+    i = _0
+    while i < size:
+        objp = call_out_of_line(kmem_cache_alloc_export, s, cpu)
+        if objp == _0:
+            j = _0
+            while j < i:
+                call_out_of_line(kmem_cache_free_export, s, cpu, p[j])
+                j += _1
+            return _0
+        p[i] = objp
+        i += _1
+    return size
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def my_kmem_cache_free_bulk(s, cpu, size, p):
+    # slab_bulk_test's noinline fallback: exported kmem_cache_free per object
+    slab_stat(s, cpu, EV_BULK_FREE, size)
+    i = _0
+    while i < size:
+        call_out_of_line(kmem_cache_free_export, s, cpu, p[i])
+        i += _1

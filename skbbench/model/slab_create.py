@@ -463,7 +463,9 @@ def kmem_cache_create(
                 s[alc + L.ALIEN_AC + L.AC_LIMIT] = alien_limit
                 s[alc + L.ALIEN_AC + L.AC_BATCHCOUNT] = L.BATCH_POISON
                 s[alien + i] = alc
-    s[L.K_STAT_BASE] = m.reserve(nr_cpus * L.STAT_STRIDE)
+    s[L.K_STAT_BASE] = m.reserve(nr_cpus * L.STAT_STRIDE, counters=True)
+    # the STATS gauges kept in the cache header are counters too (replay comparison)
+    m.counter_regions.append((L.K_NUM_ACTIVE, L.K_MAX_FREEABLE + 1))
     if check:
         s[L.K_DBG_BASE] = m.reserve(2 * debug_slots)
         s[L.K_DBG_SLOTS] = debug_slots

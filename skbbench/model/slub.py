@@ -2,11 +2,16 @@
 
 Every function is named after the kernel function it models (mm/slub.c, v4.4). The
 state is one uint64 array ``s`` (layout in skbbench.model.slub_layout, explained in
-docs/model.md); object pointers are byte offsets into ``s`` (NULL = 0). Entry points:
-``kmem_cache_alloc(s, cpu)`` and ``kmem_cache_free(s, cpu, x)`` (inlined into callers,
-like the kernel's __always_inline slab_alloc_node/slab_free); the bulk API is in
-skbbench.model.bulk, the SLUB_DEBUG-like checker in skbbench.model.slub_debug, cache
-creation in skbbench.model.slub_create.
+docs/model.md); object pointers are byte offsets into ``s`` (NULL = 0). ``kc`` is the
+compile-time Kconfig (skbbench.model.kconfig_layout through a harness.flavor.Flavor):
+what it turns off is not compiled. Call boundaries are the kernel's: the exported
+``kmem_cache_alloc_export`` / ``kmem_cache_free_export`` are real calls
+(``call_out_of_line``) with ``slab_alloc_node`` / ``slab_free`` inlined into them, as are
+the slowpaths ``__slab_alloc``, ``___slab_alloc`` and ``__slab_free``; other static
+functions are ``call_static`` (LLVM decides, as gcc does). ``kmem_cache_alloc(s, cpu)``
+and ``kmem_cache_free(s, cpu, x)`` keep their old form for other models (default
+Kconfig, counters on). The bulk API is in skbbench.model.bulk, the SLUB_DEBUG-like
+checker in skbbench.model.slub_debug, cache creation in skbbench.model.slub_create.
 """
 
 from __future__ import annotations
@@ -14,9 +19,31 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from skbbench.harness.intrinsics import atomic_add64, barrier, cmpxchg64, cmpxchg128
+from skbbench.harness.calls import call_out_of_line, call_static
+from skbbench.harness.flavor import Flavor, flavor_has
+from skbbench.harness.intrinsics import (
+    atomic_add64,
+    barrier,
+    cmpxchg64,
+    cmpxchg64_local,
+    cmpxchg128,
+    cmpxchg128_local,
+    prefetch,
+    static_branch_nop,
+)
 from skbbench.harness.locks import spin_lock, spin_unlock
 from skbbench.harness.spin import busy_wait
+from skbbench.model.kconfig_layout import (
+    FAILSLAB,
+    LOCKED_CPU_CMPXCHG,
+    MEMCG_KMEM,
+    MEMCG_KMEM_ACTIVE,
+    NUMA,
+    PREEMPT,
+    SLUB_STATS,
+    TRACEPOINTS,
+    default_flags,
+)
 from skbbench.model.machine import (
     U_MH_COST_IRQ,
     U_MH_COST_IRQSAVE,
@@ -24,7 +51,16 @@ from skbbench.model.machine import (
     U_MH_NR_CPUS,
     U_MH_VMEMMAP,
 )
-from skbbench.model.mm_types import GFP_NORETRY, GFP_NOWARN, PG_HEAD
+from skbbench.model.mm_types import (
+    GFP_DIRECT_RECLAIM,
+    GFP_NOACCOUNT,
+    GFP_NOFAIL,
+    GFP_NORETRY,
+    GFP_NOWARN,
+    GFP_ZERO,
+    PG_HEAD,
+    PG_PFMEMALLOC,
+)
 from skbbench.model.page_alloc import __free_pages, alloc_pages, compound_head
 from skbbench.model.slub_layout import (
     _C_FREELIST,
@@ -60,6 +96,7 @@ from skbbench.model.slub_layout import (
     _PG_PREV,
     _PG_SLAB,
     _RECW,
+    _SLAB_CACHE_MASK,
     _SLAB_CACHE_SHIFT,
     _STATW,
     ALLOC_FASTPATH,
@@ -74,6 +111,7 @@ from skbbench.model.slub_layout import (
     CPU_PARTIAL_FREE,
     CPU_PARTIAL_NODE,
     CPUSLAB_FLUSH,
+    CSS_MEM,
     DEACTIVATE_BYPASS,
     DEACTIVATE_EMPTY,
     DEACTIVATE_FULL,
@@ -87,6 +125,8 @@ from skbbench.model.slub_layout import (
     EV_PAGE_ALLOC,
     EV_PAGE_CMPXCHG,
     EV_PAGE_FREE,
+    FA_IGNORE_GFP_WAIT,
+    FA_PROBABILITY,
     FREE_ADD_PARTIAL,
     FREE_FASTPATH,
     FREE_FROZEN,
@@ -97,19 +137,38 @@ from skbbench.model.slub_layout import (
     H_CACHE_ID,
     H_CPU_BASE,
     H_CPU_PARTIAL,
+    H_FLAGS,
+    H_GFP_ALLOWED,
     H_HIST_BASE,
     H_HIST_STRIDE,
+    H_KCTX_BASE,
     H_MIN_OBJECTS,
     H_MIN_ORDER,
     H_MIN_PARTIAL,
     H_NODE_BASE,
+    H_OBJECT_SIZE,
     H_OBJECTS,
     H_OFFSET,
     H_ORDER,
     H_SIZE,
     H_STAT_BASE,
     H_TID_STEP,
+    IRQ_CONTEXT_MASK,
+    KC_CURRENT,
+    KC_PREEMPT_COUNT,
+    KCTX_CPU_WORDS,
+    MEMCG_CSS_FLAGS,
+    MEMCG_IS_ROOT_CACHE,
+    MEMCG_KMEMCG_ID,
+    MM_OWNER,
     ORDER_FALLBACK,
+    PF_KTHREAD,
+    SLAB_DEBUG_FREE,
+    T_CGROUPS,
+    T_FATAL,
+    T_FLAGS,
+    T_MEMCG_SKIP,
+    T_MM,
     _0,
     _1,
     _3,
@@ -119,121 +178,320 @@ from skbbench.model.slub_layout import (
 
 _GFP_NOWARN = np.uint64(GFP_NOWARN)
 _GFP_NORETRY = np.uint64(GFP_NORETRY)
+_GFP_ZERO = np.uint64(GFP_ZERO)
+_GFP_NOACCOUNT = np.uint64(GFP_NOACCOUNT)
+_GFP_NOFAIL = np.uint64(GFP_NOFAIL)
+_GFP_DIRECT_RECLAIM = np.uint64(GFP_DIRECT_RECLAIM)
 _PG_HEAD_FLAG = np.uint64(PG_HEAD)
+_PG_PFMEMALLOC = np.uint64(PG_PFMEMALLOC)
+_7 = np.uint64(7)
+_SLAB_DEBUG_FREE = np.uint64(SLAB_DEBUG_FREE)
+_KCTX_CPU_WORDS = np.uint64(KCTX_CPU_WORDS)
+_KC_CURRENT = np.uint64(KC_CURRENT)
+_KC_PREEMPT_COUNT = np.uint64(KC_PREEMPT_COUNT)
+_T_MM = np.uint64(T_MM)
+_T_FLAGS = np.uint64(T_FLAGS)
+_T_MEMCG_SKIP = np.uint64(T_MEMCG_SKIP)
+_T_CGROUPS = np.uint64(T_CGROUPS)
+_T_FATAL = np.uint64(T_FATAL)
+_MM_OWNER = np.uint64(MM_OWNER)
+_CSS_MEM = np.uint64(CSS_MEM)
+_MEMCG_CSS_FLAGS = np.uint64(MEMCG_CSS_FLAGS)
+_MEMCG_KMEMCG_ID = np.uint64(MEMCG_KMEMCG_ID)
+_MEMCG_IS_ROOT_CACHE = np.uint64(MEMCG_IS_ROOT_CACHE)
+_FA_PROBABILITY = np.uint64(FA_PROBABILITY)
+_FA_IGNORE_GFP_WAIT = np.uint64(FA_IGNORE_GFP_WAIT)
+_PF_KTHREAD = np.uint64(PF_KTHREAD)
+_IRQ_CONTEXT_MASK = np.uint64(IRQ_CONTEXT_MASK)
+_SIGN = np.uint64(1 << 63)
+_KCTX_TASK = np.uint64(0)  # offsets of the records after the per-CPU part
+_KCTX_MM = np.uint64(8)
+_KCTX_CSS_SET = np.uint64(16)
+_KCTX_MEMCG = np.uint64(24)
+_KCTX_FAULT_ATTR = np.uint64(32)
+
+# The Kconfig other models get through kmem_cache_alloc/kmem_cache_free (counters on:
+# their tests read them); the bulk benchmarks pass their own (skbbench.bench).
+KC_DEFAULT = Flavor(default_flags() | SLUB_STATS)
 
 # --------------------------------------------------------------------------------------
 # Small helpers (inlined: straight-line code only)
 
 
-@njit(nogil=True, cache=True, _nrt=False)
+@njit(inline="always", nogil=True)
 def _cpu(s, cpu):
     # this_cpu_ptr(s->cpu_slab): word index of CPU ``cpu``'s kmem_cache_cpu
     return s[H_CPU_BASE] + cpu * _CPUW
 
 
-@njit(nogil=True, cache=True, _nrt=False)
+@njit(inline="always", nogil=True)
 def _pg(s, page):
     # struct page of pfn ``page``: word index of its record (vmemmap + pfn)
     return s[U_MH_VMEMMAP] + page * _RECW
 
 
-@njit(nogil=True, cache=True, _nrt=False)
+@njit(inline="always", nogil=True)
 def _node(s):
     # get_node(s, page_to_nid(page)): the single node
     return s[H_NODE_BASE]
 
 
-@njit(nogil=True, cache=True, _nrt=False)
-def stat(s, cpu, item):
-    # stat: raw_cpu_inc(s->cpu_slab->stat[si]) (CONFIG_SLUB_STATS)
-    i = s[H_STAT_BASE] + cpu * _STATW + item
-    s[i] += _1
+@njit(inline="always", nogil=True)
+def stat(kc, s, cpu, item):
+    # stat: raw_cpu_inc(s->cpu_slab->stat[si]) when CONFIG_SLUB_STATS, else nothing
+    if flavor_has(kc, SLUB_STATS):
+        i = s[H_STAT_BASE] + cpu * _STATW + item
+        s[i] += _1
 
 
-@njit(nogil=True, cache=True, _nrt=False)
+@njit(inline="always", nogil=True)
+def stat_add(kc, s, cpu, item, n):
+    # the model's own event counters (bulk objects): += n when counters are compiled in
+    if flavor_has(kc, SLUB_STATS):
+        i = s[H_STAT_BASE] + cpu * _STATW + item
+        s[i] += n
+
+
+@njit(inline="always", nogil=True)
 def get_freepointer(s, obj):
     # get_freepointer: *(void **)(object + s->offset)
     return s[(obj + s[H_OFFSET]) >> _3]
 
 
-@njit(nogil=True, cache=True, _nrt=False)
+@njit(inline="always", nogil=True)
 def set_freepointer(s, obj, fp):
     # set_freepointer: *(void **)(object + s->offset) = fp
     s[(obj + s[H_OFFSET]) >> _3] = fp
 
 
-@njit(nogil=True, cache=True, _nrt=False)
+@njit(inline="always", nogil=True)
+def prefetch_freepointer(s, obj):
+    # prefetch_freepointer: prefetch(object + s->offset) (prefetchnta; NULL is harmless)
+    prefetch(s, obj + s[H_OFFSET])
+
+
+@njit(inline="always", nogil=True)
 def next_tid(s, tid):
     # next_tid: tid + TID_STEP
     return tid + s[H_TID_STEP]
 
 
-@njit(nogil=True, cache=True, _nrt=False)
+@njit(inline="always", nogil=True)
 def virt_to_head_page(s, x):
     # virt_to_head_page: compound_head(virt_to_page(x)), reads the (tail) struct page
     return compound_head(s, x >> _PAGE_SHIFT)
 
 
-@njit(nogil=True, cache=True, _nrt=False)
+@njit(inline="always", nogil=True)
 def _inuse(counters):
     # page->inuse
     return counters & _INUSE_MASK
 
 
-@njit(nogil=True, cache=True, _nrt=False)
+@njit(inline="always", nogil=True)
 def _objects(counters):
     # page->objects
     return (counters >> _16) & _OBJECTS_MASK
 
 
-@njit(nogil=True, cache=True, _nrt=False)
+@njit(inline="always", nogil=True)
 def _frozen(counters):
     # page->frozen
     return (counters >> _31) & _1
 
 
-@njit(nogil=True, cache=True, _nrt=False)
-def _charge_irq(s, cpu):
+@njit(inline="always", nogil=True)
+def _charge_irq(kc, s, cpu):
     # local_irq_disable + local_irq_enable: kernel-only cost, busy-wait
-    stat(s, cpu, EV_IRQ)
+    stat(kc, s, cpu, EV_IRQ)
     busy_wait(np.int64(s[U_MH_COST_IRQ]))
 
 
-@njit(nogil=True, cache=True, _nrt=False)
-def _charge_irqsave(s, cpu):
+@njit(inline="always", nogil=True)
+def _charge_irqsave(kc, s, cpu):
     # local_irq_save + local_irq_restore: kernel-only cost, busy-wait
-    stat(s, cpu, EV_IRQSAVE)
+    stat(kc, s, cpu, EV_IRQSAVE)
     busy_wait(np.int64(s[U_MH_COST_IRQSAVE]))
 
 
-@njit(nogil=True, cache=True, _nrt=False)
-def _list_lock(s, cpu):
+@njit(inline="always", nogil=True)
+def _list_lock(kc, s, cpu):
     # spin_lock(&n->list_lock)
-    stat(s, cpu, EV_LIST_LOCK)
+    stat(kc, s, cpu, EV_LIST_LOCK)
     spin_lock(s, s[H_NODE_BASE] + _N_LIST_LOCK)
 
 
-@njit(nogil=True, cache=True, _nrt=False)
+@njit(inline="always", nogil=True)
 def _list_unlock(s):
     # spin_unlock(&n->list_lock)
     spin_unlock(s, s[H_NODE_BASE] + _N_LIST_LOCK)
+
+
+@njit(inline="always", nogil=True)
+def this_cpu_cmpxchg_double(kc, s, c, o1, o2, n1, n2):
+    # this_cpu_cmpxchg_double: cmpxchg16b without lock on the CPU's freelist+tid
+    # (the what-if LOCKED_CPU_CMPXCHG uses lock cmpxchg16b, as the model did before)
+    if flavor_has(kc, LOCKED_CPU_CMPXCHG):
+        return cmpxchg128(s, c, o1, o2, n1, n2)
+    return cmpxchg128_local(s, c, o1, o2, n1, n2)
+
+
+@njit(inline="always", nogil=True)
+def this_cpu_cmpxchg(kc, s, i, old, new):
+    # this_cpu_cmpxchg: cmpxchg without lock on a per-CPU word; returns the value found
+    if flavor_has(kc, LOCKED_CPU_CMPXCHG):
+        return cmpxchg64(s, i, old, new)
+    return cmpxchg64_local(s, i, old, new)
+
+
+# --------------------------------------------------------------------------------------
+# Hooks of the v4.4 era (mm/slab.h, include/linux/memcontrol.h): what they run depends on
+# the Kconfig (kconfig_layout; defaults of a distribution kernel: docs/model.md).
+
+
+@njit(inline="always", nogil=True)
+def _current(s, cpu):
+    # current: this CPU's task record (get_current, a per-CPU read)
+    return s[s[H_KCTX_BASE] + cpu * _KCTX_CPU_WORDS + _KC_CURRENT]
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def __memcg_kmem_get_cache(kc, s, cpu):
+    # __memcg_kmem_get_cache (mm/memcontrol.c): the task's memcg; the root memcg has no
+    # kmemcg_id, so the root cache is used (get_mem_cgroup_from_mm / css_put on a
+    # CSS_NO_REF css take no reference)
+    task = _current(s, cpu)
+    if s[task + _T_MEMCG_SKIP] != _0:
+        return _0
+    barrier()  # get_mem_cgroup_from_mm: rcu_read_lock (PREEMPT=n: a compiler barrier)
+    mm = s[task + _T_MM]
+    owner = s[mm + _MM_OWNER]  # rcu_dereference(mm->owner)
+    memcg = s[s[owner + _T_CGROUPS] + _CSS_MEM]  # mem_cgroup_from_task
+    if memcg == _0:
+        memcg = s[H_KCTX_BASE] + s[U_MH_NR_CPUS] * _KCTX_CPU_WORDS + _KCTX_MEMCG
+    flags = s[memcg + _MEMCG_CSS_FLAGS]  # css_tryget_online: CSS_NO_REF -> true
+    barrier()  # rcu_read_unlock
+    kmemcg_id = s[memcg + _MEMCG_KMEMCG_ID]  # READ_ONCE(memcg->kmemcg_id)
+    if kmemcg_id & _SIGN:
+        return flags & _0  # out: css_put (CSS_NO_REF: nothing); return cachep
+    return kmemcg_id
+
+
+@njit(inline="always", nogil=True)
+def memcg_kmem_get_cache(kc, s, cpu, gfp):
+    # memcg_kmem_get_cache: static key, then the checks, then the out-of-line lookup
+    if flavor_has(kc, MEMCG_KMEM):
+        if not flavor_has(kc, MEMCG_KMEM_ACTIVE):
+            static_branch_nop()  # memcg_kmem_enabled(): off
+        elif (gfp & (_GFP_NOACCOUNT | _GFP_NOFAIL)) == _0:
+            ctx = s[H_KCTX_BASE] + cpu * _KCTX_CPU_WORDS
+            task = s[ctx + _KC_CURRENT]
+            if (s[ctx + _KC_PREEMPT_COUNT] & _IRQ_CONTEXT_MASK) == _0 and s[task + _T_MM] != _0:
+                if (s[task + _T_FLAGS] & _PF_KTHREAD) == _0 and s[task + _T_FATAL] == _0:
+                    call_out_of_line(__memcg_kmem_get_cache, kc, s, cpu)
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def __memcg_kmem_put_cache(kc, s, cpu):
+    # __memcg_kmem_put_cache: css_put of a memcg cache's memcg (a root cache: nothing)
+    memcg = s[H_KCTX_BASE] + s[U_MH_NR_CPUS] * _KCTX_CPU_WORDS + _KCTX_MEMCG
+    return s[memcg + _MEMCG_IS_ROOT_CACHE]
+
+
+@njit(inline="always", nogil=True)
+def memcg_kmem_put_cache(kc, s, cpu):
+    # memcg_kmem_put_cache: if (memcg_kmem_enabled()) __memcg_kmem_put_cache(cachep)
+    if flavor_has(kc, MEMCG_KMEM):
+        if flavor_has(kc, MEMCG_KMEM_ACTIVE):
+            call_out_of_line(__memcg_kmem_put_cache, kc, s, cpu)
+        else:
+            static_branch_nop()
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def should_failslab(kc, s, size, gfp):
+    # should_failslab (mm/failslab.c) -> should_fail: probability 0 -> false
+    fa = s[H_KCTX_BASE] + s[U_MH_NR_CPUS] * _KCTX_CPU_WORDS + _KCTX_FAULT_ATTR
+    if gfp & _GFP_NOFAIL:
+        return False
+    if s[fa + _FA_IGNORE_GFP_WAIT] != _0 and (gfp & _GFP_DIRECT_RECLAIM):
+        return False
+    if s[fa + _FA_PROBABILITY] == _0:  # should_fail: no need to check any other property
+        return False
+    return size == _0  # (a non-zero probability is not modelled: never reached)
+
+
+@njit(inline="always", nogil=True)
+def slab_pre_alloc_hook(kc, s, cpu, gfp):
+    # slab_pre_alloc_hook: gfp_allowed_mask, might_sleep_if, should_failslab, memcg;
+    # returns False when the allocation must fail (failslab)
+    flags = gfp & s[H_GFP_ALLOWED]
+    if flags & _GFP_DIRECT_RECLAIM:
+        barrier()  # might_sleep_if(): never for GFP_ATOMIC (PREEMPT_VOLUNTARY: a resched point)
+    if flavor_has(kc, FAILSLAB):
+        if call_out_of_line(should_failslab, kc, s, s[H_OBJECT_SIZE], flags):
+            return False
+    memcg_kmem_get_cache(kc, s, cpu, flags)
+    return True
+
+
+@njit(inline="always", nogil=True)
+def slab_post_alloc_hook(kc, s, cpu, gfp):
+    # slab_post_alloc_hook: per object kmemcheck/kmemleak/kasan (not configured: no
+    # code), then memcg_kmem_put_cache
+    memcg_kmem_put_cache(kc, s, cpu)
+
+
+@njit(inline="always", nogil=True)
+def cache_from_obj(kc, s, x):
+    # cache_from_obj (mm/slab.h): with memcg off and no SLAB_DEBUG_FREE it is s; else
+    # page->slab_cache of the object's head page, which must be s or its root cache
+    # (slab_equal_or_root; a mismatch only WARNs). True when the cache is s.
+    if not flavor_has(kc, MEMCG_KMEM_ACTIVE):
+        if flavor_has(kc, MEMCG_KMEM):
+            static_branch_nop()  # !memcg_kmem_enabled()
+        if (s[H_FLAGS] & _SLAB_DEBUG_FREE) == _0:
+            return True
+    flags = s[_pg(s, virt_to_head_page(s, x)) + _PG_FLAGS]
+    return ((flags >> _SLAB_CACHE_SHIFT) & _SLAB_CACHE_MASK) == s[H_CACHE_ID]
+
+
+@njit(inline="always", nogil=True)
+def slab_free_hook(kc, s, x):
+    # slab_free_hook: kmemleak_free_recursive, kmemcheck, debug_check_no_locks_freed,
+    # debug_check_no_obj_freed, kasan_slab_free: none configured, no code
+    return
+
+
+@njit(inline="always", nogil=True)
+def slab_free_freelist_hook(kc, s, head, tail):
+    # slab_free_freelist_hook: walks the freelist for slab_free_hook only when one of
+    # KMEMCHECK, LOCKDEP, DEBUG_KMEMLEAK, DEBUG_OBJECTS_FREE, KASAN is set (none is)
+    return
+
+
+@njit(inline="always", nogil=True)
+def trace_kmem_cache(kc):
+    # trace_kmem_cache_alloc / trace_kmem_cache_free: a disabled tracepoint
+    if flavor_has(kc, TRACEPOINTS):
+        static_branch_nop()
 
 
 # --------------------------------------------------------------------------------------
 # Page-level primitives and lists
 
 
-@njit(nogil=True, cache=True, _nrt=False)
-def __cmpxchg_double_slab(s, cpu, pg, old_f, old_c, new_f, new_c):
+@njit(inline="always", nogil=True)
+def __cmpxchg_double_slab(kc, s, cpu, pg, old_f, old_c, new_f, new_c):
     # __cmpxchg_double_slab / cmpxchg_double_slab: lock cmpxchg16b on freelist+counters
-    stat(s, cpu, EV_PAGE_CMPXCHG)
+    stat(kc, s, cpu, EV_PAGE_CMPXCHG)
     ok = cmpxchg128(s, pg, old_f, old_c, new_f, new_c)
     if not ok:
-        stat(s, cpu, CMPXCHG_DOUBLE_FAIL)
+        stat(kc, s, cpu, CMPXCHG_DOUBLE_FAIL)
     return ok
 
 
-@njit(nogil=True, cache=True, _nrt=False)
+@njit(inline="always", nogil=True)
 def add_partial(s, page, tail):
     # add_partial: n->nr_partial++, list_add / list_add_tail on n->partial
     n = _node(s)
@@ -259,7 +517,7 @@ def add_partial(s, page, tail):
         s[n + _N_HEAD] = page
 
 
-@njit(nogil=True, cache=True, _nrt=False)
+@njit(inline="always", nogil=True)
 def remove_partial(s, page):
     # remove_partial: list_del(&page->lru), n->nr_partial--
     n = _node(s)
@@ -279,14 +537,14 @@ def remove_partial(s, page):
     s[n + _N_NR_PARTIAL] -= _1
 
 
-@njit(nogil=True, cache=True, _nrt=False)
+@njit(inline="always", nogil=True)
 def alloc_slab_page(s, cpu, gfp, order):
     # alloc_slab_page: alloc_pages(flags | __GFP_NOTRACK, order) from the machine's allocator
     return alloc_pages(s, cpu, gfp, order)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def allocate_slab(s, cpu):
+def allocate_slab(kc, s, cpu):
     # allocate_slab (via new_slab): alloc_slab_page (s->min order on failure), link all
     # objects, freeze; the page keeps the allocator's refcount 1 and flags
     order = s[H_ORDER]
@@ -300,8 +558,8 @@ def allocate_slab(s, cpu):
         page = alloc_slab_page(s, cpu, s[H_ALLOCFLAGS], order)
         if page == _0:
             return _0
-        stat(s, cpu, ORDER_FALLBACK)
-    stat(s, cpu, EV_PAGE_ALLOC)
+        stat(kc, s, cpu, ORDER_FALLBACK)
+    stat(kc, s, cpu, EV_PAGE_ALLOC)
     pg = _pg(s, page)
     size = s[H_SIZE]
     # page->objects = oo_objects(oo); page->slab_cache = s; __SetPageSlab(page)
@@ -328,7 +586,7 @@ def allocate_slab(s, cpu):
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def discard_slab(s, cpu, page):
+def discard_slab(kc, s, cpu, page):
     # discard_slab: dec_slabs_node + free_slab -> __free_slab -> __free_pages
     n = _node(s)
     pg = _pg(s, page)
@@ -342,7 +600,7 @@ def discard_slab(s, cpu, page):
     s[pg + _PG_FLAGS] = s[pg + _PG_FLAGS] & _NOT_SLAB_FLAGS  # __ClearPageSlab, slab_cache
     s[pg] = _0  # page->mapping = NULL (the freelist word)
     s[pg + _PG_COUNTERS] = s[pg + _PG_COUNTERS] & _NOT_LOW32  # page_mapcount_reset
-    stat(s, cpu, EV_PAGE_FREE)
+    stat(kc, s, cpu, EV_PAGE_FREE)
     __free_pages(s, cpu, page, order)
 
 
@@ -351,7 +609,7 @@ def discard_slab(s, cpu, page):
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def unfreeze_partials(s, cpu):
+def unfreeze_partials(kc, s, cpu):
     # unfreeze_partials: move all of c->partial to the node list (or discard empty slabs)
     c = _cpu(s, cpu)
     n = _node(s)
@@ -364,33 +622,33 @@ def unfreeze_partials(s, cpu):
         pg = _pg(s, page)
         s[c + _C_PARTIAL] = s[pg + _PG_NEXT]
         if not locked:
-            _list_lock(s, cpu)
+            _list_lock(kc, s, cpu)
             locked = True
         new_c = _0
         while True:
             old_f = s[pg]
             old_c = s[pg + _PG_COUNTERS]
             new_c = old_c & _NOT_FROZEN
-            if __cmpxchg_double_slab(s, cpu, pg, old_f, old_c, old_f, new_c):
+            if __cmpxchg_double_slab(kc, s, cpu, pg, old_f, old_c, old_f, new_c):
                 break
         if _inuse(new_c) == _0 and s[n + _N_NR_PARTIAL] >= s[H_MIN_PARTIAL]:
             s[pg + _PG_NEXT] = discard
             discard = page
         else:
             add_partial(s, page, DEACTIVATE_TO_TAIL)
-            stat(s, cpu, FREE_ADD_PARTIAL)
+            stat(kc, s, cpu, FREE_ADD_PARTIAL)
     if locked:
         _list_unlock(s)
     while discard != _0:
         page = discard
         discard = s[_pg(s, page) + _PG_NEXT]
-        stat(s, cpu, DEACTIVATE_EMPTY)
-        discard_slab(s, cpu, page)
-        stat(s, cpu, FREE_SLAB)
+        stat(kc, s, cpu, DEACTIVATE_EMPTY)
+        call_static(discard_slab, kc, s, cpu, page)
+        stat(kc, s, cpu, FREE_SLAB)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def put_cpu_partial(s, cpu, page, drain):
+def put_cpu_partial(kc, s, cpu, page, drain):
     # put_cpu_partial: push a frozen slab on c->partial, draining when over cpu_partial
     c = _cpu(s, cpu)
     pg = _pg(s, page)
@@ -404,23 +662,23 @@ def put_cpu_partial(s, cpu, page, drain):
             pobjects = s[opg + _PG_POBJECTS]
             pages = s[opg + _PG_PAGES]
             if drain and pobjects > s[H_CPU_PARTIAL]:
-                unfreeze_partials(s, cpu)
-                _charge_irqsave(s, cpu)
+                call_static(unfreeze_partials, kc, s, cpu)
+                _charge_irqsave(kc, s, cpu)
                 oldpage = _0
                 pobjects = _0
                 pages = _0
-                stat(s, cpu, CPU_PARTIAL_DRAIN)
+                stat(kc, s, cpu, CPU_PARTIAL_DRAIN)
         pages += _1
         counters = s[pg + _PG_COUNTERS]
         pobjects += _objects(counters) - _inuse(counters)
         s[pg + _PG_PAGES] = pages
         s[pg + _PG_POBJECTS] = pobjects
         s[pg + _PG_NEXT] = oldpage
-        if cmpxchg64(s, c + _C_PARTIAL, oldpage, page) == oldpage:  # this_cpu_cmpxchg
+        if this_cpu_cmpxchg(kc, s, c + _C_PARTIAL, oldpage, page) == oldpage:
             break
     if s[H_CPU_PARTIAL] == _0:
-        unfreeze_partials(s, cpu)
-        _charge_irqsave(s, cpu)
+        call_static(unfreeze_partials, kc, s, cpu)
+        _charge_irqsave(kc, s, cpu)
 
 
 # --------------------------------------------------------------------------------------
@@ -428,13 +686,13 @@ def put_cpu_partial(s, cpu, page, drain):
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def deactivate_slab(s, cpu, page, freelist):
+def deactivate_slab(kc, s, cpu, page, freelist):
     # deactivate_slab: return the cpu freelist to the page, unfreeze, file the slab
     n = _node(s)
     pg = _pg(s, page)
     tail = DEACTIVATE_TO_HEAD
     if s[pg] != _0:
-        stat(s, cpu, DEACTIVATE_REMOTE_FREES)
+        stat(kc, s, cpu, DEACTIVATE_REMOTE_FREES)
         tail = DEACTIVATE_TO_TAIL
     # Stage one: all but the last cpu-freelist object back to the page, one cmpxchg each.
     while freelist != _0:
@@ -445,7 +703,7 @@ def deactivate_slab(s, cpu, page, freelist):
             prior = s[pg]
             counters = s[pg + _PG_COUNTERS]
             set_freepointer(s, freelist, prior)
-            if __cmpxchg_double_slab(s, cpu, pg, prior, counters, freelist, counters - _1):
+            if __cmpxchg_double_slab(kc, s, cpu, pg, prior, counters, freelist, counters - _1):
                 break
         freelist = nextfree
     # Stage two: append the last object and unfreeze; pick the target list.
@@ -469,7 +727,7 @@ def deactivate_slab(s, cpu, page, freelist):
             mode = _M_PARTIAL
             if not lock:
                 lock = True
-                _list_lock(s, cpu)
+                _list_lock(kc, s, cpu)
         else:
             mode = _M_FULL
         if prev_mode != mode:
@@ -477,46 +735,46 @@ def deactivate_slab(s, cpu, page, freelist):
                 remove_partial(s, page)
             if mode == _M_PARTIAL:
                 add_partial(s, page, tail)
-                stat(s, cpu, tail)
+                stat(kc, s, cpu, tail)
             elif mode == _M_FULL:
-                stat(s, cpu, DEACTIVATE_FULL)
+                stat(kc, s, cpu, DEACTIVATE_FULL)
         prev_mode = mode
-        if __cmpxchg_double_slab(s, cpu, pg, old_f, old_c, new_f, new_c):
+        if __cmpxchg_double_slab(kc, s, cpu, pg, old_f, old_c, new_f, new_c):
             break
     if lock:
         _list_unlock(s)
     if mode == _M_FREE:
-        stat(s, cpu, DEACTIVATE_EMPTY)
-        discard_slab(s, cpu, page)
-        stat(s, cpu, FREE_SLAB)
+        stat(kc, s, cpu, DEACTIVATE_EMPTY)
+        call_static(discard_slab, kc, s, cpu, page)
+        stat(kc, s, cpu, FREE_SLAB)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def flush_slab(s, cpu):
+def flush_slab(kc, s, cpu):
     # flush_slab: deactivate the cpu slab
     c = _cpu(s, cpu)
-    stat(s, cpu, CPUSLAB_FLUSH)
-    deactivate_slab(s, cpu, s[c + _C_PAGE], s[c + _C_FREELIST])
+    stat(kc, s, cpu, CPUSLAB_FLUSH)
+    call_static(deactivate_slab, kc, s, cpu, s[c + _C_PAGE], s[c + _C_FREELIST])
     s[c + _C_TID] = next_tid(s, s[c + _C_TID])
     s[c + _C_PAGE] = _0
     s[c + _C_FREELIST] = _0
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def __flush_cpu_slab(s, cpu):
+def __flush_cpu_slab(kc, s, cpu):
     # __flush_cpu_slab: flush the cpu slab and unfreeze the cpu partial list
     c = _cpu(s, cpu)
     if s[c + _C_PAGE] != _0:
-        flush_slab(s, cpu)
-    unfreeze_partials(s, cpu)
+        call_static(flush_slab, kc, s, cpu)
+    call_static(unfreeze_partials, kc, s, cpu)
 
 
 # --------------------------------------------------------------------------------------
 # Allocation
 
 
-@njit(nogil=True, cache=True, _nrt=False)
-def acquire_slab(s, cpu, page, mode):
+@njit(inline="always", nogil=True)
+def acquire_slab(kc, s, cpu, page, mode):
     # acquire_slab: freeze a node partial slab (mode: take its whole freelist)
     pg = _pg(s, page)
     freelist = s[pg]
@@ -529,14 +787,14 @@ def acquire_slab(s, cpu, page, mode):
         new_c = counters
         new_f = freelist
     new_c = new_c | _FROZEN
-    if not __cmpxchg_double_slab(s, cpu, pg, freelist, counters, new_f, new_c):
+    if not __cmpxchg_double_slab(kc, s, cpu, pg, freelist, counters, new_f, new_c):
         return _0, _0
     remove_partial(s, page)
     return freelist, objects
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def get_partial_node(s, cpu):
+def get_partial_node(kc, s, cpu):
     # get_partial_node: take slabs off n->partial (first -> cpu slab, rest -> cpu partial)
     n = _node(s)
     if s[n + _N_NR_PARTIAL] == _0:
@@ -544,21 +802,21 @@ def get_partial_node(s, cpu):
     c = _cpu(s, cpu)
     obj = _0
     available = _0
-    _list_lock(s, cpu)
+    _list_lock(kc, s, cpu)
     page = s[n + _N_HEAD]
     while page != _0:
         page2 = s[_pg(s, page) + _PG_NEXT]  # list_for_each_entry_safe
-        t, objects = acquire_slab(s, cpu, page, obj == _0)
+        t, objects = acquire_slab(kc, s, cpu, page, obj == _0)
         if t == _0:
             break
         available += objects
         if obj == _0:
             s[c + _C_PAGE] = page
-            stat(s, cpu, ALLOC_FROM_PARTIAL)
+            stat(kc, s, cpu, ALLOC_FROM_PARTIAL)
             obj = t
         else:
-            put_cpu_partial(s, cpu, page, False)
-            stat(s, cpu, CPU_PARTIAL_NODE)
+            call_static(put_cpu_partial, kc, s, cpu, page, False)
+            stat(kc, s, cpu, CPU_PARTIAL_NODE)
         if s[H_CPU_PARTIAL] == _0 or available > (s[H_CPU_PARTIAL] >> _1):
             break
         page = page2
@@ -567,27 +825,27 @@ def get_partial_node(s, cpu):
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def new_slab_objects(s, cpu):
+def new_slab_objects(kc, s, cpu):
     # new_slab_objects: get_partial, else new_slab (flushing the current cpu slab)
-    freelist = get_partial_node(s, cpu)  # get_partial -> get_partial_node (one node)
+    freelist = call_static(get_partial_node, kc, s, cpu)  # get_partial (one node)
     if freelist != _0:
         return freelist
-    page = allocate_slab(s, cpu)  # new_slab -> allocate_slab
+    page = call_static(allocate_slab, kc, s, cpu)  # new_slab -> allocate_slab
     if page == _0:
         return _0
     c = _cpu(s, cpu)
     if s[c + _C_PAGE] != _0:
-        flush_slab(s, cpu)
+        call_static(flush_slab, kc, s, cpu)
     pg = _pg(s, page)
     freelist = s[pg]
     s[pg] = _0
-    stat(s, cpu, ALLOC_SLAB)
+    stat(kc, s, cpu, ALLOC_SLAB)
     s[c + _C_PAGE] = page
     return freelist
 
 
-@njit(nogil=True, cache=True, _nrt=False)
-def get_freelist(s, cpu, page):
+@njit(inline="always", nogil=True)
+def get_freelist(kc, s, cpu, page):
     # get_freelist: take the page freelist of the cpu slab (unfreeze it if it is empty)
     pg = _pg(s, page)
     while True:
@@ -596,12 +854,18 @@ def get_freelist(s, cpu, page):
         new_c = (counters & _NOT_INUSE & _NOT_FROZEN) | _objects(counters)
         if freelist != _0:
             new_c = new_c | _FROZEN
-        if __cmpxchg_double_slab(s, cpu, pg, freelist, counters, _0, new_c):
+        if __cmpxchg_double_slab(kc, s, cpu, pg, freelist, counters, _0, new_c):
             return freelist
 
 
+@njit(inline="always", nogil=True)
+def pfmemalloc_match(s, page):
+    # pfmemalloc_match: PageSlabPfmemalloc(page) is never set (no memalloc reserves)
+    return (s[_pg(s, page) + _PG_FLAGS] & _PG_PFMEMALLOC) == _0
+
+
 @njit(nogil=True, cache=True, _nrt=False)
-def ___slab_alloc(s, cpu):
+def ___slab_alloc(kc, s, cpu):
     # ___slab_alloc: the slowpath, IRQs already disabled by the caller
     c = _cpu(s, cpu)
     page = s[c + _C_PAGE]
@@ -614,24 +878,28 @@ def ___slab_alloc(s, cpu):
                 page = partial
                 s[c + _C_PAGE] = page
                 s[c + _C_PARTIAL] = s[_pg(s, page) + _PG_NEXT]
-                stat(s, cpu, CPU_PARTIAL_ALLOC)
+                stat(kc, s, cpu, CPU_PARTIAL_ALLOC)
                 s[c + _C_FREELIST] = _0
                 continue  # goto redo
-            freelist = new_slab_objects(s, cpu)
+            freelist = call_static(new_slab_objects, kc, s, cpu)
             if freelist == _0:
                 return _0  # slab_out_of_memory
+            if not pfmemalloc_match(s, s[c + _C_PAGE]):
+                return _0  # (not reached: no pfmemalloc slabs)
             break  # goto load_freelist
-        # redo: (node and pfmemalloc always match: one node, no pfmemalloc reserves)
+        # redo: node_match (one node) and pfmemalloc_match
+        if not pfmemalloc_match(s, page):
+            return _0  # deactivate_slab + new_slab in the kernel: no pfmemalloc here
         freelist = s[c + _C_FREELIST]
         if freelist != _0:
             break
-        freelist = get_freelist(s, cpu, page)
+        freelist = get_freelist(kc, s, cpu, page)
         if freelist == _0:
             s[c + _C_PAGE] = _0
-            stat(s, cpu, DEACTIVATE_BYPASS)
+            stat(kc, s, cpu, DEACTIVATE_BYPASS)
             page = _0
             continue  # goto new_slab
-        stat(s, cpu, ALLOC_REFILL)
+        stat(kc, s, cpu, ALLOC_REFILL)
         break
     # load_freelist:
     s[c + _C_FREELIST] = get_freepointer(s, freelist)
@@ -640,31 +908,63 @@ def ___slab_alloc(s, cpu):
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def __slab_alloc(s, cpu):
+def __slab_alloc(kc, s, cpu):
     # __slab_alloc: local_irq_save; ___slab_alloc; local_irq_restore
-    obj = ___slab_alloc(s, cpu)
-    _charge_irqsave(s, cpu)
+    obj = call_out_of_line(___slab_alloc, kc, s, cpu)
+    _charge_irqsave(kc, s, cpu)
     return obj
 
 
 @njit(inline="always", nogil=True)
-def slab_alloc_node(s, cpu):
-    # slab_alloc_node: lockless fastpath, this_cpu_cmpxchg_double(freelist, tid)
+def _tid(kc, s, c):
+    # do { tid = this_cpu_read(s->cpu_slab->tid); c = raw_cpu_ptr(s->cpu_slab); }
+    # while (IS_ENABLED(CONFIG_PREEMPT) && unlikely(tid != READ_ONCE(c->tid)));
+    tid = s[c + _C_TID]
+    if flavor_has(kc, PREEMPT):
+        while tid != s[c + _C_TID]:
+            tid = s[c + _C_TID]
+    return tid
+
+
+@njit(inline="always", nogil=True)
+def _memset_object(s, obj):
+    # memset(object, 0, s->object_size)
+    w = obj >> _3
+    end = (obj + s[H_OBJECT_SIZE] + _7) >> _3
+    while w < end:
+        s[w] = _0
+        w += _1
+
+
+@njit(inline="always", nogil=True)
+def slab_alloc_node(kc, s, cpu, gfp):
+    # slab_alloc_node: hooks around the lockless fastpath (this_cpu_cmpxchg_double)
+    if not slab_pre_alloc_hook(kc, s, cpu, gfp):
+        return _0
     c = _cpu(s, cpu)
+    obj = _0
     while True:
-        tid = s[c + _C_TID]
+        tid = _tid(kc, s, c)
         barrier()
         obj = s[c + _C_FREELIST]
-        if obj == _0:
-            obj = __slab_alloc(s, cpu)
-            stat(s, cpu, ALLOC_SLOWPATH)
-            return obj
-        nxt = get_freepointer(s, obj)
-        stat(s, cpu, EV_CPU_CMPXCHG)
-        if cmpxchg128(s, c, obj, tid, nxt, next_tid(s, tid)):
-            stat(s, cpu, ALLOC_FASTPATH)
-            return obj
-        stat(s, cpu, CMPXCHG_DOUBLE_CPU_FAIL)
+        slow = obj == _0
+        if flavor_has(kc, NUMA):
+            slow = slow or s[c + _C_PAGE] == _0  # !node_match(page, NUMA_NO_NODE)
+        if slow:
+            obj = call_out_of_line(__slab_alloc, kc, s, cpu)
+            stat(kc, s, cpu, ALLOC_SLOWPATH)
+            break
+        nxt = get_freepointer(s, obj)  # get_freepointer_safe (no DEBUG_PAGEALLOC)
+        stat(kc, s, cpu, EV_CPU_CMPXCHG)
+        if this_cpu_cmpxchg_double(kc, s, c, obj, tid, nxt, next_tid(s, tid)):
+            prefetch_freepointer(s, nxt)
+            stat(kc, s, cpu, ALLOC_FASTPATH)
+            break
+        stat(kc, s, cpu, CMPXCHG_DOUBLE_CPU_FAIL)
+    if (gfp & _GFP_ZERO) != _0 and obj != _0:
+        _memset_object(s, obj)
+    slab_post_alloc_hook(kc, s, cpu, gfp)
+    return obj
 
 
 # --------------------------------------------------------------------------------------
@@ -672,11 +972,12 @@ def slab_alloc_node(s, cpu):
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def __slab_free(s, cpu, page, head, tail, cnt):
+def __slab_free(kc, s, cpu, page, head, tail, cnt):
     # __slab_free: put a list of cnt objects of one page on the page freelist
-    stat(s, cpu, FREE_SLOWPATH)
-    h = s[H_HIST_BASE] + cpu * s[H_HIST_STRIDE] + cnt  # objects per __slab_free call
-    s[h] += _1
+    stat(kc, s, cpu, FREE_SLOWPATH)
+    if flavor_has(kc, SLUB_STATS):
+        h = s[H_HIST_BASE] + cpu * s[H_HIST_STRIDE] + cnt  # objects per __slab_free call
+        s[h] += _1
     n = _node(s)
     pg = _pg(s, page)
     locked = False
@@ -686,7 +987,7 @@ def __slab_free(s, cpu, page, head, tail, cnt):
     while True:
         if locked:
             _list_unlock(s)  # spin_unlock_irqrestore
-            _charge_irqsave(s, cpu)
+            _charge_irqsave(kc, s, cpu)
             locked = False
         prior = s[pg]
         counters = s[pg + _PG_COUNTERS]
@@ -697,80 +998,118 @@ def __slab_free(s, cpu, page, head, tail, cnt):
             if s[H_CPU_PARTIAL] != _0 and prior == _0:
                 new_c = new_c | _FROZEN  # freeze: it goes to this cpu's partial list
             else:
-                _list_lock(s, cpu)  # spin_lock_irqsave(&n->list_lock)
+                _list_lock(kc, s, cpu)  # spin_lock_irqsave(&n->list_lock)
                 locked = True
-        if __cmpxchg_double_slab(s, cpu, pg, prior, counters, head, new_c):
+        if __cmpxchg_double_slab(kc, s, cpu, pg, prior, counters, head, new_c):
             break
     if not locked:
         if _frozen(new_c) != _0 and was_frozen == _0:
-            put_cpu_partial(s, cpu, page, True)
-            stat(s, cpu, CPU_PARTIAL_FREE)
+            call_static(put_cpu_partial, kc, s, cpu, page, True)
+            stat(kc, s, cpu, CPU_PARTIAL_FREE)
         if was_frozen != _0:
-            stat(s, cpu, FREE_FROZEN)
+            stat(kc, s, cpu, FREE_FROZEN)
         return
     if _inuse(new_c) == _0 and s[n + _N_NR_PARTIAL] >= s[H_MIN_PARTIAL]:
         # slab_empty:
         if prior != _0:
             remove_partial(s, page)
-            stat(s, cpu, FREE_REMOVE_PARTIAL)
+            stat(kc, s, cpu, FREE_REMOVE_PARTIAL)
         _list_unlock(s)
-        _charge_irqsave(s, cpu)
-        stat(s, cpu, FREE_SLAB)
-        discard_slab(s, cpu, page)
+        _charge_irqsave(kc, s, cpu)
+        stat(kc, s, cpu, FREE_SLAB)
+        call_static(discard_slab, kc, s, cpu, page)
         return
     if s[H_CPU_PARTIAL] == _0 and prior == _0:
         add_partial(s, page, DEACTIVATE_TO_TAIL)
-        stat(s, cpu, FREE_ADD_PARTIAL)
+        stat(kc, s, cpu, FREE_ADD_PARTIAL)
     _list_unlock(s)
-    _charge_irqsave(s, cpu)
+    _charge_irqsave(kc, s, cpu)
 
 
 @njit(inline="always", nogil=True)
-def slab_free(s, cpu, page, head, tail, cnt):
+def slab_free(kc, s, cpu, page, head, tail, cnt):
     # slab_free: splice head..tail onto the cpu freelist if page is the cpu slab
-    c = _cpu(s, cpu)
     tail_obj = tail
     if tail_obj == _0:
         tail_obj = head
+    slab_free_freelist_hook(kc, s, head, tail)
+    c = _cpu(s, cpu)
     while True:
-        tid = s[c + _C_TID]
+        tid = _tid(kc, s, c)
         barrier()
         if page != s[c + _C_PAGE]:
-            __slab_free(s, cpu, page, head, tail_obj, cnt)
+            call_out_of_line(__slab_free, kc, s, cpu, page, head, tail_obj, cnt)
             return
         freelist = s[c + _C_FREELIST]
         set_freepointer(s, tail_obj, freelist)
-        stat(s, cpu, EV_CPU_CMPXCHG)
-        if cmpxchg128(s, c, freelist, tid, head, next_tid(s, tid)):
-            stat(s, cpu, FREE_FASTPATH)
+        stat(kc, s, cpu, EV_CPU_CMPXCHG)
+        if this_cpu_cmpxchg_double(kc, s, c, freelist, tid, head, next_tid(s, tid)):
+            stat(kc, s, cpu, FREE_FASTPATH)
             return
-        stat(s, cpu, CMPXCHG_DOUBLE_CPU_FAIL)
+        stat(kc, s, cpu, CMPXCHG_DOUBLE_CPU_FAIL)
 
 
 # --------------------------------------------------------------------------------------
-# Public entry points (what other models and the benchmarks call)
+# Exported functions (EXPORT_SYMBOL: callers reach them with call_out_of_line)
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def kmem_cache_alloc_export(kc, s, cpu, gfp):
+    # kmem_cache_alloc: slab_alloc -> slab_alloc_node; trace_kmem_cache_alloc
+    obj = slab_alloc_node(kc, s, cpu, gfp)
+    trace_kmem_cache(kc)
+    return obj
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def kmem_cache_free_export(kc, s, cpu, x):
+    # kmem_cache_free: cache_from_obj; slab_free(s, virt_to_head_page(x), x, NULL, 1)
+    cache_from_obj(kc, s, x)
+    slab_free(kc, s, cpu, virt_to_head_page(s, x), x, _0, _1)
+    trace_kmem_cache(kc)
+
+
+# --------------------------------------------------------------------------------------
+# Public entry points of other models (default Kconfig, counters on)
 
 
 @njit(inline="always", nogil=True, cache=True, _nrt=False)
 def kmem_cache_alloc(s, cpu):
-    # kmem_cache_alloc -> slab_alloc -> slab_alloc_node on simulated CPU ``cpu``
-    return slab_alloc_node(s, np.uint64(cpu))
+    # kmem_cache_alloc(s, GFP_ATOMIC) on simulated CPU ``cpu`` (an out-of-line call)
+    return call_out_of_line(kmem_cache_alloc_export, KC_DEFAULT, s, np.uint64(cpu), _0)
 
 
 @njit(inline="always", nogil=True, cache=True, _nrt=False)
 def kmem_cache_free(s, cpu, x):
-    # kmem_cache_free -> slab_free(s, virt_to_head_page(x), x, NULL, 1)
-    x = np.uint64(x)
-    slab_free(s, np.uint64(cpu), virt_to_head_page(s, x), x, _0, _1)
+    # kmem_cache_free(s, x) on simulated CPU ``cpu`` (an out-of-line call)
+    call_out_of_line(kmem_cache_free_export, KC_DEFAULT, s, np.uint64(cpu), np.uint64(x))
+
+
+@njit(inline="always", nogil=True)
+def kmem_cache_alloc_kc(kc, s, cpu, gfp):
+    # kmem_cache_alloc with a Kconfig: the exported function, out of line
+    return call_out_of_line(kmem_cache_alloc_export, kc, s, np.uint64(cpu), np.uint64(gfp))
+
+
+@njit(inline="always", nogil=True)
+def kmem_cache_free_kc(kc, s, cpu, x):
+    # kmem_cache_free with a Kconfig: the exported function, out of line
+    call_out_of_line(kmem_cache_free_export, kc, s, np.uint64(cpu), np.uint64(x))
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def flush_all_kc(kc, s):
+    # flush_all: __flush_cpu_slab on every CPU (the IPI work), no cost charged
+    cpu = _0
+    while cpu < s[U_MH_NR_CPUS]:
+        call_static(__flush_cpu_slab, kc, s, cpu)
+        cpu += _1
 
 
 @njit(nogil=True, cache=True, _nrt=False)
 def flush_all(s):
-    # flush_all: __flush_cpu_slab on every CPU (the IPI work), no cost charged
-    cpu = _0
-    while cpu < s[U_MH_NR_CPUS]:
-        __flush_cpu_slab(s, cpu)
-        cpu += _1
+    # flush_all with the default Kconfig
+    flush_all_kc(KC_DEFAULT, s)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
@@ -783,7 +1122,7 @@ def discard_empty_partials(s):
         nxt = s[_pg(s, page) + _PG_NEXT]
         if _inuse(s[_pg(s, page) + _PG_COUNTERS]) == _0:
             remove_partial(s, page)
-            discard_slab(s, _0, page)
+            call_static(discard_slab, KC_DEFAULT, s, _0, page)
             freed += _1
         page = nxt
     return freed

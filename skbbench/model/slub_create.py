@@ -35,11 +35,17 @@ from skbbench.model.slub_layout import (
     C_FREELIST,
     C_TID,
     CACHE_LINE,
+    CMPXCHG_DOUBLE_FLAG,
     CPU_WORDS,
+    CSS_MEM,
+    CSS_NO_REF,
+    CSS_ONLINE,
     ERR_DOUBLE_FREE,
     ERR_FOREIGN,
     ERR_HANDED_TWICE,
     ERR_NONE,
+    FA_IGNORE_GFP_WAIT,
+    GFP_ALLOWED_MASK,
     H_ALLOCFLAGS,
     H_CACHE_ID,
     H_CHECK,
@@ -50,8 +56,11 @@ from skbbench.model.slub_layout import (
     H_ERR_CPU,
     H_ERR_OBJ,
     H_ERR_OP,
+    H_FLAGS,
+    H_GFP_ALLOWED,
     H_HIST_BASE,
     H_HIST_STRIDE,
+    H_KCTX_BASE,
     H_MAGIC,
     H_MARK_BASE,
     H_MIN_OBJECTS,
@@ -67,12 +76,19 @@ from skbbench.model.slub_layout import (
     H_STAT_BASE,
     H_TID_STEP,
     INVARIANTS,
+    KC_CURRENT,
+    KCTX_CPU_WORDS,
+    KCTX_TAIL_WORDS,
     MAGIC,
     MAX_OBJECT_SIZE,
     MAX_OBJS_PER_PAGE,
     MAX_ORDER,
     MAX_PARTIAL,
+    MEMCG_CSS_FLAGS,
+    MEMCG_IS_ROOT_CACHE,
+    MEMCG_KMEMCG_ID,
     MIN_PARTIAL,
+    MM_OWNER,
     MODEL_EVENTS,
     N_NR_PARTIAL,
     N_NR_SLABS,
@@ -82,9 +98,12 @@ from skbbench.model.slub_layout import (
     PG_COUNTERS,
     PG_FLAG_SLAB,
     PG_FLAGS,
+    SLAB_HWCACHE_ALIGN,
     SLUB_MAX_ORDER,
     STAT_ITEMS,
     STAT_STRIDE,
+    T_CGROUPS,
+    T_MM,
 )
 
 # --------------------------------------------------------------------------------------
@@ -130,9 +149,12 @@ def slab_order(
     return order
 
 
-def calculate_order(size: int, nr_cpu_ids: int, reserved: int = 0) -> int:
-    """calculate_order (v4.4) for ``nr_cpu_ids`` CPUs (slub_min_objects unset)."""
-    min_objects = 4 * (fls(nr_cpu_ids) + 1)
+def calculate_order(
+    size: int, nr_cpu_ids: int, reserved: int = 0, slub_min_objects: int = 0
+) -> int:
+    """calculate_order (v4.4) for ``nr_cpu_ids`` CPUs; ``slub_min_objects`` is the boot
+    parameter (0: unset, 4 * (fls(nr_cpu_ids) + 1))."""
+    min_objects = slub_min_objects or 4 * (fls(nr_cpu_ids) + 1)
     max_objects = order_objects(SLUB_MAX_ORDER, size, reserved)
     min_objects = min(min_objects, max_objects)
     while min_objects > 1:
@@ -168,9 +190,11 @@ def calculate_size(object_size: int, hwcache_align: bool = True) -> int:
     return (size + align - 1) & ~(align - 1)
 
 
-def set_min_partial(size: int) -> int:
-    """set_min_partial(s, ilog2(s->size) / 2), clamped to [MIN_PARTIAL, MAX_PARTIAL]."""
-    return min(MAX_PARTIAL, max(MIN_PARTIAL, (size.bit_length() - 1) // 2))
+def set_min_partial(size: int, value: int | None = None) -> int:
+    """set_min_partial(s, ilog2(s->size) / 2), or of ``value`` (sysfs min_partial_store
+    calls it too): clamped to [MIN_PARTIAL, MAX_PARTIAL]."""
+    want = (size.bit_length() - 1) // 2 if value is None else value
+    return min(MAX_PARTIAL, max(MIN_PARTIAL, want))
 
 
 def set_cpu_partial(size: int) -> int:
@@ -394,6 +418,24 @@ class SlubCache:
         }
 
 
+def _init_kernel_context(s: np.ndarray, kctx: int, nr_cpus: int) -> None:
+    """What the hooks read: every CPU runs the benchmark's task (insmod from a root
+    shell: an mm, not a kthread, in the root memory cgroup: CSS_NO_REF, no kmemcg_id);
+    failslab's probability is 0 and ignore_gfp_wait its default 1."""
+    task = kctx + nr_cpus * KCTX_CPU_WORDS
+    mm, css_set, memcg, fault_attr = task + 8, task + 16, task + 24, task + 32
+    for cpu in range(nr_cpus):
+        s[kctx + cpu * KCTX_CPU_WORDS + KC_CURRENT] = task
+    s[task + T_MM] = mm
+    s[task + T_CGROUPS] = css_set
+    s[mm + MM_OWNER] = task
+    s[css_set + CSS_MEM] = memcg
+    s[memcg + MEMCG_CSS_FLAGS] = CSS_NO_REF | CSS_ONLINE
+    s[memcg + MEMCG_KMEMCG_ID] = (1 << 64) - 1  # -1
+    s[memcg + MEMCG_IS_ROOT_CACHE] = 1
+    s[fault_attr + FA_IGNORE_GFP_WAIT] = 1
+
+
 def pcp_batch_default() -> int:
     """The pcp batch of the default zone size (31)."""
     return zone_batchsize(DEFAULT_BATCH_ZONE_PAGES)
@@ -402,6 +444,7 @@ def pcp_batch_default() -> int:
 def slub_meta_words(nr_cpus: int, objects: int, arena_pfns: int, size: int, check: bool) -> int:
     """Meta-area words kmem_cache_create reserves in a machine (with alignment slack)."""
     words = nr_cpus * CPU_WORDS + NODE_WORDS + nr_cpus * STAT_STRIDE
+    words += nr_cpus * KCTX_CPU_WORDS + KCTX_TAIL_WORDS
     words += nr_cpus * _round8(objects + 1)
     if check:
         words += _round8((arena_pfns * PAGE_SIZE // size + 1) * 2) + _round8(arena_pfns)
@@ -419,6 +462,8 @@ def kmem_cache_create(
     cpu_partial: int | None = None,
     min_partial: int | None = None,
     machine: Machine | None = None,
+    order: int | None = None,
+    min_objects: int | None = None,
 ) -> SlubCache:
     """kmem_cache_create (SLAB_HWCACHE_ALIGN, no ctor) for ``nr_cpus`` simulated CPUs.
 
@@ -426,8 +471,10 @@ def kmem_cache_create(
     counters and debug region reserved in the meta area, its slabs from the machine's
     page allocator; nr_cpus and the kernel-only costs are the machine's). Without one, a
     machine of ``max_slabs`` slabs' worth of pages (``nr_cpus`` CPUs, default 8, costs of
-    ``profile``) is created for it. ``cpu_partial`` / ``min_partial`` override the v4.4
-    defaults like the sysfs files.
+    ``profile``) is created for it. ``cpu_partial`` / ``min_partial`` / ``order`` set
+    what /sys/kernel/slab/<cache>/{cpu_partial,min_partial,order} would (min_partial
+    clamped to 5..10 by set_min_partial, order within 0..slub_max_order = 3 else
+    EINVAL); ``min_objects`` is the slub_min_objects boot parameter.
     """
     if not isinstance(object_size, int) or object_size < 8:
         raise ModelParameterError(f"object size {object_size}: must be at least 8 bytes")
@@ -450,16 +497,24 @@ def kmem_cache_create(
         raise ModelParameterError(f"max_slabs {max_slabs}: must be at least 1")
     prof = get_profile(profile)
     size = calculate_size(object_size, hwcache_align)
-    order = calculate_order(size, nr_cpus)
+    if min_objects is not None and min_objects < 1:
+        raise ModelParameterError(f"min_objects {min_objects}: must be at least 1")
+    if order is None:
+        order = calculate_order(size, nr_cpus, slub_min_objects=min_objects or 0)
+    elif not 0 <= order <= SLUB_MAX_ORDER or (PAGE_SIZE << order) < size:
+        # order_store: order > slub_max_order || order < slub_min_order -> -EINVAL
+        raise ModelParameterError(
+            f"order {order}: must be 0..{SLUB_MAX_ORDER} (slub_max_order) and hold an object"
+        )
     objects = order_objects(order, size)
     if objects > MAX_OBJS_PER_PAGE or objects < 1:
         raise ModelParameterError(f"object size {object_size}: {objects} objects per slab")
     min_order = get_order(size)  # s->min = oo_make(get_order(size), size)
-    min_objects = order_objects(min_order, size)
-    minp = set_min_partial(size) if min_partial is None else int(min_partial)
+    min_objs = order_objects(min_order, size)
+    if min(min_partial or 0, cpu_partial or 0) < 0:
+        raise ModelParameterError("cpu_partial and min_partial must be >= 0 (kstrtoul)")
+    minp = set_min_partial(size, min_partial)
     cpup = set_cpu_partial(size) if cpu_partial is None else int(cpu_partial)
-    if minp < 0 or cpup < 0:
-        raise ModelParameterError("cpu_partial and min_partial must be >= 0")
 
     if machine is None:
         # max_slabs slabs; an order-0 cache also gets one pcp batch of pages more: pages
@@ -481,9 +536,10 @@ def kmem_cache_create(
         raise ModelParameterError("the machine has no page allocator (page_alloc_create)")
     cpu_base = machine.reserve(nr_cpus * CPU_WORDS)
     node_base = machine.reserve(NODE_WORDS)
-    stat_base = machine.reserve(nr_cpus * STAT_STRIDE)
+    stat_base = machine.reserve(nr_cpus * STAT_STRIDE, counters=True)
     hist_stride = _round8(objects + 1)
-    hist_base = machine.reserve(nr_cpus * hist_stride)
+    hist_base = machine.reserve(nr_cpus * hist_stride, counters=True)
+    kctx = machine.reserve(nr_cpus * KCTX_CPU_WORDS + KCTX_TAIL_WORDS)
     red_base = mark_base = 0
     if check:
         red_base = machine.reserve((machine.arena_pfns * PAGE_SIZE // size + 1) * 2)
@@ -497,7 +553,7 @@ def kmem_cache_create(
     s[H_OBJECTS] = objects
     s[H_CHECK] = 1 if check else 0
     s[H_MIN_ORDER] = min_order
-    s[H_MIN_OBJECTS] = min_objects
+    s[H_MIN_OBJECTS] = min_objs
     s[H_ALLOCFLAGS] = GFP_COMP if order else 0  # s->allocflags |= __GFP_COMP
     s[H_TID_STEP] = 1  # TID_STEP without CONFIG_PREEMPT
     s[H_MIN_PARTIAL] = minp
@@ -510,6 +566,10 @@ def kmem_cache_create(
     s[H_RED_BASE] = red_base
     s[H_MARK_BASE] = mark_base
     s[H_CACHE_ID] = 0x5AB  # page->slab_cache of this cache's slabs
+    s[H_FLAGS] = SLAB_HWCACHE_ALIGN | CMPXCHG_DOUBLE_FLAG
+    s[H_GFP_ALLOWED] = GFP_ALLOWED_MASK
+    s[H_KCTX_BASE] = kctx
+    _init_kernel_context(s, kctx, nr_cpus)
     for cpu in range(nr_cpus):
         s[cpu_base + cpu * CPU_WORDS + C_TID] = cpu  # init_tid(cpu)
     return SlubCache(

@@ -13,6 +13,7 @@ from numba import njit
 
 from skbbench.model.machine import MH_ARENA_PFNS, MH_ARENA_START_PFN, U_MH_NR_CPUS
 from skbbench.model.slub import (
+    KC_DEFAULT,
     _cpu,
     _frozen,
     _inuse,
@@ -366,7 +367,7 @@ def kmem_cache_alloc_checked(s, cpu):
     cpu = np.uint64(cpu)
     if s[H_ERR] != _0:
         return _0
-    x = slab_alloc_node(s, cpu)
+    x = slab_alloc_node(KC_DEFAULT, s, cpu, _0)
     if x != _0:
         alloc_debug_processing(s, cpu, x, 1)
     validate_slab_cache(s, 1)
@@ -384,5 +385,5 @@ def kmem_cache_free_checked(s, cpu, x):
         return
     if not free_debug_processing(s, cpu, x, 2):
         return
-    slab_free(s, cpu, virt_to_head_page(s, x), x, _0, _1)
+    slab_free(KC_DEFAULT, s, cpu, virt_to_head_page(s, x), x, _0, _1)
     validate_slab_cache(s, 2)

@@ -126,14 +126,17 @@ H_CHECK = 7
 H_MIN_ORDER = 8  # oo_order(s->min): the fallback order when s->oo's order fails
 H_MIN_OBJECTS = 9  # oo_objects(s->min)
 H_ALLOCFLAGS = 10  # s->allocflags (__GFP_COMP when the order is > 0)
+H_FLAGS = 11  # s->flags (SLAB_HWCACHE_ALIGN | __CMPXCHG_DOUBLE; debug flags off)
 H_TID_STEP = 12
 H_MIN_PARTIAL = 13
 H_CPU_PARTIAL = 14
+H_GFP_ALLOWED = 15  # gfp_allowed_mask (a kernel global; kept with the cache here)
 H_ORDER = 16  # oo_order(s->oo)
 H_OBJECT_SIZE = 17
 H_NODE_BASE = 18
 H_HIST_BASE = 19
 H_HIST_STRIDE = 20
+H_KCTX_BASE = 21  # the kernel context the hooks read: per-CPU current task, memcg, failslab
 H_RED_BASE = 24  # debug: per-object state words (2 per object slot of the arena)
 H_MARK_BASE = 25  # debug: per-arena-page "seen" words for validation
 H_EPOCH = 26  # debug: validation generation
@@ -172,6 +175,38 @@ PG_FLAG_SLAB = MM_PG_SLAB
 PG_FLAG_HEAD = MM_PG_HEAD
 SLAB_CACHE_MASK = 0xFFFFFF  # page->slab_cache id: flags >> SLAB_CACHE_SHIFT, 24 bits
 assert PG_COMPOUND_HEAD == 7 and PAGE_RECORD_WORDS == 8
+
+# s->flags bits (v4.4 include/linux/slab.h; mm/slub.c __CMPXCHG_DOUBLE).
+SLAB_DEBUG_FREE = 0x00000100
+SLAB_HWCACHE_ALIGN = 0x00002000
+CMPXCHG_DOUBLE_FLAG = 0x40000000
+GFP_ALLOWED_MASK = (1 << 26) - 1  # __GFP_BITS_MASK: every gfp bit allowed after boot
+
+# The kernel context the alloc/free hooks read (H_KCTX_BASE): per CPU one record
+# {current task, preempt_count}, then one task, mm, css_set, mem_cgroup and the
+# failslab fault_attr (the benchmark's task: insmod from a root shell, in the root
+# memory cgroup). Word indices into s, like every pointer of the model's structures.
+KCTX_CPU_WORDS = 8
+KC_CURRENT = 0  # this CPU's current task (word index of its record)
+KC_PREEMPT_COUNT = 1  # preempt_count(): hardirq/softirq/NMI bits for in_interrupt()
+T_MM = 0  # task->mm (word index; 0 for a kernel thread)
+T_FLAGS = 1  # task->flags (PF_KTHREAD)
+T_MEMCG_SKIP = 2  # task->memcg_kmem_skip_account
+T_CGROUPS = 3  # task->cgroups (css_set)
+T_FATAL = 4  # fatal_signal_pending(task)
+MM_OWNER = 0  # mm->owner (task)
+CSS_MEM = 0  # css_set->subsys[memory_cgrp_id] (mem_cgroup)
+MEMCG_CSS_FLAGS = 0  # memcg->css.flags (CSS_NO_REF | CSS_ONLINE for the root)
+MEMCG_KMEMCG_ID = 1  # memcg->kmemcg_id (-1: no kmem accounting, as for the root)
+MEMCG_IS_ROOT_CACHE = 2  # s->memcg_params.is_root_cache (kept beside the memcg here)
+FA_PROBABILITY = 0  # failslab.attr.probability
+FA_IGNORE_GFP_WAIT = 1  # failslab.ignore_gfp_wait
+FA_CACHE_FILTER = 2  # failslab.cache_filter
+KCTX_TAIL_WORDS = 5 * 8  # task, mm, css_set, memcg, fault_attr: one line each
+PF_KTHREAD = 0x00200000
+CSS_NO_REF = 1 << 0
+CSS_ONLINE = 1 << 1
+IRQ_CONTEXT_MASK = 0x1FFF00  # SOFTIRQ_MASK | HARDIRQ_MASK | NMI_MASK (preempt_count)
 
 # Debug (check=True) object states, as SLUB_DEBUG's red-zone bytes.
 RED_INACTIVE = 0  # free (or never handed out)

@@ -8,8 +8,12 @@ The seed post compares slab_bulk_test01's ``kmem bulk_quick_reuse`` on two kerne
 one line per bulk size: cycles and ns per element of A and B (time_bench's truncating
 arithmetic) and ``improved = (A - B) / A`` on the printed cycles, one decimal. A and B
 follow ``--compare``; test 02 has one row per bulk size, test 03 one per scenario
-(worse-case, N-page-match N). ``--published`` appends the post's numbers to the rows it
-has (data: skbbench/data/published_bulk.yaml). No numba here: documents only.
+(worse-case, N-page-match N). Each row also shows an *estimate* of core cycles
+(cycles(tsc) x the run's measured core-clock/TSC ratio): the seed's TSC ticked at its
+core clock, this host's does not. ``--published`` appends the post's numbers to the rows
+it has (data: skbbench/data/published_bulk.yaml), names the setup of each side, and ends
+with the fidelity summary: per size the sign of improved % and its distance from the
+post's. No numba here: documents only.
 """
 
 from __future__ import annotations
@@ -84,6 +88,23 @@ def published_series(doc: dict[str, Any]) -> dict[str, dict[float, float]]:
 
 # --------------------------------------------------------------------------------------
 # From a result document
+
+
+def core_per_tsc(doc: dict[str, Any]) -> float | None:
+    """The run's core-clock/TSC ratio: the mean of every worker process's probes (before
+    and after its cases); None when the document has none (schema 1)."""
+    values = []
+    for info in doc.get("machine", {}).get("processes", []) or []:
+        for key in ("clock_before", "clock_after"):
+            v = (info.get(key) or {}).get("core_per_tsc")
+            if isinstance(v, (int, float)) and v > 0:
+                values.append(float(v))
+    return sum(values) / len(values) if values else None
+
+
+def core_estimate(cycles: int, ratio: float | None) -> str:
+    """Estimated core cycles of a cycles(tsc) figure (``~N``), or ``?`` without a ratio."""
+    return "?" if ratio is None else f"~{round(cycles * ratio)}"
 
 
 def _median_cycles_ns(case: dict[str, Any]) -> tuple[int, str] | None:
@@ -201,6 +222,12 @@ def render_kernel(doc: dict[str, Any]) -> list[str]:
     return lines + allocator_lines(doc)
 
 
+SETUP_LABELS = {
+    "nomerge": "own cache (slab_nomerge)",
+    "merged": "alias of kmalloc-256 shared with other users",
+}
+
+
 def _variant_table(doc: dict[str, Any], allocator: str) -> list[str]:
     a, b, rows = comparison(doc, allocator)
     if not rows:
@@ -209,7 +236,9 @@ def _variant_table(doc: dict[str, Any], allocator: str) -> list[str]:
     want_published = cfg.published
     test = cfg.test
     published = published_rows() if want_published and test == "01" else {}
+    ratio = core_per_tsc(doc)
     lines = [header_line(LABELS.get(a, a), LABELS.get(b, b))]
+    lines[0] += " | est. core cycles"
     if want_published and test == "01":
         pub = load_published()
         lines[0] += f" | published ({pub['machine']}): {LABELS['before']} - {LABELS['after']}"
@@ -223,6 +252,7 @@ def _variant_table(doc: dict[str, Any], allocator: str) -> list[str]:
             )
             continue
         line = row_line(key, ra, rb)
+        line += f" | est. core: {core_estimate(ra[0], ratio)} - {core_estimate(rb[0], ratio)}"
         if published and key in published:
             p = published[key]
             line += (
@@ -230,6 +260,18 @@ def _variant_table(doc: dict[str, Any], allocator: str) -> list[str]:
                 f" - {improved(p['before']['cycles'], p['after']['cycles'])}"
             )
         lines.append(line)
+    lines.append(
+        "(est. core cycles = cycles(tsc) x "
+        + (f"{ratio:.3f}" if ratio else "?")
+        + ", this run's measured core-clock/TSC ratio: an estimate)"
+    )
+    if allocator == "slub" or test != "01":
+        lines.append(f"(model setup: {cfg.setup}, {SETUP_LABELS.get(cfg.setup, cfg.setup)})")
+    if want_published and test == "01":
+        pub = load_published()
+        lines.append(f"(published setup: {pub['setup']}, {pub['setup_note']})")
+        if allocator == "slub" and {a, b} == {"before", "after"}:
+            lines += fidelity_lines(rows, published, cfg.setup, a, b)
     if want_published and test != "01":
         lines.append(f"(no published table for slab_bulk_test{test}: the seed post has test01)")
     if allocator == "slab" and {a, b} <= {"before", "after"}:
@@ -237,6 +279,62 @@ def _variant_table(doc: dict[str, Any], allocator: str) -> list[str]:
             "(SLAB: the detached-freelist patchset is SLUB's; before and after run the "
             "same v4.6 SLAB bulk API)"
         )
+    return lines
+
+
+def _pct(a: int, b: int) -> float | None:
+    return (a - b) / a * 100 if a else None
+
+
+def fidelity_rows(
+    rows: list[tuple[Any, Any, Any]], published: dict[int, dict[str, Any]], a: str, b: str
+) -> list[tuple[Any, float, float, bool, float]]:
+    """Per size: (size, model improved %, published improved %, same sign, distance in
+    percentage points), improved = (before - after) / before on printed cycles."""
+    out = []
+    for key, ra, rb in rows:
+        p = published.get(key) if isinstance(key, int) else None
+        if not p or ra is None or rb is None:
+            continue
+        ca, cb = (ra[0], rb[0]) if a == "before" else (rb[0], ra[0])
+        model, pub = _pct(ca, cb), _pct(p["before"]["cycles"], p["after"]["cycles"])
+        if model is None or pub is None:
+            continue
+        model, pub = round(model, 1), round(pub, 1)
+        same = (model > 0) == (pub > 0) or model == pub
+        out.append((key, model, pub, same, round(abs(model - pub), 1)))
+    return out
+
+
+def fidelity_lines(
+    rows: list[tuple[Any, Any, Any]],
+    published: dict[int, dict[str, Any]],
+    setup: str,
+    a: str,
+    b: str,
+) -> list[str]:
+    """The fidelity summary: per size the sign of improved % and its distance from the
+    published one, then the counts."""
+    fid = fidelity_rows(rows, published, a, b)
+    if not fid:
+        return []
+    lines = [
+        "",
+        f"fidelity (improved %, model setup {setup} vs published):",
+        "  size    model  published  same sign  distance (points)",
+    ]
+    for k, m, p, ok, d in fid:
+        lines.append(f"  {k:>4}  {m:+7.1f}  {p:+9.1f}  {'yes' if ok else 'NO':>9}  {d:8.1f}")
+    n = len(fid)
+    signs = sum(1 for f in fid if f[3])
+    dists = sorted(f[4] for f in fid)
+    median = dists[n // 2] if n % 2 else (dists[n // 2 - 1] + dists[n // 2]) / 2
+    within10 = sum(1 for d in dists if d <= 10)
+    within25 = sum(1 for d in dists if d <= 25)
+    lines.append(
+        f"  sign agrees at {signs} of {n} sizes; distance <= 10 points at {within10}, "
+        f"<= 25 at {within25}, > 25 at {n - within25}; median distance {median:.1f} points"
+    )
     return lines
 
 
@@ -248,7 +346,9 @@ def render_tables(doc: dict[str, Any]) -> list[tuple[str, list[str], list[list[A
     cfg = _config(doc)
     want_published = cfg.published and cfg.test == "01"
     published = published_rows() if want_published else {}
+    ratio = core_per_tsc(doc)
     headers = ["bulk", f"{a} cycles(tsc)", f"{a} ns", f"{b} cycles(tsc)", f"{b} ns", "improved %"]
+    headers += [f"{a} est. core cycles", f"{b} est. core cycles"]
     if published:
         headers += ["published before", "published after", "published improved %"]
     out = []
@@ -259,6 +359,7 @@ def render_tables(doc: dict[str, Any]) -> list[tuple[str, list[str], list[list[A
         ca, na = ra if ra else ("", "")
         cb, nb = rb if rb else ("", "")
         row = [key, ca, na, cb, nb, imp]
+        row += [round(c * ratio) if ratio and isinstance(c, int) else "" for c in (ca, cb)]
         if published:
             p = published.get(key) if isinstance(key, int) else None
             if p:
@@ -267,5 +368,10 @@ def render_tables(doc: dict[str, Any]) -> list[tuple[str, list[str], list[list[A
             else:
                 row += ["", "", ""]
         out.append(row)
-    title = f"{header_line(LABELS.get(a, a), LABELS.get(b, b))}  (improved = (A-B)/A)"
+    title = (
+        f"{header_line(LABELS.get(a, a), LABELS.get(b, b))}  (improved = (A-B)/A; est. core "
+        f"cycles = cycles(tsc) x {ratio:.3f} core/TSC, an estimate; setup {cfg.setup})"
+        if ratio
+        else f"{header_line(LABELS.get(a, a), LABELS.get(b, b))}  (improved = (A-B)/A)"
+    )
     return [(title, headers, out)]

@@ -4,7 +4,9 @@ checks, bulk variants and case names."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
+from skbbench.model.kconfig_layout import WHAT_IF_HELP, WHAT_IFS, parse_assignments
 from skbbench.spec import U32_MAX, RunConfig, fail, option, set_field
 
 # Bulk implementations (`--compare A,B`): name -> table label, description.
@@ -26,6 +28,29 @@ TESTS = ("01", "02", "03")
 ALLOCATORS = ("slub", "slab")
 ALLOCATOR_LABELS = {"slub": "SLUB", "slab": "SLAB"}
 SLAB_ONLY = ("nodes",)  # options only the SLAB model has (non-default values)
+# options only the SLUB model has (non-default values)
+SLUB_ONLY = (
+    "cpu_partial",
+    "min_partial",
+    "order",
+    "min_objects",
+    "lookahead",
+    "kconfig",
+    "what_if",
+)
+SETUPS = ("nomerge", "merged")
+MERGED_KEYS = ("merged_objects", "merged_partial", "merged_traffic", "merged_remote")
+# The reference host's kmalloc-256 (Linux 6.18, 2 vCPUs), read from /sys/kernel/slab and a
+# perf trace of kmem:kmalloc/kfree (tools/kmalloc256_snapshot.py; the numbers and how
+# they were taken: skbbench/data/merged_kmalloc256.yaml). The defaults of --setup merged.
+HOST_KMALLOC256 = {
+    "objects": 768,  # sysfs objects (in-use, counting cpu-slab free objects as in use)
+    "slabs": 48,
+    "partial": 0,
+    "bench_cpu_partial_slabs": 2,  # slabs_cpu_partial of the CPU benchmarks run on (CPU 1)
+    "allocs_per_s": 0.0,  # kmalloc-256 allocations in the 10 s trace: none
+}
+MERGED_REMOTE_DEFAULT = 0.5
 DEFAULT_SIZES = {
     "01": (1, 2, 3, 4, 8, 16, 30, 32, 34, 48, 64, 128, 158, 250),
     "02": (16,),  # bulksz
@@ -143,14 +168,124 @@ class BulkConfig(RunConfig):
         min=1,
         max=2,
     )
-    aged: float = option(
-        "float",
-        0.0,
-        "Tests 01/02: share of 16 slabs' objects held by other users during the run, as in "
-        "a cache merged into a busy kmalloc-256 (0 = pristine cache).",
-        min=0.0,
-        max=0.95,
+    setup: str = option(
+        "choice",
+        "",
+        "Tests 01/02: nomerge = the bench's own pristine cache (booted with slab_nomerge); "
+        "merged = the cache is an alias of kmalloc-256, shared with other users "
+        "(their objects in its slabs, their traffic during the run; docs/model.md).",
+        choices=SETUPS,
+        shown_default="nomerge; merged for test 01 with --published (the seed's setup)",
     )
+    merged_objects: int | None = option(
+        "int",
+        None,
+        "--setup merged: objects other users hold in kmalloc-256, allocated before the run "
+        "on every simulated CPU in turn (sysfs 'objects').",
+        min=0,
+        max=1_000_000,
+        shown_default=f"{HOST_KMALLOC256['objects']} (reference host, docs/model.md)",
+    )
+    merged_partial: int | None = option(
+        "int",
+        None,
+        "--setup merged: full slabs of other users that got one object freed on the bench "
+        "CPU, so SLUB froze them onto its cpu partial list (sysfs slabs_cpu_partial pages).",
+        min=0,
+        max=1000,
+        shown_default=f"{HOST_KMALLOC256['bench_cpu_partial_slabs']} (reference host)",
+    )
+    merged_traffic: float | None = option(
+        "float",
+        None,
+        "--setup merged: other users' allocations on the bench CPU (interrupt context) per "
+        "1000 bench objects, each freed later, remotely or RCU-deferred.",
+        min=0.0,
+        max=1000.0,
+        shown_default="0 (reference host: no kmalloc-256 allocation in a 10 s trace)",
+    )
+    merged_remote: float | None = option(
+        "float",
+        None,
+        "--setup merged: share of those frees done by another CPU (the rest: RCU-deferred "
+        "on the bench CPU).",
+        min=0.0,
+        max=1.0,
+        shown_default="0.5 (no data; irrelevant at traffic 0)",
+    )
+    cpu_partial: int | None = option(
+        "int",
+        None,
+        "SLUB: /sys/kernel/slab/<cache>/cpu_partial (objects; 0 disables cpu partial lists).",
+        min=0,
+        max=U32_MAX,
+        shown_default="13 for 256-byte objects (v4.4)",
+    )
+    min_partial: int | None = option(
+        "int",
+        None,
+        "SLUB: /sys/kernel/slab/<cache>/min_partial (set_min_partial clamps it to 5..10).",
+        min=0,
+        max=U32_MAX,
+        shown_default="ilog2(size)/2 clamped to 5..10",
+    )
+    order: int | None = option(
+        "int",
+        None,
+        "SLUB: /sys/kernel/slab/<cache>/order (0..slub_max_order 3, else EINVAL).",
+        min=0,
+        max=3,
+        shown_default="calculate_order",
+    )
+    min_objects: int | None = option(
+        "int",
+        None,
+        "SLUB: the slub_min_objects boot parameter (calculate_order's target).",
+        min=1,
+        max=32767,
+        shown_default="4 * (fls(nr_cpu_ids) + 1)",
+    )
+    lookahead: int = option(
+        "int",
+        3,
+        "SLUB: build_detached_freelist's lookahead (3 in v4.4; 0 scans the whole array, as "
+        "'!--lookahead' does from 0).",
+        min=0,
+        max=255,
+    )
+    kconfig: tuple[str, ...] = option(
+        "str_list",
+        (),
+        "SLUB Kconfig-like options KEY=y|n,... (SLUB_STATS, TRACEPOINTS, MEMCG_KMEM, "
+        "MEMCG_KMEM_ACTIVE, FAILSLAB, NUMA, PREEMPT; defaults: docs/model.md).",
+        metavar="KEY=y|n,...",
+        length=(0, 32),
+    )
+    what_if: tuple[str, ...] = option(
+        "str_list",
+        (),
+        "Departures from the kernel, to see what they cost: "
+        + "; ".join(f"{k}: {v}" for k, v in WHAT_IF_HELP.items()),
+        choices=tuple(WHAT_IFS),
+        metavar="NAME[,NAME]",
+        length=(0, len(WHAT_IFS)),
+    )
+
+    RETIRED: ClassVar[dict[str, str]] = {
+        "aged": "replaced by --setup merged (documents with it still load)",
+    }
+
+    def merged(self) -> tuple[int, int, float, float]:
+        """(objects, partial slabs, traffic, remote share) of --setup merged, as values
+        (0 without it)."""
+        if self.setup != "merged":
+            return 0, 0, 0.0, 0.0
+        return (
+            int(self.merged_objects or 0),
+            int(self.merged_partial or 0),
+            float(self.merged_traffic or 0.0),
+            float(self.merged_remote or 0.0),
+        )
 
     def __post_init__(self) -> None:
         if len(set(self.allocator)) != len(self.allocator):
@@ -159,6 +294,38 @@ class BulkConfig(RunConfig):
             for key in SLAB_ONLY:
                 if getattr(self, key) != type(self).option(key).default:
                     raise fail(key, "only the SLAB model has it (add --allocator slab)")
+        if "slub" not in self.allocator:
+            for key in SLUB_ONLY:
+                if getattr(self, key) != type(self).option(key).default:
+                    raise fail(key, "only the SLUB model has it (add --allocator slub)")
+        try:
+            parse_assignments(self.kconfig)
+        except ValueError as exc:
+            raise fail("kconfig", str(exc)) from None
+        if not self.setup:
+            merged = self.published and self.test == "01"
+            set_field(self, "setup", "merged" if merged else "nomerge")
+        if self.lookahead == 1:
+            raise fail(
+                "lookahead",
+                "1 would lose objects: build_detached_freelist stops at the first other "
+                "page before remembering first_skipped_index (use 0 or 2..255)",
+            )
+        if self.setup != "merged":
+            for key in MERGED_KEYS:
+                if getattr(self, key) is not None:
+                    raise fail(key, "only with --setup merged")
+        elif self.test == "03":
+            raise fail("setup", "merged is for tests 01 and 02 (test 03 prefills its own cache)")
+        else:
+            if self.merged_objects is None:
+                set_field(self, "merged_objects", HOST_KMALLOC256["objects"])
+            if self.merged_partial is None:
+                set_field(self, "merged_partial", HOST_KMALLOC256["bench_cpu_partial_slabs"])
+            if self.merged_traffic is None:
+                set_field(self, "merged_traffic", HOST_KMALLOC256["allocs_per_s"])
+            if self.merged_remote is None:
+                set_field(self, "merged_remote", MERGED_REMOTE_DEFAULT)
         if len(self.compare) != 2 or self.compare[0] == self.compare[1]:
             raise fail(
                 "compare", f"expected two different variants A,B, got {','.join(self.compare)}"
