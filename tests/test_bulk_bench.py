@@ -203,14 +203,18 @@ def test_slab_kernels_have_no_nrt_calls():
     import numpy as np
 
     from skbbench.bench.slab_bulk_common import bulk_quick_reuse_slab
+    from skbbench.harness.flavor import Flavor
     from skbbench.harness.window import new_window
+    from skbbench.model.kconfig_layout import default_flags
     from skbbench.model.slab_create import kmem_cache_create
     from tests.asmcheck import nrt_calls
 
     # the fastpath and test03 kernels share the same inlined SLAB entry points
     cache = kmem_cache_create(profile="zero", max_slabs=64)
     p = np.zeros(64, dtype=np.uint64)
-    bulk_quick_reuse_slab(cache.s, 0, 10, 16, p, 2, new_window())
+    e = np.zeros(0, dtype=np.uint64)
+    kc = Flavor(default_flags())
+    bulk_quick_reuse_slab(kc, cache.s, 0, 10, 16, p, 2, new_window(), e, e)
     assert nrt_calls(bulk_quick_reuse_slab) == []
 
 

@@ -57,6 +57,7 @@ from skbbench.model.qmempool import (
     __qmempool_free_softirq,
     qmempool_create,
 )
+from skbbench.model.slub import KC_DEFAULT  # the Kconfig of the pool's own refills
 from skbbench.specs.qmempool import (
     FASTPATH_FACTOR,
     GROUP_PARALLEL,
@@ -82,11 +83,11 @@ def _parallel_fastpath_reuse(allocator, s, cpu, iters, window, sync, nthreads):
     cnt = np.uint64(0)
     time_bench_start(window)
     for _ in range(iters):
-        obj = kmem_alloc(allocator, False, s, cpu)
+        obj = kmem_alloc(allocator, False, KC_DEFAULT, s, cpu)
         if obj == _0:
             break
         barrier()
-        kmem_free(allocator, False, s, cpu, obj)
+        kmem_free(allocator, False, KC_DEFAULT, s, cpu, obj)
         cnt += _1
     time_bench_stop(window, cnt)
     return cnt
@@ -155,16 +156,16 @@ def _parallel_pattern(allocator, s, cpu, iters, objs, window, sync, nthreads):
     time_bench_start(window)
     for _ in range(iters):
         for j in range(n):
-            obj = kmem_alloc(allocator, False, s, cpu)
+            obj = kmem_alloc(allocator, False, KC_DEFAULT, s, cpu)
             if obj == _0:
                 for k in range(j):
-                    kmem_free(allocator, False, s, cpu, objs[np.uintp(k)])
+                    kmem_free(allocator, False, KC_DEFAULT, s, cpu, objs[np.uintp(k)])
                 time_bench_stop(window, cnt)
                 return _0
             objs[np.uintp(j)] = obj
         barrier()
         for j in range(n):
-            kmem_free(allocator, False, s, cpu, objs[np.uintp(j)])
+            kmem_free(allocator, False, KC_DEFAULT, s, cpu, objs[np.uintp(j)])
             cnt += _1
     time_bench_stop(window, cnt)
     return cnt

@@ -28,6 +28,7 @@ from skbbench.model.qmempool import (
     qmempool_create,
 )
 from skbbench.model.slab_create import SlabCache
+from skbbench.model.slub import KC_DEFAULT  # the Kconfig of the pool's own refills
 from skbbench.model.slub_create import SlubCache, kmem_cache_create
 from skbbench.specs.qmempool import (
     FASTPATH_NAMES,
@@ -55,14 +56,14 @@ def _kmem_cache_pattern(allocator, s, cpu, iters, objs, window):
     time_bench_start(window)
     for _ in range(iters):
         for j in range(n):
-            obj = kmem_alloc(allocator, False, s, cpu)
+            obj = kmem_alloc(allocator, False, KC_DEFAULT, s, cpu)
             if obj == _0:
                 time_bench_stop(window, cnt)
                 return _0
             objs[np.uintp(j)] = obj
         barrier()
         for j in range(n):
-            kmem_free(allocator, False, s, cpu, objs[np.uintp(j)])
+            kmem_free(allocator, False, KC_DEFAULT, s, cpu, objs[np.uintp(j)])
             cnt += _1
     time_bench_stop(window, cnt)
     return cnt
@@ -310,7 +311,7 @@ def kmem_fastpath_case(spec: CacheSpec, iters: int, group: str, params: dict[str
         cache = new_cache(spec, "qmempool_test4")
         window = new_window()
         kernel = FASTPATH_KERNELS[(spec.allocator, False)]  # slab_bulk_test01's
-        got = int(kernel(cache.s, 0, iters, window))
+        got = int(kernel(KC_DEFAULT, cache.s, 0, iters, window))
         last.value = teardown(None, cache)
         return _record(window, got, iters)
 
