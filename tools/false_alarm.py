@@ -64,7 +64,8 @@ def main() -> None:
     ap.add_argument("--processes", type=int, default=None, help="override the config's")
     ap.add_argument("--repeat", type=int, default=None, help="override the config's (per process)")
     ap.add_argument("--ratio", default="after/before", help="relative-mode ratio ('' to skip)")
-    ap.add_argument("--tolerance", type=float, default=0.25, help="relative-mode tolerance")
+    ap.add_argument("--tolerance", type=float, default=0.35, help="relative-mode tolerance")
+    ap.add_argument("--keep", default=None, help="keep the result files in this directory")
     args = ap.parse_args()
     extra = []
     if args.processes:
@@ -74,7 +75,9 @@ def main() -> None:
     plain: list[dict[str, Any]] = []
     injected: list[dict[str, Any]] = []
     seconds = []
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = args.keep or scratch
+        Path(tmp).mkdir(parents=True, exist_ok=True)
         for i in range(args.runs):
             for kind, docs, slow in (("plain", plain, 0.0), ("injected", injected, args.slowdown)):
                 out = Path(tmp) / f"{kind}{i}.json"
