@@ -220,12 +220,18 @@ def kconfig_flags(cfg: BulkConfig) -> int:
     return flags_of(parse_assignments(cfg.kconfig), cfg.what_if, cfg.lookahead)
 
 
-def flavors(cfg: BulkConfig, traffic: bool) -> tuple[Flavor, Flavor | None]:
+def flavors(
+    cfg: BulkConfig, traffic: bool, allocator: str = "slub"
+) -> tuple[Flavor, Flavor | None]:
     """(timed flavor, replay flavor or None): with counters compiled into the timed run
-    (SLUB_STATS=y, or the checked mode) there is no replay."""
+    (SLUB_STATS=y, or the checked mode) there is no replay. SLAB's counters are gated at
+    run time (MH_STATS), not by the flavor: its replay runs the timed kernel itself (one
+    compile instead of two of the same code)."""
     flags = kconfig_flags(cfg) | (OTHER_USERS if traffic else 0)
     if cfg.check or flags & SLUB_STATS:
         return Flavor(flags | SLUB_STATS), None
+    if allocator == "slab":
+        return Flavor(flags), Flavor(flags)
     return Flavor(flags), Flavor(flags | SLUB_STATS)
 
 
@@ -404,7 +410,7 @@ class _Run:
     ) -> None:
         self.cfg, self.allocator, self.name, self.max_slabs = cfg, allocator, name, max_slabs
         self.body, self.make_arrays, self.loops, self.step = body, make_arrays, loops, step
-        self.timed, self.replayed = flavors(cfg, traffic)
+        self.timed, self.replayed = flavors(cfg, traffic, allocator)
         self.last: dict[str, Any] = {}
         self.pending: tuple[Cache, replay.Pending] | None = None
 

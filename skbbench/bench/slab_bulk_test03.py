@@ -282,7 +282,7 @@ class Test03Module:
         self.block = block
         self.bulk = bulk
         self.cache: Cache | None = None
-        self.timed, self.replayed = flavors(cfg, False)
+        self.timed, self.replayed = flavors(cfg, False, allocator)
         self.h = np.zeros(OBJHASH_WORDS, dtype=np.uint64)
         self.objs = np.zeros(ARRAY_MAX, dtype=np.uint64)
 
