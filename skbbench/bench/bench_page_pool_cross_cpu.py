@@ -74,6 +74,10 @@ from skbbench.timebench import Record
 
 _0 = np.uint64(0)
 _1 = np.uint64(1)
+# non-literal bools: a literal True/False argument makes Numba compile a separate
+# Literal[bool] specialization of the callee
+_FALSE = np.bool_(False)
+_TRUE = np.bool_(True)
 MIN_CPUS = 2  # the default run skips this module on fewer allowed CPUs
 QW = ptr_ring_words(CROSS_QUEUE)  # words per transfer queue
 # rx_out / ret_out words
@@ -99,7 +103,7 @@ def pp_tasklet_simulate_rx_napi(s, pool, queues, nq, cpu, nr, invoked, window, o
     time_bench_start(window)
     while produced < nr and attempts < max_attempts:
         attempts += _1
-        page = page_pool_alloc_pages(s, pool, cpu, _0, True)
+        page = page_pool_alloc_pages(s, pool, cpu, _0, _TRUE)
         if page == _0:
             oom += _1
             cpu_relax()
@@ -110,7 +114,7 @@ def pp_tasklet_simulate_rx_napi(s, pool, queues, nq, cpu, nr, invoked, window, o
             produced += _1
         else:
             full += _1
-            page_pool_recycle_direct(s, pool, cpu, page, True)
+            page_pool_recycle_direct(s, pool, cpu, page, _TRUE)
     time_bench_stop(window, invoked)
     out[OUT_PRODUCED] = produced
     out[OUT_FULL] = full
@@ -146,7 +150,7 @@ def time_pp_put_page_recycle(s, pool, queues, q, cpu, loops, window, out, sync, 
     t = wall_ns() + np.uint64(400)  # ndelay(400)
     while wall_ns() < t:
         cpu_relax()
-    page_pool_put_page(s, pool, cpu, page, False, False)
+    page_pool_put_page(s, pool, cpu, page, _FALSE, _FALSE)
     cnt = _0
     empty = _0
     stalled = _0  # wall_ns when the current run of empty polls passed the limit
@@ -164,7 +168,7 @@ def time_pp_put_page_recycle(s, pool, queues, q, cpu, loops, window, out, sync, 
                     break
             continue
         stalled = _0
-        page_pool_put_page(s, pool, cpu, page, False, False)
+        page_pool_put_page(s, pool, cpu, page, _FALSE, _FALSE)
         cnt += _1
     time_bench_stop(window, cnt)
     out[OUT_RECYCLED] = cnt + _1

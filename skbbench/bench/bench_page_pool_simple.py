@@ -61,6 +61,10 @@ from skbbench.timebench import Record
 
 _0 = np.uint64(0)
 _1 = np.uint64(1)
+# non-literal bools: a literal True/False argument makes Numba compile a separate
+# Literal[bool] specialization of the callee
+_FALSE = np.bool_(False)
+_TRUE = np.bool_(True)
 MODE_FOR_LOOP = 0
 MODE_ATOMIC_INC = 1
 MODE_LOCK = 2
@@ -112,10 +116,10 @@ def time_bench_page_pool(s, pool, cpu, loops, typ, modern, in_softirq, window):
         if typ == 0:
             page_pool_recycle_direct(s, pool, cpu, page, in_softirq)
         elif typ == 1:
-            page_pool_put_page(s, pool, cpu, page, False, in_softirq)
+            page_pool_put_page(s, pool, cpu, page, _FALSE, in_softirq)
         elif modern:  # >= 6.5: refcnt 2 makes the page not recyclable
             get_page(s, page)
-            page_pool_put_page(s, pool, cpu, page, False, in_softirq)
+            page_pool_put_page(s, pool, cpu, page, _FALSE, in_softirq)
             put_page(s, cpu, page)
         else:  # v4.18: nothing to release; the page goes back to the page allocator
             put_page(s, cpu, page)

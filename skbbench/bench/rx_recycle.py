@@ -77,6 +77,10 @@ from skbbench.timebench import Record
 
 _0 = np.uint64(0)
 _1 = np.uint64(1)
+# non-literal bools: a literal True/False argument makes Numba compile a separate
+# Literal[bool] specialization of the callee
+_FALSE = np.bool_(False)
+_TRUE = np.bool_(True)
 _9 = np.uint64(9)  # PAGE_SHIFT - 3: a page's first word in the machine array
 _SLOTS = np.uint64(RX_SLOTS)
 _SLOTW = np.uint64(SLOT_WORDS)
@@ -94,7 +98,7 @@ O_CURSOR = 2  # next release event
 def rx_release(s, strategy, pool, cpu, page, softirq):
     # the stack's release of a frame's page: put_page, or page_pool_put_page
     if strategy == np.uint64(2):
-        page_pool_put_page(s, pool, cpu, page, False, softirq)
+        page_pool_put_page(s, pool, cpu, page, _FALSE, softirq)
     else:
         put_page(s, cpu, page)
 
@@ -105,7 +109,7 @@ def rx_alloc(s, strategy, pool, rx):
     if strategy == _S_PAGE_ALLOCATOR:
         rx_stat(rx, ST_ALLOC)
         return __alloc_pages_nodemask(s, _0, _GFP_COLD, _0)
-    return page_pool_alloc_pages(s, pool, _0, _0, True)
+    return page_pool_alloc_pages(s, pool, _0, _0, _TRUE)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
@@ -186,7 +190,7 @@ def rx_ring_teardown(s, strategy, pool, rx):
         page = rx[w]
         if page != _0:
             if strategy == np.uint64(2):
-                page_pool_put_page(s, np.uint64(pool), _0, page, False, True)
+                page_pool_put_page(s, np.uint64(pool), _0, page, _FALSE, _TRUE)
             else:
                 put_page(s, _0, page)
             rx[w] = _0

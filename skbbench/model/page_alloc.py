@@ -163,6 +163,10 @@ CHECK_AT_FREE = PG_SLAB | PG_BUDDY | PG_PCP
 
 _0 = np.uint64(0)
 _1 = np.uint64(1)
+# non-literal bools: a literal True/False argument makes Numba compile a separate
+# Literal[bool] specialization of the callee
+_FALSE = np.bool_(False)
+_TRUE = np.bool_(True)
 _2 = np.uint64(2)
 _3 = np.uint64(3)
 _MAXO = np.uint64(MAX_ORDER)
@@ -952,7 +956,7 @@ def __alloc_pages_bulk(s, cpu, gfp, nr, out, off, is_list):
             if not is_list and out[off + nr_populated] != _0:  # skip existing pages
                 nr_populated += _1
                 continue
-            pfn = __rmqueue_pcplist(s, z, cpu, pcp, False)
+            pfn = __rmqueue_pcplist(s, z, cpu, pcp, _FALSE)
             if pfn == _0:
                 if nr_populated == _0:  # try and get at least one page
                     failed = True

@@ -99,6 +99,10 @@ RECYCLE_STRIDE = 8
 
 _0 = np.uint64(0)
 _1 = np.uint64(1)
+# non-literal bools: a literal True/False argument makes Numba compile a separate
+# Literal[bool] specialization of the callee
+_FALSE = np.bool_(False)
+_TRUE = np.bool_(True)
 _8 = np.uint64(8)
 _V4_18 = np.uint64(V4_18)
 _PP_VERSION = np.uint64(PP_VERSION)
@@ -444,7 +448,7 @@ def page_pool_put_page(s, pool, cpu, pfn, allow_direct, in_softirq):
 @njit(nogil=True, cache=True, _nrt=False)
 def page_pool_recycle_direct(s, pool, cpu, pfn, in_softirq):
     # page_pool_recycle_direct: put with allow_direct = true
-    __page_pool_put_page(s, pool, cpu, pfn, True, bool(in_softirq))
+    __page_pool_put_page(s, pool, cpu, pfn, _TRUE, bool(in_softirq))
 
 
 @njit(nogil=True, cache=True, _nrt=False)
@@ -502,12 +506,12 @@ class PagePool:
     def s(self) -> np.ndarray:
         return self.machine.s
 
-    def _cpu(self, cpu: int) -> int:
+    def _cpu(self, cpu: int) -> np.uint64:
         if not 0 <= cpu < self.machine.nr_cpus:
             raise UsageError(
                 f"cpu {cpu}: the machine has simulated CPUs 0..{self.machine.nr_cpus - 1}"
             )
-        return cpu
+        return np.uint64(cpu)  # the kernels' argument type: one compiled signature
 
     def _raise(self) -> None:
         from skbbench.model.page_alloc_view import PageAllocator
@@ -521,17 +525,30 @@ class PagePool:
 
     def alloc(self, cpu: int, in_softirq: bool = True, gfp: int = 0) -> int:
         """page_pool_alloc_pages; 0 when the page allocator is exhausted."""
-        pfn = int(page_pool_alloc_pages(self.s, self.base, self._cpu(cpu), gfp, in_softirq))
+        pfn = int(
+            page_pool_alloc_pages(
+                self.s, np.uint64(self.base), self._cpu(cpu), np.uint64(gfp), bool(in_softirq)
+            )
+        )
         self._raise()
         return pfn
 
     def put(self, cpu: int, pfn: int, allow_direct: bool = False, in_softirq: bool = True) -> None:
         """page_pool_put_page(pool, page, allow_direct)."""
-        page_pool_put_page(self.s, self.base, self._cpu(cpu), pfn, allow_direct, in_softirq)
+        page_pool_put_page(
+            self.s,
+            np.uint64(self.base),
+            self._cpu(cpu),
+            np.uint64(pfn),
+            bool(allow_direct),
+            bool(in_softirq),
+        )
         self._raise()
 
     def recycle_direct(self, cpu: int, pfn: int, in_softirq: bool = True) -> None:
-        page_pool_recycle_direct(self.s, self.base, self._cpu(cpu), pfn, in_softirq)
+        page_pool_recycle_direct(
+            self.s, np.uint64(self.base), self._cpu(cpu), np.uint64(pfn), bool(in_softirq)
+        )
         self._raise()
 
     def alloc_cache(self) -> list[int]:
