@@ -41,6 +41,8 @@ from skbbench.model.slub import (
     virt_to_head_page,
 )
 from skbbench.model.slub_debug import (
+    _OP3,
+    _OP4,
     alloc_debug_processing,
     free_debug_processing,
     validate_slab_cache,
@@ -290,10 +292,10 @@ def kmem_cache_alloc_bulk_checked(s, cpu, size, p, variant):
     got = kmem_cache_alloc_bulk(s, cpu, size, p, variant)
     i = _0
     while i < got:
-        if not alloc_debug_processing(s, cpu, p[i], 3):
+        if not alloc_debug_processing(s, cpu, p[i], _OP3):
             return _0
         i += _1
-    if not validate_slab_cache(s, 3):
+    if not validate_slab_cache(s, _OP3):
         return _0
     return got
 
@@ -307,7 +309,7 @@ def _free_bulk_check(s, cpu, size, p, variant):
         i += _1
         if x == _0 and (variant == BULK_AFTER or variant == BULK_KFREE):
             continue  # build_detached_freelist skips NULL slots
-        if not free_debug_processing(s, cpu, x, 4):
+        if not free_debug_processing(s, cpu, x, _OP4):
             return False
     return True
 
@@ -320,4 +322,4 @@ def kmem_cache_free_bulk_checked(s, cpu, size, p, variant):
     if size == _0 or s[H_ERR] != _0 or not _free_bulk_check(s, cpu, size, p, variant):
         return
     kmem_cache_free_bulk(s, cpu, size, p, variant)
-    validate_slab_cache(s, 4)
+    validate_slab_cache(s, _OP4)

@@ -101,6 +101,9 @@ from skbbench.model.skbuff import (
 
 _0 = np.uint64(0)
 _1 = np.uint64(1)
+# non-literal bools: a literal True/False argument compiles a separate specialization
+_FALSE = np.bool_(False)
+_TRUE = np.bool_(True)
 _3 = np.uint64(3)
 _32 = np.uint64(32)
 _MINUS_USERS_ONE = np.uint64((1 << 64) - (1 << 32))
@@ -434,7 +437,7 @@ def rx_softirq_round(s, nh, cpu, remaining, allocator):
     if s[nh + _NH_WORKLOAD] == _W_IRQ_FREE:
         tx_hardirq_clean(s, nh, cpu, pc)
     net_tx_action(s, nh, cpu, pc, allocator)
-    return net_rx_action(s, nh, cpu, pc, remaining, False, allocator)
+    return net_rx_action(s, nh, cpu, pc, remaining, _FALSE, allocator)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
@@ -442,7 +445,7 @@ def consumer_softirq_round(s, nh, cpu, allocator):
     # one NET_RX softirq on the consumer CPU (the backlog's NAPI)
     pc = this_cpu_napi(s, nh, cpu)
     net_tx_action(s, nh, cpu, pc, allocator)
-    return net_rx_action(s, nh, cpu, pc, _0, True, allocator)
+    return net_rx_action(s, nh, cpu, pc, _0, _TRUE, allocator)
 
 
 @njit(inline="always", nogil=True)

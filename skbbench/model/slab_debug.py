@@ -43,6 +43,10 @@ from skbbench.model.slab import (
 
 U = np.uint64
 _0, _1, _2 = U(0), U(1), U(2)
+
+# the operation codes of the checked entry points as non-literal words: a literal int
+# argument makes Numba compile a separate specialization of the callee per value
+_OP1, _OP2, _OP3, _OP4 = np.uint64(1), np.uint64(2), np.uint64(3), np.uint64(4)
 _7 = U(7)
 _ACTIVE = U(1)
 _PG_SLAB_CACHE = U(1 | (0xFFFFFF << 8))
@@ -69,7 +73,7 @@ _Z_NR_FREE_PAGES, _Z_MANAGED, _Z_PCP_BASE = U(Z_NR_FREE_PAGES), U(Z_MANAGED), U(
 _Z_NR_CPUS, _Z_ERR, _PCP_WORDS, _PCP_COUNT = U(Z_NR_CPUS), U(Z_ERR), U(PCP_WORDS), U(PCP_COUNT)
 
 
-@njit(nogil=True, cache=True, _nrt=False)
+@njit(inline="always", nogil=True, cache=True, _nrt=False)
 def _set_err(s, code, obj, cpu, aux, op):
     # slab_error / the BUG() of a DEBUG kernel: record the first violation only
     if s[_K_ERR] == _0:
@@ -313,8 +317,8 @@ def kmem_cache_alloc_checked(s, cpu):
         return _0
     x = kmem_cache_alloc(s, cpu)
     if x != _0:
-        alloc_debug_processing(s, cpu, x, 1)
-    validate_slab_cache(s, 1)
+        alloc_debug_processing(s, cpu, x, _OP1)
+    validate_slab_cache(s, _OP1)
     if s[_K_ERR] != _0:
         return _0
     return x
@@ -325,10 +329,10 @@ def kmem_cache_free_checked(s, cpu, x):
     # cache_free_debugcheck + kmem_cache_free + validation
     cpu = U(cpu)
     x = U(x)
-    if s[_K_ERR] != _0 or not free_debug_processing(s, cpu, x, 2):
+    if s[_K_ERR] != _0 or not free_debug_processing(s, cpu, x, _OP2):
         return
     kmem_cache_free(s, cpu, x)
-    validate_slab_cache(s, 2)
+    validate_slab_cache(s, _OP2)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
@@ -341,10 +345,10 @@ def kmem_cache_alloc_bulk_checked(s, cpu, size, p, variant):
     got = kmem_cache_alloc_bulk(s, cpu, size, p, variant)
     i = _0
     while i < got:
-        if not alloc_debug_processing(s, cpu, p[i], 3):
+        if not alloc_debug_processing(s, cpu, p[i], _OP3):
             return _0
         i += _1
-    if not validate_slab_cache(s, 3):
+    if not validate_slab_cache(s, _OP3):
         return _0
     return got
 
@@ -358,8 +362,8 @@ def kmem_cache_free_bulk_checked(s, cpu, size, p, variant):
         return
     i = _0
     while i < size:
-        if not free_debug_processing(s, cpu, p[i], 4):
+        if not free_debug_processing(s, cpu, p[i], _OP4):
             return
         i += _1
     kmem_cache_free_bulk(s, cpu, size, p, variant)
-    validate_slab_cache(s, 4)
+    validate_slab_cache(s, _OP4)

@@ -74,7 +74,7 @@ from skbbench.model.slub_layout import (
 # SLUB_DEBUG-like checking (check=True only)
 
 
-@njit(nogil=True, cache=True, _nrt=False)
+@njit(inline="always", nogil=True, cache=True, _nrt=False)
 def _set_err(s, code, obj, cpu, aux, op):
     # slab_err / object_err: record the first violation (the model stops there)
     if s[H_ERR] == _0:
@@ -86,6 +86,10 @@ def _set_err(s, code, obj, cpu, aux, op):
 
 
 _ARENA_START_PFN = np.uint64(MH_ARENA_START_PFN)
+
+# the operation codes of the checked entry points as non-literal words: a literal int
+# argument makes Numba compile a separate specialization of the callee per value
+_OP1, _OP2, _OP3, _OP4 = np.uint64(1), np.uint64(2), np.uint64(3), np.uint64(4)
 _ARENA_PFNS = np.uint64(MH_ARENA_PFNS)
 _7 = np.uint64(7)
 
@@ -369,8 +373,8 @@ def kmem_cache_alloc_checked(s, cpu):
         return _0
     x = slab_alloc_node(KC_DEFAULT, s, cpu, _0)
     if x != _0:
-        alloc_debug_processing(s, cpu, x, 1)
-    validate_slab_cache(s, 1)
+        alloc_debug_processing(s, cpu, x, _OP1)
+    validate_slab_cache(s, _OP1)
     if s[H_ERR] != _0:
         return _0
     return x
@@ -383,7 +387,7 @@ def kmem_cache_free_checked(s, cpu, x):
     x = np.uint64(x)
     if s[H_ERR] != _0:
         return
-    if not free_debug_processing(s, cpu, x, 2):
+    if not free_debug_processing(s, cpu, x, _OP2):
         return
     slab_free(KC_DEFAULT, s, cpu, virt_to_head_page(s, x), x, _0, _1)
-    validate_slab_cache(s, 2)
+    validate_slab_cache(s, _OP2)
