@@ -313,31 +313,16 @@ def napi_build_skb(s, nh, cpu, pc, data, frag_size, allocator):
 @njit(nogil=True, cache=True, _nrt=False)
 def rfc_napi_alloc_head(s, nh, cpu, pc, allocator):
     # RFC "net: bulk alloc and reuse of SKBs in NAPI context" (__napi_alloc_skb): when the
-    # shared defer array is empty, kmem_cache_alloc_bulk 8 heads into it; pop one
-    count = s[pc + _PC_SKB_COUNT]
-    if count == _0:
-        bulk = s[nh + _NH_CACHE_BULK]
-        base = pc + _PC_SKB_CACHE
-        count = head_cache_alloc_bulk(s, cpu, bulk, s[base : base + bulk], allocator)
-        napi_stat(s, pc, ST_ALLOC_BULK_CALLS)
-        napi_stat_add(s, pc, ST_ALLOC_BULK_OBJECTS, count)
-        if count == _0:
-            return _0
-    count -= _1
-    s[pc + _PC_SKB_COUNT] = count
-    napi_stat(s, pc, ST_CACHE_GET)
-    return s[pc + _PC_SKB_CACHE + count]
+    # shared defer array is empty, kmem_cache_alloc_bulk 8 heads into it; pop one -- the
+    # operations v5.12's napi_skb_cache_get later kept, on the same per-CPU array
+    return napi_skb_cache_get(s, nh, cpu, pc, allocator)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
 def rfc_build_skb(s, nh, cpu, pc, data, frag_size, allocator):
-    # the RFC's __napi_alloc_skb: head from the NAPI array, then the usual build
-    skb = rfc_napi_alloc_head(s, nh, cpu, pc, allocator)
-    if skb == _0:
-        napi_set_error(s, nh, _E_HEAD_OOM, cpu)
-        return _0
-    __build_skb_around(s, cpu, skb, data, frag_size, s[nh + _NH_VARIANT])
-    return skb
+    # the RFC's __napi_alloc_skb: head from the NAPI array, then the usual build (the
+    # steps of napi_build_skb)
+    return napi_build_skb(s, nh, cpu, pc, data, frag_size, allocator)
 
 
 # --------------------------------------------------------------------------------------
