@@ -146,7 +146,7 @@ def test_v512_reusable_check_runs_on_every_cache_put():
 
 def test_page_frag_carves_order_3_pages_and_reuses_them_in_place():
     from skbbench.model.napi_layout import NAPI_STATS, PC_BIAS, PC_STATS, PCPU_STRIDE
-    from skbbench.model.page_alloc import new_machine
+    from skbbench.model.page_alloc_create import new_machine
     from skbbench.model.page_frag import __alloc_page_frag, skb_free_frag
 
     m = new_machine(64, 2, profile="zero")
@@ -239,7 +239,7 @@ def test_slab_debug_mode_runs_every_workload_clean_and_counts_like_unchecked(var
             m = napi_create(
                 variant, workload, profile="zero", allocator="slab", check=check, nr_cpus=2
             )
-            assert run(m, 1500, RUN[int(m.allocator)]) == 1500
+            assert run(m, 1500, RUN[m.allocator]) == 1500
             counts.append((m.napi_stats(), m.counters()["slab_stats"]))
             m.teardown()  # SLAB invariants (check mode) + page allocator conservation
         assert counts[0] == counts[1]
@@ -416,14 +416,17 @@ def test_every_format_renders(fmt):
 
 def _compile_all_uint64(fn):
     """Compile ``fn`` for (uint64[::1] s, uint64 ...) (``consumer``: a boolean, ``p``: an
-    array), the types the kernels call it with."""
+    array, ``allocator``: the SLUB flavor), the types the kernels call it with."""
     import inspect
 
     from numba import types
 
+    from skbbench.harness.flavor import FlavorType
+    from skbbench.model.napi_layout import ALLOC_SLUB
+
     names = list(inspect.signature(fn.py_func).parameters)
     args = [types.Array(types.uint64, 1, "C")]
-    kinds = {"consumer": types.boolean, "p": args[0]}
+    kinds = {"consumer": types.boolean, "p": args[0], "allocator": FlavorType(ALLOC_SLUB)}
     args += [kinds.get(n, types.uint64) for n in names[1:]]
     fn.compile(tuple(args))
     return fn
@@ -453,9 +456,6 @@ def test_the_napi_kernels_have_no_nrt_reference_counting():
         sk.napi_consume_skb,
         sk.napi_skb_cache_put,
         sk.skb_cache_free_bulk,
-        sk.head_cache_alloc,
-        sk.head_cache_free,
-        sk.head_cache_alloc_bulk,
         sk.napi_build_skb,
         sk.build_skb,
         sk.kfree_skb,

@@ -12,10 +12,12 @@ from skbbench.model.machine import MH_ZONE, create_machine
 from skbbench.model.mm_types import GFP_COLD, GFP_COMP, MAX_ORDER, PG_COMPOUND_HEAD
 from skbbench.model.page_alloc import (
     alloc_pages,
+    put_page,
+)
+from skbbench.model.page_alloc_create import (
     new_machine,
     page_alloc_create,
     pageset_high_batch,
-    put_page,
     zone_batchsize,
 )
 from skbbench.model.page_alloc_view import PageAllocator, check_page_allocator

@@ -7,7 +7,7 @@ import pytest
 from skbbench.errors import UsageError
 from skbbench.model.machine import create_machine
 from skbbench.model.mm_types import PG_AUX, PG_FREELIST
-from skbbench.model.page_alloc import new_machine
+from skbbench.model.page_alloc_create import new_machine
 from skbbench.model.page_alloc_view import PageAllocator, check_page_allocator
 from skbbench.model.page_pool import (
     PP_SIGNATURE,

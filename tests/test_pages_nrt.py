@@ -9,7 +9,7 @@ from skbbench.model import page_alloc as pa
 from skbbench.model import page_pool as pp
 from skbbench.model import ptr_ring as pr
 from skbbench.model import rx_page_reuse as rxr
-from skbbench.model.page_alloc import new_machine
+from skbbench.model.page_alloc_create import new_machine
 from skbbench.model.page_alloc_view import PageAllocator
 from tests.asmcheck import nrt_calls
 

@@ -15,7 +15,11 @@ from numba import njit
 
 from skbbench.harness.cpus import pin_current_thread
 from skbbench.harness.intrinsics import atomic_load64, atomic_store64, cmpxchg64, cpu_relax
-from skbbench.model.page_alloc import alloc_pages, new_machine, put_page
+from skbbench.model.page_alloc import (
+    alloc_pages,
+    put_page,
+)
+from skbbench.model.page_alloc_create import new_machine
 from skbbench.model.page_alloc_view import PageAllocator, check_page_allocator
 from skbbench.model.page_pool import page_pool_alloc_pages, page_pool_create, page_pool_put_page
 from skbbench.model.ptr_ring import __ptr_ring_produce, ptr_ring_alloc, ptr_ring_consume

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from skbbench.errors import UsageError
 from skbbench.model.mm_types import PG_FLAGS, PG_PFMEMALLOC
-from skbbench.model.page_alloc import new_machine
+from skbbench.model.page_alloc_create import new_machine
 from skbbench.model.page_alloc_view import PageAllocator, check_page_allocator
 from skbbench.model.rx_page_reuse import (
     RX_NEXT_TO_ALLOC,

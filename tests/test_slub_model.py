@@ -306,7 +306,7 @@ def test_slabs_come_from_the_page_allocator_with_refcount_one_and_its_flags():
 
 
 def test_order_fallback_to_s_min_when_no_order_1_block_is_left():
-    from skbbench.model.page_alloc import new_machine
+    from skbbench.model.page_alloc_create import new_machine
     from skbbench.model.page_alloc_view import PageAllocator
 
     # pcp batch/high 1: freed order-0 pages go straight back to the buddy lists
@@ -342,7 +342,7 @@ def test_order_fallback_to_s_min_when_no_order_1_block_is_left():
 
 
 def test_a_cache_in_a_given_machine_uses_its_cpus_costs_and_meta_area():
-    from skbbench.model.page_alloc import new_machine
+    from skbbench.model.page_alloc_create import new_machine
     from skbbench.model.page_alloc_view import check_page_allocator
 
     machine = new_machine(64, 2, profile="zero")

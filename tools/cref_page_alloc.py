@@ -33,6 +33,7 @@ from skbbench.harness.intrinsics import barrier, tsc_start, tsc_stop  # noqa: E4
 from skbbench.model import machine as mh  # noqa: E402
 from skbbench.model import mm_types as mt  # noqa: E402
 from skbbench.model import page_alloc as pa  # noqa: E402
+from skbbench.model.page_alloc_create import new_machine  # noqa: E402
 
 SOURCE = Path(__file__).resolve().parent / "cref" / "page_alloc_order0.c"
 
@@ -162,7 +163,7 @@ def model_outstanding(s, cpu, n, rounds, pages):  # type: ignore[no-untyped-def]
 
 def fresh_machine(nr_pages: int = 4096) -> mh.Machine:
     """A zero-cost machine (the IRQ charge omitted) with a page allocator."""
-    return pa.new_machine(nr_pages, 1, profile="zero")
+    return new_machine(nr_pages, 1, profile="zero")
 
 
 def main() -> int:

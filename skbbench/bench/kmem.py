@@ -14,6 +14,7 @@ SLUB_DEBUG-like checked entry points (``check``) count as before and are not tim
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 from skbbench.harness.calls import call_out_of_line
@@ -34,7 +35,7 @@ def kmem_alloc(allocator, check, kc, s, cpu):
     if allocator == SLAB:
         if check:
             return slab_debug.kmem_cache_alloc_checked(s, cpu)
-        return call_out_of_line(slab_model.kmem_cache_alloc_export, s, cpu)
+        return call_out_of_line(slab_model.kmem_cache_alloc_export, s, np.uint64(cpu))
     if check:
         return slub_debug.kmem_cache_alloc_checked(s, cpu)
     return slub_model.kmem_cache_alloc_kc(kc, s, cpu, GFP_ATOMIC)
@@ -47,7 +48,7 @@ def kmem_free(allocator, check, kc, s, cpu, x):
         if check:
             slab_debug.kmem_cache_free_checked(s, cpu, x)
         else:
-            call_out_of_line(slab_model.kmem_cache_free_export, s, cpu, x)
+            call_out_of_line(slab_model.kmem_cache_free_export, s, np.uint64(cpu), np.uint64(x))
     elif check:
         slub_debug.kmem_cache_free_checked(s, cpu, x)
     else:

@@ -93,7 +93,7 @@ class _Run:
     def __call__(self) -> Record:
         cfg = self.cfg
         model = new_model(cfg, self.variant, self.workload)
-        kernel = RUN[int(model.allocator)]
+        kernel = RUN[model.allocator]
         if cfg.settle:
             kernel(model.s, model.nh, cfg.settle, new_window())
             model.raise_if_error()
@@ -178,7 +178,7 @@ def thread_case(cfg: NapiConfig, variant: str, cpus: list[int]) -> ParallelCase:
     def setup() -> _Shared:
         model = new_model(cfg, variant, "remote", check=False)  # threads: unchecked
         if cfg.settle:
-            RUN[int(model.allocator)](model.s, model.nh, cfg.settle, new_window())
+            RUN[model.allocator](model.s, model.nh, cfg.settle, new_window())
             model.raise_if_error()
         model.s[model.nh + NH_DONE] = 0  # the RX thread raises it when it is done
         return _Shared(model=model, before=model.counters())
@@ -186,7 +186,7 @@ def thread_case(cfg: NapiConfig, variant: str, cpus: list[int]) -> ParallelCase:
     def run(data: _Shared, index: int, cpu: int) -> Record:
         m = data.model
         window = new_window()
-        rx_thread, consumer_thread = THREADS[int(m.allocator)]
+        rx_thread, consumer_thread = THREADS[m.allocator]
         if index == 0:
             got = int(rx_thread(m.s, m.nh, cfg.packets, window, data.sync))
         else:

@@ -1,6 +1,7 @@
 """The timed kernels of `skbbench napi`: the NAPI driver loop of skbbench.model.napi
-between time_bench_start/stop, one thin cached wrapper per slab allocator (a compile-time
-constant: a second allocator is one more wrapper), deterministic and per-thread forms.
+between time_bench_start/stop, one thin cached wrapper per slab allocator (its Flavor, a
+compile-time constant: a second allocator is one more wrapper), deterministic and
+per-thread forms.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from skbbench.harness.flavor import Flavor
 from skbbench.harness.window import native_start_barrier, time_bench_start, time_bench_stop
 from skbbench.model.napi import napi_consumer_thread, napi_rounds, napi_rx_thread
 from skbbench.model.napi_layout import (
@@ -16,6 +18,12 @@ from skbbench.model.napi_layout import (
     ALLOC_SLUB,
     ALLOC_SLUB_CHECKED,
 )
+
+# the allocator flavors (skbuff.head_cache_*): one compiled chain each
+SLUB = Flavor(ALLOC_SLUB)
+SLUB_CHECKED = Flavor(ALLOC_SLUB_CHECKED)
+SLAB = Flavor(ALLOC_SLAB)
+SLAB_CHECKED = Flavor(ALLOC_SLAB_CHECKED)
 
 
 @njit(inline="always", nogil=True)
@@ -29,22 +37,22 @@ def _run(s, nh, packets, window, allocator):
 
 @njit(nogil=True, cache=True, _nrt=False)
 def napi_run_slub(s, nh, packets, window):
-    return _run(s, nh, packets, window, ALLOC_SLUB)
+    return _run(s, nh, packets, window, SLUB)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
 def napi_run_slub_checked(s, nh, packets, window):
-    return _run(s, nh, packets, window, ALLOC_SLUB_CHECKED)
+    return _run(s, nh, packets, window, SLUB_CHECKED)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
 def napi_run_slab(s, nh, packets, window):
-    return _run(s, nh, packets, window, ALLOC_SLAB)
+    return _run(s, nh, packets, window, SLAB)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
 def napi_run_slab_checked(s, nh, packets, window):
-    return _run(s, nh, packets, window, ALLOC_SLAB_CHECKED)
+    return _run(s, nh, packets, window, SLAB_CHECKED)
 
 
 @njit(inline="always", nogil=True)
@@ -69,32 +77,32 @@ def _consumer_thread(s, nh, window, sync, allocator):
 
 @njit(nogil=True, cache=True, _nrt=False)
 def napi_rx_thread_slub(s, nh, packets, window, sync):
-    return _rx_thread(s, nh, packets, window, sync, ALLOC_SLUB)
+    return _rx_thread(s, nh, packets, window, sync, SLUB)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
 def napi_consumer_thread_slub(s, nh, window, sync):
-    return _consumer_thread(s, nh, window, sync, ALLOC_SLUB)
+    return _consumer_thread(s, nh, window, sync, SLUB)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
 def napi_rx_thread_slab(s, nh, packets, window, sync):
-    return _rx_thread(s, nh, packets, window, sync, ALLOC_SLAB)
+    return _rx_thread(s, nh, packets, window, sync, SLAB)
 
 
 @njit(nogil=True, cache=True, _nrt=False)
 def napi_consumer_thread_slab(s, nh, window, sync):
-    return _consumer_thread(s, nh, window, sync, ALLOC_SLAB)
+    return _consumer_thread(s, nh, window, sync, SLAB)
 
 
-# The timed kernels by allocator id: (deterministic run, RX thread, consumer thread).
+# The timed kernels by allocator flavor: (deterministic run, RX thread, consumer thread).
 RUN = {
-    int(ALLOC_SLUB): napi_run_slub,
-    int(ALLOC_SLUB_CHECKED): napi_run_slub_checked,
-    int(ALLOC_SLAB): napi_run_slab,
-    int(ALLOC_SLAB_CHECKED): napi_run_slab_checked,
+    SLUB: napi_run_slub,
+    SLUB_CHECKED: napi_run_slub_checked,
+    SLAB: napi_run_slab,
+    SLAB_CHECKED: napi_run_slab_checked,
 }
 THREADS = {
-    int(ALLOC_SLUB): (napi_rx_thread_slub, napi_consumer_thread_slub),
-    int(ALLOC_SLAB): (napi_rx_thread_slab, napi_consumer_thread_slab),
+    SLUB: (napi_rx_thread_slub, napi_consumer_thread_slub),
+    SLAB: (napi_rx_thread_slab, napi_consumer_thread_slab),
 }

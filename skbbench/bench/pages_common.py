@@ -13,7 +13,7 @@ from skbbench.harness.cpus import allowed_cpus, format_cpus
 from skbbench.harness.runner import BenchAbort
 from skbbench.harness.window import window_record
 from skbbench.model.machine import Machine
-from skbbench.model.page_alloc import new_machine
+from skbbench.model.page_alloc_create import new_machine
 from skbbench.model.page_alloc_view import PageAllocator, check_page_allocator
 from skbbench.timebench import Record
 

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from skbbench.errors import ModelError, ModelParameterError
+from skbbench.harness.flavor import Flavor
 from skbbench.model import slab_layout
 from skbbench.model.costs import cost_iters, get_profile
 from skbbench.model.machine import Machine
@@ -71,7 +72,7 @@ from skbbench.model.napi_layout import (
     VARIANT_IDS,
     WORKLOAD_IDS,
 )
-from skbbench.model.page_alloc import (
+from skbbench.model.page_alloc_create import (
     DEFAULT_BATCH_ZONE_PAGES,
     new_machine,
     page_alloc_words,
@@ -95,7 +96,7 @@ class NapiModel:
     nh: int
     variant: str
     workload: str
-    allocator: np.uint64
+    allocator: Flavor
 
     @property
     def s(self) -> np.ndarray:
@@ -306,6 +307,6 @@ def napi_create(
     s[nh + NH_TX_WORK] = tx_work
     s[nh + NH_ERR] = 0
     s[nh + NH_ERR_AUX] = 0
-    model = NapiModel(machine, cache, nh, variant, workload, alloc_id)
+    model = NapiModel(machine, cache, nh, variant, workload, Flavor(alloc_id))
     model.fill()
     return model

@@ -58,11 +58,13 @@ W_REMOTE = 2
 W_IRQ_FREE = 3
 WORKLOAD_IDS = {"drop": W_DROP, "forward": W_FORWARD, "remote": W_REMOTE, "irq-free": W_IRQ_FREE}
 
-# Allocator ids (compile-time constants of the kernels' thin wrappers).
-ALLOC_SLUB = np.uint64(0)
-ALLOC_SLUB_CHECKED = np.uint64(1)  # the SLUB_DEBUG-like checked entry points (--check)
-ALLOC_SLAB = np.uint64(2)  # the v4.6 SLAB model (--allocator slab)
-ALLOC_SLAB_CHECKED = np.uint64(3)  # SLAB's checked entry points
+# Allocator ids: the flags of the Flavor (skbbench.harness.flavor) the kernels pass down
+# as ``allocator``, so each allocator's chain is compiled on its own (skbuff.head_cache_*).
+ALLOC_SLUB = 0
+ALLOC_CHECKED = 1  # bit: the SLUB_DEBUG-like checked entry points (--check)
+ALLOC_SLAB = 2  # bit: the v4.6 SLAB model (--allocator slab)
+ALLOC_SLUB_CHECKED = ALLOC_SLUB | ALLOC_CHECKED
+ALLOC_SLAB_CHECKED = ALLOC_SLAB | ALLOC_CHECKED
 ALLOCATORS = {
     ("slub", False): ALLOC_SLUB,
     ("slub", True): ALLOC_SLUB_CHECKED,

@@ -2,32 +2,26 @@
 
 Buddy free lists per order under ``zone->lock``, per-CPU lists of order-0 pages (batch 31,
 high 186), compound pages, atomic refcounts in struct page, and the v5.13 bulk API on top.
-Every function carries the name of the kernel function it models. The entry points'
-fast paths (alloc_pages, __free_pages, put_page) inline into the calling kernel; refills,
-drains and buddy work are real calls. Layout, entry points, what is and is not
-modelled: docs/page_alloc.md.
+Every function carries the name of the kernel function it models. As in the kernel,
+alloc_pages and put_page are inline wrappers and __alloc_pages_nodemask and __free_pages
+exported, out-of-line functions; refills, drains and buddy work are real calls. Layout,
+entry points, what is and is not modelled: docs/page_alloc.md.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from numba import njit
 
-from skbbench.errors import ModelError, UsageError
+from skbbench.harness.calls import call_out_of_line, call_static
 from skbbench.harness.intrinsics import atomic_add64, atomic_load64, cmpxchg64
 from skbbench.harness.locks import spin_lock, spin_unlock
 from skbbench.harness.spin import busy_wait
 from skbbench.model.machine import (
-    MH_ZONE,
     U_MH_COST_IRQSAVE,
     U_MH_STATS,
     U_MH_VMEMMAP,
     U_MH_ZONE,
-    CostIters,
-    Machine,
-    create_machine,
 )
 from skbbench.model.mm_types import (
     GFP_COLD,
@@ -688,9 +682,10 @@ def zone_watermark_ok(s, z, order, mark):
     return False
 
 
-@njit(inline="always", nogil=True)
+@njit(nogil=True, cache=True, _nrt=False)
 def get_page_from_freelist(s, z, cpu, gfp, order, mark):
-    # get_page_from_freelist: the one zone, if its watermark allows
+    # get_page_from_freelist (static, called with call_static): the one zone, if its
+    # watermark allows
     if not zone_watermark_ok(s, z, order, mark):
         return _0
     pfn = buffered_rmqueue(s, z, cpu, gfp, order)
@@ -708,12 +703,13 @@ def __alloc_pages_slowpath(s, z, cpu, gfp, order):
     mark = s[z + _Z_WMARK_MIN]
     mark -= mark >> _1
     mark -= mark >> _2
-    return get_page_from_freelist(s, z, cpu, gfp, order, mark)
+    return call_static(get_page_from_freelist, s, z, cpu, gfp, order, mark)
 
 
-@njit(inline="always", nogil=True, cache=True, _nrt=False)
-def alloc_pages(s, cpu, gfp, order):
-    # alloc_pages -> __alloc_pages_nodemask: fast path at the low watermark, then slowpath
+@njit(nogil=True, cache=True, _nrt=False)
+def __alloc_pages_nodemask(s, cpu, gfp, order):
+    # __alloc_pages_nodemask (exported, out of line): fast path at the low watermark,
+    # then the slowpath
     z = s[U_MH_ZONE]
     cpu = np.uint64(cpu)
     gfp = np.uint64(gfp)
@@ -721,7 +717,7 @@ def alloc_pages(s, cpu, gfp, order):
     if order >= _MAXO:  # WARN_ON_ONCE(order >= MAX_ORDER): NULL
         pa_stat(s, z, cpu, ST_ALLOC_FAIL, _1)
         return _0
-    pfn = get_page_from_freelist(s, z, cpu, gfp, order, s[z + _Z_WMARK_LOW])
+    pfn = call_static(get_page_from_freelist, s, z, cpu, gfp, order, s[z + _Z_WMARK_LOW])
     if pfn == _0:
         pfn = __alloc_pages_slowpath(s, z, cpu, gfp, order)
         if pfn == _0:
@@ -729,10 +725,12 @@ def alloc_pages(s, cpu, gfp, order):
     return pfn
 
 
-@njit(nogil=True, cache=True, _nrt=False)
-def __alloc_pages_nodemask(s, cpu, gfp, order):
-    # __alloc_pages_nodemask: alloc_pages as an out-of-line call (slow paths use this)
-    return alloc_pages(s, cpu, gfp, order)
+@njit(inline="always", nogil=True)
+def alloc_pages(s, cpu, gfp, order):
+    # alloc_pages (include/linux/gfp.h, inline): a real call of __alloc_pages_nodemask
+    return call_out_of_line(
+        __alloc_pages_nodemask, s, np.uint64(cpu), np.uint64(gfp), np.uint64(order)
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -806,9 +804,10 @@ def free_pages_prepare(s, z, cpu, pfn, order):
     return bad == _0
 
 
-@njit(inline="always", nogil=True)
+@njit(nogil=True, cache=True, _nrt=False)
 def _free_hot_cold_page(s, z, cpu, pfn, cold):
-    # free_hot_cold_page: onto this CPU's pcp list (head hot, tail cold); drain at high
+    # free_hot_cold_page (called with call_static from __free_pages and __put_page, as gcc
+    # may inline it there): onto this CPU's pcp list (head hot, tail cold); drain at high
     if not free_pages_prepare(s, z, cpu, pfn, _0):
         return
     # local_irq_save
@@ -850,12 +849,13 @@ def free_hot_cold_page(s, cpu, pfn, cold):
     if bad_range(s, z, pfn):
         pa_set_error(s, z, _E_RANGE, pfn, np.uint64(cpu), _0)
         return
-    _free_hot_cold_page(s, z, np.uint64(cpu), pfn, bool(cold))
+    call_static(_free_hot_cold_page, s, z, np.uint64(cpu), pfn, np.bool_(cold))
 
 
-@njit(inline="always", nogil=True, cache=True, _nrt=False)
-def __free_pages(s, cpu, pfn, order):
-    # __free_pages: drop a reference; the last one frees the block (order 0 to the pcp list)
+@njit(nogil=True, cache=True, _nrt=False)
+def __free_pages_export(s, cpu, pfn, order):
+    # __free_pages (EXPORT_SYMBOL): drop a reference; the last one frees the block (order 0
+    # to the pcp list)
     z = s[U_MH_ZONE]
     cpu = np.uint64(cpu)
     pfn = np.uint64(pfn)
@@ -865,9 +865,15 @@ def __free_pages(s, cpu, pfn, order):
         return
     if put_page_testzero(s, z, cpu, pfn):
         if order == _0:
-            _free_hot_cold_page(s, z, cpu, pfn, False)
+            call_static(_free_hot_cold_page, s, z, cpu, pfn, _FALSE)
         else:
             __free_pages_ok(s, z, cpu, pfn, order)
+
+
+@njit(inline="always", nogil=True)
+def __free_pages(s, cpu, pfn, order):
+    # __free_pages: a real call of the exported function
+    call_out_of_line(__free_pages_export, s, np.uint64(cpu), np.uint64(pfn), np.uint64(order))
 
 
 @njit(nogil=True, cache=True, _nrt=False)
@@ -878,7 +884,7 @@ def __put_page(s, z, cpu, pfn):
     if s[r + U_PG_FLAGS] & _PG_HEAD:
         __free_pages_ok(s, z, cpu, pfn, s[r + U_PG_CH] >> _1)
     else:
-        _free_hot_cold_page(s, z, cpu, pfn, False)
+        call_static(_free_hot_cold_page, s, z, cpu, pfn, _FALSE)
 
 
 @njit(inline="always", nogil=True, cache=True, _nrt=False)
@@ -1003,143 +1009,3 @@ def alloc_pages_bulk_array_at(s, cpu, gfp, nr, arr, off):
 def alloc_pages_bulk_list(s, cpu, gfp, nr, head_arr):
     # alloc_pages_bulk_list: push up to nr pages on the list head_arr[0]; returns pages added
     return __alloc_pages_bulk(s, cpu, gfp, nr, head_arr, _0, True)
-
-
-# --------------------------------------------------------------------------------------
-# Boot: free the arena into the buddy lists
-
-
-@njit(nogil=True, cache=True, _nrt=False)
-def __free_pages_memory(s, start, end):
-    # __free_pages_memory: largest naturally aligned blocks (<= MAX_ORDER - 1) of
-    # [start, end), each handed to the buddy lists (free_one_page, no pcp detour)
-    z = s[U_MH_ZONE]
-    start = np.uint64(start)
-    end = np.uint64(end)
-    blocks = _0
-    while start < end:
-        order = _MAXO_1
-        while order > _0 and (start & ((_1 << order) - _1)) != _0:  # min(MAX_ORDER-1, __ffs)
-            order -= _1
-        while start + (_1 << order) > end:
-            order -= _1
-        free_one_page(s, z, _0, start, order)
-        start += _1 << order
-        blocks += _1
-    return blocks
-
-
-def zone_batchsize(managed_pages: int, page_size: int = 4096) -> int:
-    """zone_batchsize (v4.6): ~1/1024 of the zone, at most 512 KiB, /4, then 2^n - 1."""
-    batch = managed_pages // 1024
-    if batch * page_size > 512 * 1024:
-        batch = (512 * 1024) // page_size
-    batch //= 4
-    if batch < 1:
-        batch = 1
-    b = batch + batch // 2
-    return (1 << (b.bit_length() - 1)) - 1  # rounddown_pow_of_two(b) - 1
-
-
-def pageset_high_batch(batch: int) -> tuple[int, int]:
-    """pageset_set_batch: high = 6 * batch, batch = max(1, batch)."""
-    return 6 * batch, max(1, batch)
-
-
-# A zone of 512 MiB or more gives batch 31 / high 186; the machines behind the published
-# figures had zones of several GiB. The arena only holds the pages a benchmark needs.
-DEFAULT_BATCH_ZONE_PAGES = 1 << 20  # 4 GiB of 4 KiB pages
-DEFAULT_EXTRA_META_WORDS = 1 << 16  # room for other models' regions (page_pool, rings)
-
-
-def page_alloc_words(nr_cpus: int) -> int:
-    """Meta-area words the zone region needs for ``nr_cpus`` CPUs (plus alignment)."""
-    return ZONE_WORDS + nr_cpus * (PCP_WORDS + PA_STAT_STRIDE) + 8
-
-
-def page_alloc_create(
-    machine: Machine,
-    pcp_batch: int | None = None,
-    pcp_high: int | None = None,
-    batch_zone_pages: int = DEFAULT_BATCH_ZONE_PAGES,
-    watermark_min: int = 0,
-) -> int:
-    """Create the zone in ``machine``'s meta area and free every arena page into the buddy
-    lists. ``pcp_batch``/``pcp_high`` default to zone_batchsize(``batch_zone_pages``)
-    (31/186); ``watermark_min`` (pages, default 0: no reserve) sets min/low/high as
-    min, min + min/4, min + min/2. Returns the zone's word index (also in MH_ZONE);
-    :class:`skbbench.model.page_alloc_view.PageAllocator` views it."""
-    s = machine.s
-    if int(s[MH_ZONE]) != 0:
-        raise UsageError("this machine already has a page allocator")
-    if batch_zone_pages < 1:
-        raise UsageError(f"batch_zone_pages {batch_zone_pages}: must be at least 1")
-    high, batch = pageset_high_batch(zone_batchsize(batch_zone_pages))
-    if pcp_batch is not None:
-        batch = int(pcp_batch)
-        if pcp_high is None:
-            high = 6 * batch
-    if pcp_high is not None:
-        high = int(pcp_high)
-    if batch < 1 or high < 0 or (high < batch and batch != 1):
-        raise UsageError(f"pcp high {high} / batch {batch}: need batch >= 1 and high >= batch")
-    if watermark_min < 0:
-        raise UsageError(f"watermark_min {watermark_min}: must be >= 0")
-    nr = machine.nr_cpus
-    z = machine.reserve(ZONE_WORDS, align=8)
-    pcp_base = machine.reserve(nr * PCP_WORDS, align=8)
-    stat_base = machine.reserve(nr * PA_STAT_STRIDE, align=8, counters=True)
-    s[z + Z_MAGIC] = ZONE_MAGIC
-    s[z + Z_START_PFN] = machine.arena_start_pfn
-    s[z + Z_SPANNED] = machine.arena_pfns
-    s[z + Z_MANAGED] = machine.arena_pfns
-    s[z + Z_WMARK_MIN] = watermark_min
-    s[z + Z_WMARK_LOW] = watermark_min + watermark_min // 4
-    s[z + Z_WMARK_HIGH] = watermark_min + watermark_min // 2
-    s[z + Z_NR_CPUS] = nr
-    s[z + Z_PCP_BASE] = pcp_base
-    s[z + Z_STAT_BASE] = stat_base
-    s[z + Z_BATCH] = batch
-    s[z + Z_HIGH] = high
-    for o in range(MAX_ORDER):
-        head = z + Z_FREE_AREA + FA_WORDS * o
-        s[head] = s[head + 1] = head  # INIT_LIST_HEAD
-    for cpu in range(nr):
-        p = pcp_base + cpu * PCP_WORDS
-        s[p + PCP_HIGH] = high
-        s[p + PCP_BATCH] = batch
-        s[p + PCP_LIST] = s[p + PCP_LIST + 1] = p + PCP_LIST
-    s[MH_ZONE] = z
-    __free_pages_memory(s, machine.arena_start_pfn, machine.arena_end_pfn)
-    s[stat_base : stat_base + nr * PA_STAT_STRIDE] = 0  # boot frees are not counted
-    if int(s[z + Z_ERR]) != ERR_NONE:
-        raise ModelError("page allocator: boot left an error recorded")
-    return z
-
-
-def new_machine(
-    nr_pages: int,
-    nr_cpus: int,
-    profile: str = "published",
-    meta_words: int | None = None,
-    arena_align_order: int = MAX_ORDER - 1,
-    costs: CostIters | None = None,
-    **page_alloc_options: Any,
-) -> Machine:
-    """A machine of ``nr_pages`` arena pages and ``nr_cpus`` simulated CPUs with a page
-    allocator (``page_alloc_view.PageAllocator`` views it). ``meta_words`` defaults to what the zone
-    needs plus DEFAULT_EXTRA_META_WORDS for other models' regions; kernel-only costs come
-    from ``profile`` (or ``costs``)."""
-    if not isinstance(nr_pages, int) or nr_pages < 1:
-        raise UsageError(f"nr_pages {nr_pages}: must be at least 1")
-    if not isinstance(nr_cpus, int) or not 1 <= nr_cpus <= 4096:
-        raise UsageError(f"cpus {nr_cpus}: the model supports 1..4096 simulated CPUs")
-    if costs is None:
-        from skbbench.model.costs import cost_iters
-
-        costs = cost_iters(profile)
-    if meta_words is None:
-        meta_words = page_alloc_words(nr_cpus) + DEFAULT_EXTRA_META_WORDS
-    machine = create_machine(nr_pages, nr_cpus, meta_words, costs, arena_align_order)
-    page_alloc_create(machine, **page_alloc_options)
-    return machine

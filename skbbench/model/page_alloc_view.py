@@ -49,7 +49,6 @@ from skbbench.model.page_alloc import (
     Z_NR_FREE_PAGES,
     Z_PCP_BASE,
     Z_STAT_BASE,
-    alloc_pages,
     alloc_pages_bulk_array,
     alloc_pages_bulk_list,
     drain_pages,
@@ -61,7 +60,8 @@ from skbbench.model.page_alloc import (
     page_ref_sub_and_test,
     put_page,
 )
-from skbbench.model.page_alloc import __free_pages as _free_pages_fn
+from skbbench.model.page_alloc import __alloc_pages_nodemask as _alloc_pages_fn
+from skbbench.model.page_alloc import __free_pages_export as _free_pages_fn
 
 
 @dataclass
@@ -117,12 +117,14 @@ class PageAllocator:
     # ---- operations (the @njit entry points, then raise on a recorded error) ------------
 
     def alloc_pages(self, cpu: int, order: int = 0, gfp: int = 0) -> int:
-        pfn = int(alloc_pages(self.s, self._cpu(cpu), gfp, self._order(order)))
+        u64 = np.uint64
+        pfn = int(_alloc_pages_fn(self.s, u64(self._cpu(cpu)), u64(gfp), u64(self._order(order))))
         self.raise_if_error()
         return pfn
 
     def free_pages(self, cpu: int, pfn: int, order: int = 0) -> None:
-        _free_pages_fn(self.s, self._cpu(cpu), self._pfn(pfn), self._order(order))
+        u64 = np.uint64
+        _free_pages_fn(self.s, u64(self._cpu(cpu)), u64(self._pfn(pfn)), u64(self._order(order)))
         self.raise_if_error()
 
     def free_hot_cold_page(self, cpu: int, pfn: int, cold: bool) -> None:

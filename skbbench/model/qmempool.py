@@ -15,6 +15,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from skbbench.errors import ModelError, ModelParameterError
+from skbbench.harness.calls import call_out_of_line
 from skbbench.harness.memory import aligned_words
 from skbbench.harness.spin import busy_wait
 from skbbench.model import slab as slab_model
@@ -167,6 +168,7 @@ def _slab_kmem_free(s, cpu, obj):
 def _kmem_alloc(s, cpu):
     # kmem_cache_alloc(pool->kmem_cache, gfp_mask): the cache is SLUB's or SLAB's (its
     # header says which); the checked entry on check=True caches
+    cpu = np.uint64(cpu)
     if s[_K_MAGIC] == _SLAB_MAGIC:
         return _slab_kmem_alloc(s, cpu)
     if s[H_CHECK] != _0:
@@ -177,6 +179,8 @@ def _kmem_alloc(s, cpu):
 @njit(inline="always", nogil=True)
 def _kmem_free(s, cpu, obj):
     # kmem_cache_free(pool->kmem_cache, elem)
+    cpu = np.uint64(cpu)
+    obj = np.uint64(obj)
     if s[_K_MAGIC] == _SLAB_MAGIC:
         _slab_kmem_free(s, cpu, obj)
     elif s[H_CHECK] != _0:
@@ -222,9 +226,12 @@ def __qmempool_alloc_from_slab(pool, s, cpu):
     return elem
 
 
-@njit(inline="always", nogil=True)
-def __qmempool_alloc_from_sharedq(pool, s, cpu, localq, elems):
-    # __qmempool_alloc_from_sharedq: one MC dequeue of up to 16; rest into the empty localq
+@njit(nogil=True, cache=True, _nrt=False)
+def __qmempool_alloc_from_sharedq(pool, s, cpu):
+    # __qmempool_alloc_from_sharedq (mm/qmempool.c, exported: main_qmempool_alloc's real
+    # call): one MC dequeue of up to 16; the rest into the empty localq
+    localq = _localq(pool, cpu)
+    elems = _elems(pool, cpu)
     _stat(pool, cpu, ST_MC_DEQ, 1)
     num = alf_mc_dequeue(_sharedq(pool), elems, 0, _BULK)
     if num > _0:
@@ -245,7 +252,7 @@ def main_qmempool_alloc(pool, s, cpu):
     elems = _elems(pool, cpu)
     if alf_sc_dequeue(localq, elems, 0, 1) == _1:
         return elems[0]
-    return __qmempool_alloc_from_sharedq(pool, s, cpu, localq, elems)
+    return call_out_of_line(__qmempool_alloc_from_sharedq, pool, s, np.uint64(cpu))
 
 
 # --- free --------------------------------------------------------------------------------------
@@ -268,9 +275,12 @@ def __qmempool_free_to_slab(pool, s, cpu, num):
         _stat(pool, cpu, ST_KMEM_FREE, n)
 
 
-@njit(inline="always", nogil=True)
-def __qmempool_free_to_sharedq(pool, s, cpu, elem, localq, elems):
-    # __qmempool_free_to_sharedq: elem + 15 from localq, one all-or-nothing MP enqueue
+@njit(nogil=True, cache=True, _nrt=False)
+def __qmempool_free_to_sharedq(pool, s, cpu, elem):
+    # __qmempool_free_to_sharedq (mm/qmempool.c, exported: main_qmempool_free's real
+    # call): elem + 15 from localq, one all-or-nothing MP enqueue
+    localq = _localq(pool, cpu)
+    elems = _elems(pool, cpu)
     elems[0] = elem
     num_deq = alf_sc_dequeue(localq, elems, 1, _BULK - _1)
     if num_deq == _0:
@@ -291,7 +301,7 @@ def main_qmempool_free(pool, s, cpu, elem):
     elems[0] = np.uint64(elem)
     if alf_sp_enqueue(localq, elems, 0, 1) == _1:
         return
-    __qmempool_free_to_sharedq(pool, s, cpu, np.uint64(elem), localq, elems)
+    call_out_of_line(__qmempool_free_to_sharedq, pool, s, np.uint64(cpu), np.uint64(elem))
 
 
 # --- context protection and the API variants -------------------------------------------------

@@ -5,15 +5,18 @@ v6.19 persistent caches, v6.19 deferral of remote frees to the allocating CPU).
 
 Every function carries the name of the kernel function it models. The slab allocator is
 reached through one small layer (``head_cache_*``) whose ``allocator`` argument is a
-compile-time constant of the callers' thin wrappers, so a second slab allocator is one
-more branch there. Explained in docs/model.md ("The skb recycle loops").
+:class:`~skbbench.harness.flavor.Flavor` with a napi_layout.ALLOC_* id: every function
+above it is compiled once per allocator, with only that allocator's code in it. Explained
+in docs/model.md ("The skb recycle loops").
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
+from numba.extending import overload
 
+from skbbench.harness.flavor import is_flavor
 from skbbench.harness.intrinsics import atomic_add64, atomic_load64, cmpxchg64
 from skbbench.harness.spin import busy_wait
 from skbbench.model import slab, slab_debug
@@ -27,10 +30,8 @@ from skbbench.model.bulk import (
 from skbbench.model.machine import U_MH_COST_BH, U_MH_COST_IRQ, U_MH_COST_IRQSAVE, U_MH_VMEMMAP
 from skbbench.model.mm_types import PG_PFMEMALLOC, U_PG_CH, U_PG_FLAGS, U_RECW
 from skbbench.model.napi_layout import (
+    ALLOC_CHECKED,
     ALLOC_SLAB,
-    ALLOC_SLAB_CHECKED,
-    ALLOC_SLUB,
-    ALLOC_SLUB_CHECKED,
     ERR_HEAD_OOM,
     ERR_SKB_USERS,
     NH_CACHE_BULK,
@@ -182,61 +183,96 @@ def charge_irqsave(s, pc):
 
 
 # --------------------------------------------------------------------------------------
-# The slab allocator layer: skbuff_head_cache (allocator is a compile-time constant)
+# The slab allocator layer: skbuff_head_cache. ``allocator`` is a Flavor (HEAD_CACHE):
+# each head_cache_* call resolves, at typing time, to the one allocator's entry point, so
+# a chain compiled for SLUB contains no SLAB code and vice versa (a branch on a run-time
+# id would make Numba compile every allocator's chain into every caller).
 
 
-@njit(nogil=True, cache=True, _nrt=False)
+def _entry(allocator, slub_fn, slab_fn, slub_checked_fn, slab_checked_fn):
+    # the entry point of the allocator flavor (typing time); None for a non-flavor
+    if not is_flavor(allocator):
+        return None
+    checked = bool(allocator.flags & ALLOC_CHECKED)
+    if allocator.flags & ALLOC_SLAB:
+        return slab_checked_fn if checked else slab_fn
+    return slub_checked_fn if checked else slub_fn
+
+
 def head_cache_alloc(s, cpu, allocator):
-    # kmem_cache_alloc(skbuff_head_cache, GFP_ATOMIC)
-    if allocator == ALLOC_SLUB:
-        return kmem_cache_alloc(s, cpu)
-    if allocator == ALLOC_SLAB:
-        return slab.kmem_cache_alloc(s, cpu)
-    if allocator == ALLOC_SLUB_CHECKED:
-        return kmem_cache_alloc_checked(s, cpu)
-    if allocator == ALLOC_SLAB_CHECKED:
-        return slab_debug.kmem_cache_alloc_checked(s, cpu)
-    return _0
+    """kmem_cache_alloc(skbuff_head_cache, GFP_ATOMIC) (jitted code only)."""
+    raise NotImplementedError("jitted code only")
 
 
-@njit(nogil=True, cache=True, _nrt=False)
 def head_cache_free(s, cpu, x, allocator):
-    # kmem_cache_free(skbuff_head_cache, x)
-    if allocator == ALLOC_SLUB:
-        kmem_cache_free(s, cpu, x)
-    elif allocator == ALLOC_SLAB:
-        slab.kmem_cache_free(s, cpu, x)
-    elif allocator == ALLOC_SLUB_CHECKED:
-        kmem_cache_free_checked(s, cpu, x)
-    elif allocator == ALLOC_SLAB_CHECKED:
-        slab_debug.kmem_cache_free_checked(s, cpu, x)
+    """kmem_cache_free(skbuff_head_cache, x) (jitted code only)."""
+    raise NotImplementedError("jitted code only")
 
 
-@njit(nogil=True, cache=True, _nrt=False)
 def head_cache_alloc_bulk(s, cpu, n, p, allocator):
-    # kmem_cache_alloc_bulk(skbuff_head_cache, GFP_ATOMIC, n, p): n or 0
-    if allocator == ALLOC_SLUB:
-        return kmem_cache_alloc_bulk(s, cpu, n, p, BULK_AFTER)
-    if allocator == ALLOC_SLAB:
-        return slab.kmem_cache_alloc_bulk(s, cpu, n, p, BULK_AFTER)
-    if allocator == ALLOC_SLUB_CHECKED:
-        return kmem_cache_alloc_bulk_checked(s, cpu, n, p, BULK_AFTER)
-    if allocator == ALLOC_SLAB_CHECKED:
-        return slab_debug.kmem_cache_alloc_bulk_checked(s, cpu, n, p, BULK_AFTER)
-    return _0
+    """kmem_cache_alloc_bulk(skbuff_head_cache, GFP_ATOMIC, n, p): n or 0 (jitted only)."""
+    raise NotImplementedError("jitted code only")
 
 
-@njit(nogil=True, cache=True, _nrt=False)
 def head_cache_free_bulk(s, cpu, n, p, allocator):
-    # kmem_cache_free_bulk(skbuff_head_cache, n, p)
-    if allocator == ALLOC_SLUB:
-        kmem_cache_free_bulk(s, cpu, n, p, BULK_AFTER)
-    elif allocator == ALLOC_SLAB:
-        slab.kmem_cache_free_bulk(s, cpu, n, p, BULK_AFTER)
-    elif allocator == ALLOC_SLUB_CHECKED:
-        kmem_cache_free_bulk_checked(s, cpu, n, p, BULK_AFTER)
-    elif allocator == ALLOC_SLAB_CHECKED:
-        slab_debug.kmem_cache_free_bulk_checked(s, cpu, n, p, BULK_AFTER)
+    """kmem_cache_free_bulk(skbuff_head_cache, n, p) (jitted code only)."""
+    raise NotImplementedError("jitted code only")
+
+
+@overload(head_cache_alloc, jit_options={"nogil": True})
+def _head_cache_alloc(s, cpu, allocator):
+    fn = _entry(
+        allocator,
+        kmem_cache_alloc,
+        slab.kmem_cache_alloc,
+        kmem_cache_alloc_checked,
+        slab_debug.kmem_cache_alloc_checked,
+    )
+    if fn is None:
+        return None
+    return lambda s, cpu, allocator: fn(s, cpu)
+
+
+@overload(head_cache_free, jit_options={"nogil": True})
+def _head_cache_free(s, cpu, x, allocator):
+    fn = _entry(
+        allocator,
+        kmem_cache_free,
+        slab.kmem_cache_free,
+        kmem_cache_free_checked,
+        slab_debug.kmem_cache_free_checked,
+    )
+    if fn is None:
+        return None
+    return lambda s, cpu, x, allocator: fn(s, cpu, x)
+
+
+@overload(head_cache_alloc_bulk, jit_options={"nogil": True})
+def _head_cache_alloc_bulk(s, cpu, n, p, allocator):
+    fn = _entry(
+        allocator,
+        kmem_cache_alloc_bulk,
+        slab.kmem_cache_alloc_bulk,
+        kmem_cache_alloc_bulk_checked,
+        slab_debug.kmem_cache_alloc_bulk_checked,
+    )
+    if fn is None:
+        return None
+    return lambda s, cpu, n, p, allocator: fn(s, cpu, n, p, BULK_AFTER)
+
+
+@overload(head_cache_free_bulk, jit_options={"nogil": True})
+def _head_cache_free_bulk(s, cpu, n, p, allocator):
+    fn = _entry(
+        allocator,
+        kmem_cache_free_bulk,
+        slab.kmem_cache_free_bulk,
+        kmem_cache_free_bulk_checked,
+        slab_debug.kmem_cache_free_bulk_checked,
+    )
+    if fn is None:
+        return None
+    return lambda s, cpu, n, p, allocator: fn(s, cpu, n, p, BULK_AFTER)
 
 
 # --------------------------------------------------------------------------------------

@@ -742,9 +742,10 @@ def kmem_cache_free(s, cpu, x):
     _charge_irqsave(s, cpu)
 
 
-@njit(inline="always", nogil=True)
+@njit(nogil=True, cache=True, _nrt=False)
 def __kmem_cache_free_bulk(s, cpu, size, p):
-    # __kmem_cache_free_bulk (slab_common.c): loop of kmem_cache_free
+    # __kmem_cache_free_bulk (slab_common.c, another unit: a real call): kmem_cache_free
+    # per object
     i = _0
     while i < size:
         kmem_cache_free(s, cpu, p[i])
@@ -847,6 +848,7 @@ def kmem_cache_free_bulk_export(s, cpu, size, p, kfree):
 @njit(nogil=True, cache=True, _nrt=False)
 def my_kmem_cache_alloc_bulk(s, cpu, size, p):
     # slab_bulk_test's noinline fallback: exported kmem_cache_alloc per object
+    cpu = U(cpu)
     slab_stat(s, cpu, EV_BULK_ALLOC, size)
     i = _0
     while i < size:
@@ -865,6 +867,7 @@ def my_kmem_cache_alloc_bulk(s, cpu, size, p):
 @njit(nogil=True, cache=True, _nrt=False)
 def my_kmem_cache_free_bulk(s, cpu, size, p):
     # slab_bulk_test's noinline fallback: exported kmem_cache_free per object
+    cpu = U(cpu)
     slab_stat(s, cpu, EV_BULK_FREE, size)
     i = _0
     while i < size:

@@ -18,7 +18,7 @@ from skbbench.model import slab_layout as L
 from skbbench.model.costs import CostProfile, cost_iters, get_profile
 from skbbench.model.machine import MH_ZONE, Machine
 from skbbench.model.mm_types import MAX_ORDER, PAGE_SHIFT, PAGE_SIZE
-from skbbench.model.page_alloc import (
+from skbbench.model.page_alloc_create import (
     DEFAULT_BATCH_ZONE_PAGES,
     new_machine,
     page_alloc_words,

@@ -18,7 +18,7 @@ from skbbench.model.costs import CostProfile, get_profile
 from skbbench.model.costs import cost_iters as iters_of
 from skbbench.model.machine import MH_ZONE, Machine
 from skbbench.model.mm_types import GFP_COMP, PAGE_RECORD_WORDS, PAGE_SIZE
-from skbbench.model.page_alloc import (
+from skbbench.model.page_alloc_create import (
     DEFAULT_BATCH_ZONE_PAGES,
     new_machine,
     page_alloc_words,
