@@ -22,6 +22,10 @@ from skbbench.stats import mann_whitney_u, min_p_value, welch_t
 METRICS = ("cycles", "ns")
 MODES = ("absolute", "relative")
 STATS = ("median", "min")
+# The per-process value compared: the minimum of a process's repeats (timing noise only
+# adds; measured with tools/false_alarm.py: fewer false alarms and more detections than
+# the median on this VM, README "Comparing runs").
+DEFAULT_STAT = "min"
 CLOCKS = ("normalize", "raw")
 VERDICTS = ("faster", "slower", "no change", "not significant", "failed", "no data")
 RATIO_VERDICTS = ("ok", "worse", "better", "missing")
@@ -101,7 +105,7 @@ class Comparison:
     threshold_source: str = "given"
     tolerance: float | None = None
     ratio: str | None = None
-    stat: str = "median"
+    stat: str = DEFAULT_STAT
     clock: ClockDrift | None = None
     cases: list[CaseComparison] = field(default_factory=list)
     ratios: list[RatioComparison] = field(default_factory=list)
@@ -186,9 +190,12 @@ def process_clocks(doc: dict[str, Any]) -> dict[int, float]:
     return out
 
 
-def case_samples(case: dict[str, Any], metric: str, clocks: dict[int, float] | None) -> Samples:
+def case_samples(
+    case: dict[str, Any], metric: str, clocks: dict[int, float] | None, stat: str = DEFAULT_STAT
+) -> Samples:
     """Per-element values of a case: ``cycles`` from the TSC (times the process's
-    core-clock ratio when ``clocks`` is given: estimated core cycles), or ``ns``."""
+    core-clock ratio when ``clocks`` is given: estimated core cycles), or ``ns``; the
+    value of a process is the ``stat`` (median or min) of its repeats."""
     by_process: dict[int, list[float]] = {}
     for run in case_runs(case):
         if not any(r.invoked > 0 for r in run):
@@ -200,7 +207,8 @@ def case_samples(case: dict[str, Any], metric: str, clocks: dict[int, float] | N
             value *= clocks.get(process, 1.0)
         by_process.setdefault(process, []).append(value)
     repeats = [v for p in sorted(by_process) for v in by_process[p]]
-    return Samples(repeats, [statistics.median(by_process[p]) for p in sorted(by_process)])
+    pick = min if stat == "min" else statistics.median
+    return Samples(repeats, [pick(by_process[p]) for p in sorted(by_process)])
 
 
 def _cv(values: list[float]) -> float | None:
@@ -341,11 +349,13 @@ def compare_case(
     threshold: float,
     alpha: float,
     clocks: tuple[dict[int, float], dict[int, float]] | None = None,
+    stat: str = DEFAULT_STAT,
 ) -> CaseComparison:
-    """The verdict of one case: on per-process medians when both sides have two or more
-    processes (Welch's t-test on logs), else on the repeats (Mann-Whitney U)."""
-    bs = case_samples(base, metric, clocks[0] if clocks else None)
-    cs = case_samples(cur, metric, clocks[1] if clocks else None)
+    """The verdict of one case: on per-process values (``stat`` of each process's repeats)
+    when both sides have two or more processes (Welch's t-test on logs), else on the
+    repeats (Mann-Whitney U)."""
+    bs = case_samples(base, metric, clocks[0] if clocks else None, stat)
+    cs = case_samples(cur, metric, clocks[1] if clocks else None, stat)
     common: dict[str, Any] = dict(
         key=cur["key"],
         name=cur["name"],
@@ -429,17 +439,18 @@ def auto_threshold(
     pairs: list[tuple[dict[str, Any], dict[str, Any]]],
     metric: str,
     clocks: tuple[dict[int, float], dict[int, float]] | None,
+    stat: str = DEFAULT_STAT,
 ) -> tuple[float, str]:
     """The minimum effect from the measured between-process noise: THRESHOLD_FACTOR times
-    the median CV of the per-process medians (both sides, every case with two or more
-    processes), at least THRESHOLD_FLOOR; ONE_PROCESS_THRESHOLD without such cases."""
+    the median CV of the per-process values (``stat``; both sides, every case with two or
+    more processes), at least THRESHOLD_FLOOR; ONE_PROCESS_THRESHOLD without such cases."""
     cvs = []
     for base, cur in pairs:
         for doc, clk in (
             (base, clocks[0] if clocks else None),
             (cur, clocks[1] if clocks else None),
         ):
-            cv = _cv(case_samples(doc, metric, clk).processes)
+            cv = _cv(case_samples(doc, metric, clk, stat).processes)
             if cv is not None:
                 cvs.append(cv)
     if not cvs:
@@ -505,7 +516,7 @@ def compare_ratios(
     ratio: str,
     tolerance: float,
     metric: str = "cycles",
-    stat: str = "median",
+    stat: str = DEFAULT_STAT,
     variant_key: str = "variant",
     base_label: str = "baseline",
     alpha: float = DEFAULT_ALPHA,
@@ -606,7 +617,7 @@ def compare_documents(
     mode: str = "absolute",
     ratio: str | None = None,
     tolerance: float = DEFAULT_TOLERANCE,
-    stat: str = "median",
+    stat: str = DEFAULT_STAT,
     variant_key: str = "variant",
     clock: str = "normalize",
 ) -> Comparison:
@@ -645,7 +656,7 @@ def compare_documents(
     clocks = (process_clocks(base), process_clocks(cur)) if drift.normalized else None
     pairs = [(bcases[k], ccases[k]) for k in common]
     if threshold is None:
-        threshold, source = auto_threshold(pairs, metric, clocks)
+        threshold, source = auto_threshold(pairs, metric, clocks, stat)
     else:
         source = "given"
     comp = Comparison(
@@ -665,7 +676,7 @@ def compare_documents(
     )
     for key in common:
         b, c = bcases[key], ccases[key]
-        comp.cases.append(compare_case(b, c, metric, threshold, alpha, clocks))
+        comp.cases.append(compare_case(b, c, metric, threshold, alpha, clocks, stat))
         comp.counters.extend(counter_diffs(key, b.get("counters", {}), c.get("counters", {})))
     if mode == "relative" and ratio:
         comp.ratios = compare_ratios(

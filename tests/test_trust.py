@@ -93,6 +93,18 @@ def test_between_process_noise_is_what_the_test_sees():
     assert all(v.method == "welch-t/processes" for v in verdicts)
 
 
+def test_the_per_process_value_is_the_minimum_of_its_repeats_by_default():
+    # Every process has the same floor (10) and a preempted tail that differs between the
+    # runs: the minimum sees identical runs, the median a 20% slowdown.
+    base = document([multi("c", [[10, 10.1, 10.2, 11, 11]] * 3)])
+    cur = document([multi("c", [[10, 10.1, 12, 12, 12]] * 3)])
+    default = compare_documents(base, cur).cases[0]
+    assert default.verdict == "no change" and default.base_median == pytest.approx(10)
+    median = compare_documents(base, cur, stat="median").cases[0]
+    assert median.base_median == pytest.approx(10.2) and median.cur_median == pytest.approx(12)
+    assert median.verdict != "no change"
+
+
 def test_a_shift_beyond_the_noise_is_detected():
     verdicts = [compare_documents(*_aa(s, shift=1.2)).cases[0].verdict for s in range(100)]
     assert verdicts.count("slower") / len(verdicts) >= 0.9

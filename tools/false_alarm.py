@@ -33,7 +33,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from skbbench.compare import compare_documents  # noqa: E402
+from skbbench.compare import DEFAULT_STAT, STATS, compare_documents  # noqa: E402
 from skbbench.results import load_document  # noqa: E402
 
 
@@ -93,22 +93,24 @@ def main() -> None:
         f"{first.get('processes', 1)} processes x {first['config'].get('repeat')} repeats "
         f"per case; {sum(seconds) / len(seconds):.1f} s per run"
     )
-    aa = [compare_documents(a, b) for a, b in itertools.permutations(plain, 2)]
-    alarms = sum(c.exit_status == 1 for c in aa)
-    faster = sum(any(x.verdict == "faster" for x in c.cases) for c in aa)
-    print(
-        f"A/A pairs (absolute, defaults): false alarms {rate(alarms, len(aa))}; "
-        f"pairs with a 'faster' case {rate(faster, len(aa))}; "
-        f"minimum effect {aa[0].threshold:.3g} ({aa[0].threshold_source})"
-    )
-    ab = [compare_documents(a, b) for a in plain for b in injected]
-    detected = sum(c.exit_status == 1 for c in ab)
-    slower_cases = sum(x.verdict == "slower" for c in ab for x in c.cases)
-    all_cases = sum(len(c.cases) for c in ab)
-    print(
-        f"A/B pairs with {args.slowdown:.0%} injected: detected {rate(detected, len(ab))}; "
-        f"cases called slower {rate(slower_cases, all_cases)}"
-    )
+    for stat in (DEFAULT_STAT, *(s for s in STATS if s != DEFAULT_STAT)):
+        tag = f"absolute, --stat {stat}" + (" (default)" if stat == DEFAULT_STAT else "")
+        aa = [compare_documents(a, b, stat=stat) for a, b in itertools.permutations(plain, 2)]
+        alarms = sum(c.exit_status == 1 for c in aa)
+        faster = sum(any(x.verdict == "faster" for x in c.cases) for c in aa)
+        print(
+            f"A/A pairs ({tag}): false alarms {rate(alarms, len(aa))}; "
+            f"pairs with a 'faster' case {rate(faster, len(aa))}; "
+            f"minimum effect {aa[0].threshold:.3g} ({aa[0].threshold_source})"
+        )
+        ab = [compare_documents(a, b, stat=stat) for a in plain for b in injected]
+        detected = sum(c.exit_status == 1 for c in ab)
+        slower_cases = sum(x.verdict == "slower" for c in ab for x in c.cases)
+        all_cases = sum(len(c.cases) for c in ab)
+        print(
+            f"A/B pairs ({tag}) with {args.slowdown:.0%} injected: detected "
+            f"{rate(detected, len(ab))}; cases called slower {rate(slower_cases, all_cases)}"
+        )
     if args.ratio and any("variant" in c.get("params", {}) for c in first["cases"]):
         rel = [
             compare_documents(a, b, mode="relative", ratio=args.ratio, tolerance=args.tolerance)

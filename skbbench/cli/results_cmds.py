@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from skbbench.cli.options import EXIT_CASE_FAILED, format_option, note, output_format
+from skbbench.compare import DEFAULT_STAT, STATS
 from skbbench.errors import UsageError
 
 EXIT_HELP = """\b
@@ -237,10 +238,10 @@ def run(
 )
 @click.option(
     "--stat",
-    type=click.Choice(["median", "min"]),
-    default="median",
+    type=click.Choice(STATS),
+    default=DEFAULT_STAT,
     show_default=True,
-    help="Relative mode: statistic of a process's repeats in a ratio.",
+    help="The value of a worker process: this statistic of its repeats (both modes).",
 )
 @click.option(
     "--variant-key",

@@ -129,7 +129,7 @@ def _header(comp: Comparison) -> list[str]:
         )
     if comp.mode == "absolute":
         lines.append(
-            f"metric: {unit} per element, median per worker process; minimum effect "
+            f"metric: {unit} per element, {comp.stat} per worker process; minimum effect "
             f"{comp.threshold * 100:.3g}% ({comp.threshold_source}); significance: Welch t "
             f"on per-process values (Mann-Whitney U on the repeats of a single process), "
             f"alpha {comp.alpha:g}"
