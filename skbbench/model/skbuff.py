@@ -219,60 +219,56 @@ def head_cache_free_bulk(s, cpu, n, p, allocator):
     raise NotImplementedError("jitted code only")
 
 
-@overload(head_cache_alloc, jit_options={"nogil": True})
+# Each allocator's entry points: SLUB, SLAB, SLUB checked, SLAB checked.
+_ALLOC = (
+    kmem_cache_alloc,
+    slab.kmem_cache_alloc,
+    kmem_cache_alloc_checked,
+    slab_debug.kmem_cache_alloc_checked,
+)
+_FREE = (
+    kmem_cache_free,
+    slab.kmem_cache_free,
+    kmem_cache_free_checked,
+    slab_debug.kmem_cache_free_checked,
+)
+_ALLOC_BULK = (
+    kmem_cache_alloc_bulk,
+    slab.kmem_cache_alloc_bulk,
+    kmem_cache_alloc_bulk_checked,
+    slab_debug.kmem_cache_alloc_bulk_checked,
+)
+_FREE_BULK = (
+    kmem_cache_free_bulk,
+    slab.kmem_cache_free_bulk,
+    kmem_cache_free_bulk_checked,
+    slab_debug.kmem_cache_free_bulk_checked,
+)
+_JIT = {"nogil": True}
+
+
+@overload(head_cache_alloc, jit_options=_JIT)
 def _head_cache_alloc(s, cpu, allocator):
-    fn = _entry(
-        allocator,
-        kmem_cache_alloc,
-        slab.kmem_cache_alloc,
-        kmem_cache_alloc_checked,
-        slab_debug.kmem_cache_alloc_checked,
-    )
-    if fn is None:
-        return None
-    return lambda s, cpu, allocator: fn(s, cpu)
+    fn = _entry(allocator, *_ALLOC)
+    return None if fn is None else (lambda s, cpu, allocator: fn(s, cpu))
 
 
-@overload(head_cache_free, jit_options={"nogil": True})
+@overload(head_cache_free, jit_options=_JIT)
 def _head_cache_free(s, cpu, x, allocator):
-    fn = _entry(
-        allocator,
-        kmem_cache_free,
-        slab.kmem_cache_free,
-        kmem_cache_free_checked,
-        slab_debug.kmem_cache_free_checked,
-    )
-    if fn is None:
-        return None
-    return lambda s, cpu, x, allocator: fn(s, cpu, x)
+    fn = _entry(allocator, *_FREE)
+    return None if fn is None else (lambda s, cpu, x, allocator: fn(s, cpu, x))
 
 
-@overload(head_cache_alloc_bulk, jit_options={"nogil": True})
+@overload(head_cache_alloc_bulk, jit_options=_JIT)
 def _head_cache_alloc_bulk(s, cpu, n, p, allocator):
-    fn = _entry(
-        allocator,
-        kmem_cache_alloc_bulk,
-        slab.kmem_cache_alloc_bulk,
-        kmem_cache_alloc_bulk_checked,
-        slab_debug.kmem_cache_alloc_bulk_checked,
-    )
-    if fn is None:
-        return None
-    return lambda s, cpu, n, p, allocator: fn(s, cpu, n, p, BULK_AFTER)
+    fn = _entry(allocator, *_ALLOC_BULK)
+    return None if fn is None else (lambda s, cpu, n, p, allocator: fn(s, cpu, n, p, BULK_AFTER))
 
 
-@overload(head_cache_free_bulk, jit_options={"nogil": True})
+@overload(head_cache_free_bulk, jit_options=_JIT)
 def _head_cache_free_bulk(s, cpu, n, p, allocator):
-    fn = _entry(
-        allocator,
-        kmem_cache_free_bulk,
-        slab.kmem_cache_free_bulk,
-        kmem_cache_free_bulk_checked,
-        slab_debug.kmem_cache_free_bulk_checked,
-    )
-    if fn is None:
-        return None
-    return lambda s, cpu, n, p, allocator: fn(s, cpu, n, p, BULK_AFTER)
+    fn = _entry(allocator, *_FREE_BULK)
+    return None if fn is None else (lambda s, cpu, n, p, allocator: fn(s, cpu, n, p, BULK_AFTER))
 
 
 # --------------------------------------------------------------------------------------
