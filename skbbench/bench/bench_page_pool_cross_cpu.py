@@ -35,6 +35,8 @@ from numba import njit
 
 from skbbench.bench.pages_common import conserve, cpus_wanted, page_machine
 from skbbench.errors import ModelError, UsageError
+from skbbench.harness.calls import FALSE as _FALSE
+from skbbench.harness.calls import TRUE as _TRUE
 from skbbench.harness.cpus import allowed_cpus
 from skbbench.harness.intrinsics import cpu_relax, wall_ns
 from skbbench.harness.memory import aligned_words
@@ -74,10 +76,6 @@ from skbbench.timebench import Record
 
 _0 = np.uint64(0)
 _1 = np.uint64(1)
-# non-literal bools: a literal True/False argument makes Numba compile a separate
-# Literal[bool] specialization of the callee
-_FALSE = np.bool_(False)
-_TRUE = np.bool_(True)
 MIN_CPUS = 2  # the default run skips this module on fewer allowed CPUs
 QW = ptr_ring_words(CROSS_QUEUE)  # words per transfer queue
 # rx_out / ret_out words

@@ -29,6 +29,7 @@ from numba import njit
 
 from skbbench.bench.pages_common import LastCounters, conserve, page_machine, record
 from skbbench.errors import ModelError
+from skbbench.harness.calls import FALSE as _FALSE
 from skbbench.harness.intrinsics import atomic_add64, atomic_load64, barrier
 from skbbench.harness.locks import spin_lock, spin_unlock
 from skbbench.harness.runner import Case
@@ -61,10 +62,6 @@ from skbbench.timebench import Record
 
 _0 = np.uint64(0)
 _1 = np.uint64(1)
-# non-literal bools: a literal True/False argument makes Numba compile a separate
-# Literal[bool] specialization of the callee
-_FALSE = np.bool_(False)
-_TRUE = np.bool_(True)
 MODE_FOR_LOOP = 0
 MODE_ATOMIC_INC = 1
 MODE_LOCK = 2

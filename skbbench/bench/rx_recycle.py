@@ -40,6 +40,8 @@ from numba import njit
 
 from skbbench.bench.pages_common import LastCounters, conserve, page_machine, record
 from skbbench.errors import ModelError
+from skbbench.harness.calls import FALSE as _FALSE
+from skbbench.harness.calls import TRUE as _TRUE
 from skbbench.harness.runner import Case
 from skbbench.harness.window import new_window, time_bench_start, time_bench_stop
 from skbbench.model.machine import Machine
@@ -77,10 +79,6 @@ from skbbench.timebench import Record
 
 _0 = np.uint64(0)
 _1 = np.uint64(1)
-# non-literal bools: a literal True/False argument makes Numba compile a separate
-# Literal[bool] specialization of the callee
-_FALSE = np.bool_(False)
-_TRUE = np.bool_(True)
 _9 = np.uint64(9)  # PAGE_SHIFT - 3: a page's first word in the machine array
 _SLOTS = np.uint64(RX_SLOTS)
 _SLOTW = np.uint64(SLOT_WORDS)

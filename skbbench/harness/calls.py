@@ -25,6 +25,7 @@ call. Cost against gcc's direct call: tools/call_cost.py, docs/measurement.md.
 
 from __future__ import annotations
 
+import numpy as np
 from llvmlite import ir
 from numba import types
 from numba.core import cgutils
@@ -33,6 +34,11 @@ from numba.extending import intrinsic
 from skbbench.harness.flavor import FlavorType
 
 _I64 = ir.IntType(64)
+
+# Non-literal bools for arguments of jitted calls: a literal True/False argument makes
+# Numba compile a separate Literal[bool] specialization of the callee.
+FALSE = np.bool_(False)
+TRUE = np.bool_(True)
 
 
 def _params(context, t):

@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from skbbench.harness.calls import FALSE as _FALSE
+from skbbench.harness.calls import TRUE as _TRUE
 from skbbench.harness.intrinsics import atomic_add64, atomic_load64, atomic_store64, cpu_relax
 from skbbench.harness.locks import spin_lock, spin_unlock
 from skbbench.model.napi_layout import (
@@ -101,9 +103,6 @@ from skbbench.model.skbuff import (
 
 _0 = np.uint64(0)
 _1 = np.uint64(1)
-# non-literal bools: a literal True/False argument compiles a separate specialization
-_FALSE = np.bool_(False)
-_TRUE = np.bool_(True)
 _3 = np.uint64(3)
 _32 = np.uint64(32)
 _MINUS_USERS_ONE = np.uint64((1 << 64) - (1 << 32))

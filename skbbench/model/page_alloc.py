@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from skbbench.harness.calls import FALSE as _FALSE
 from skbbench.harness.calls import call_out_of_line, call_static
 from skbbench.harness.intrinsics import atomic_add64, atomic_load64, cmpxchg64
 from skbbench.harness.locks import spin_lock, spin_unlock
@@ -157,10 +158,6 @@ CHECK_AT_FREE = PG_SLAB | PG_BUDDY | PG_PCP
 
 _0 = np.uint64(0)
 _1 = np.uint64(1)
-# non-literal bools: a literal True/False argument makes Numba compile a separate
-# Literal[bool] specialization of the callee
-_FALSE = np.bool_(False)
-_TRUE = np.bool_(True)
 _2 = np.uint64(2)
 _3 = np.uint64(3)
 _MAXO = np.uint64(MAX_ORDER)

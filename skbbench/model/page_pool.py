@@ -19,6 +19,7 @@ import numpy as np
 from numba import njit
 
 from skbbench.errors import ModelError, UsageError
+from skbbench.harness.calls import TRUE as _TRUE
 from skbbench.harness.intrinsics import atomic_add64
 from skbbench.harness.locks import spin_lock, spin_unlock
 from skbbench.model.machine import MH_ZONE, U_MH_COST_BH, Machine
@@ -99,10 +100,6 @@ RECYCLE_STRIDE = 8
 
 _0 = np.uint64(0)
 _1 = np.uint64(1)
-# non-literal bools: a literal True/False argument makes Numba compile a separate
-# Literal[bool] specialization of the callee
-_FALSE = np.bool_(False)
-_TRUE = np.bool_(True)
 _8 = np.uint64(8)
 _V4_18 = np.uint64(V4_18)
 _PP_VERSION = np.uint64(PP_VERSION)

@@ -183,7 +183,7 @@ def charge_irqsave(s, pc):
 
 
 # --------------------------------------------------------------------------------------
-# The slab allocator layer: skbuff_head_cache. ``allocator`` is a Flavor (HEAD_CACHE):
+# The slab allocator layer: skbuff_head_cache. ``allocator`` is a Flavor (napi_layout ids):
 # each head_cache_* call resolves, at typing time, to the one allocator's entry point, so
 # a chain compiled for SLUB contains no SLAB code and vice versa (a branch on a run-time
 # id would make Numba compile every allocator's chain into every caller).
