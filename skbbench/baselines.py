@@ -138,7 +138,7 @@ def load_side(spec: str, directory: str | Path | None = None) -> tuple[dict[str,
     """One side of a comparison: a result file, a stored baseline name, or several of them
     separated by commas (runs of one config: their worker processes are pooled). Returns
     the document and a label naming it."""
-    from skbbench.results import merge_processes
+    from skbbench.disturbance import merge_clean
 
     parts = [spec] if Path(spec).exists() else [p.strip() for p in spec.split(",") if p.strip()]
     if not parts:
@@ -153,7 +153,7 @@ def load_side(spec: str, directory: str | Path | None = None) -> tuple[dict[str,
                 "must repeat one config"
             )
     label = ",".join(str(p) for p in paths)
-    return (merge_processes(docs, renumber=True) if len(docs) > 1 else first), label
+    return (merge_clean(docs, renumber=True) if len(docs) > 1 else first), label
 
 
 def _measured(doc: dict[str, Any]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ import statistics
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from skbbench.disturbance import describe, disturbed_processes
 from skbbench.errors import UsageError
 from skbbench.results import case_runs, run_process, run_values, same_machine_fields
 from skbbench.stats import mann_whitney_u, min_p_value, welch_t
@@ -191,18 +192,23 @@ def process_clocks(doc: dict[str, Any]) -> dict[int, float]:
 
 
 def case_samples(
-    case: dict[str, Any], metric: str, clocks: dict[int, float] | None, stat: str = DEFAULT_STAT
+    case: dict[str, Any],
+    metric: str,
+    clocks: dict[int, float] | None,
+    stat: str = DEFAULT_STAT,
+    exclude: frozenset[int] = frozenset(),
 ) -> Samples:
     """Per-element values of a case: ``cycles`` from the TSC (times the process's
     core-clock ratio when ``clocks`` is given: estimated core cycles), or ``ns``; the
-    value of a process is the ``stat`` (median or min) of its repeats."""
+    value of a process is the ``stat`` (median or min) of its repeats. Processes in
+    ``exclude`` (disturbed, ``skbbench.disturbance``) are left out."""
     by_process: dict[int, list[float]] = {}
     for run in case_runs(case):
-        if not any(r.invoked > 0 for r in run):
+        process = run_process(run)
+        if process in exclude or not any(r.invoked > 0 for r in run):
             continue
         cycles, ns = run_values(run)
         value = cycles if metric == "cycles" else ns
-        process = run_process(run)
         if clocks is not None and metric == "cycles":
             value *= clocks.get(process, 1.0)
         by_process.setdefault(process, []).append(value)
@@ -342,6 +348,10 @@ def _group_sort_key(label: str) -> list[Any]:
     ]
 
 
+Excluded = tuple[frozenset[int], frozenset[int]]
+NO_EXCLUSION: Excluded = (frozenset(), frozenset())
+
+
 def compare_case(
     base: dict[str, Any],
     cur: dict[str, Any],
@@ -350,12 +360,15 @@ def compare_case(
     alpha: float,
     clocks: tuple[dict[int, float], dict[int, float]] | None = None,
     stat: str = DEFAULT_STAT,
+    exclude: Excluded = NO_EXCLUSION,
+    one_process_floor: float = 0.0,
 ) -> CaseComparison:
     """The verdict of one case: on per-process values (``stat`` of each process's repeats)
     when both sides have two or more processes (Welch's t-test on logs), else on the
-    repeats (Mann-Whitney U)."""
-    bs = case_samples(base, metric, clocks[0] if clocks else None, stat)
-    cs = case_samples(cur, metric, clocks[1] if clocks else None, stat)
+    repeats (Mann-Whitney U), with a minimum effect of at least ``one_process_floor``.
+    ``exclude``: each side's disturbed processes, left out."""
+    bs = case_samples(base, metric, clocks[0] if clocks else None, stat, exclude[0])
+    cs = case_samples(cur, metric, clocks[1] if clocks else None, stat, exclude[1])
     common: dict[str, Any] = dict(
         key=cur["key"],
         name=cur["name"],
@@ -399,6 +412,7 @@ def compare_case(
         mw = mann_whitney_u(bs.repeats, cs.repeats)
         p, method = mw.p, f"mann-whitney/repeats ({mw.method})"
         detail = "one process: between-process noise not measured"
+        threshold = max(threshold, one_process_floor)
     ratio = (1.0 if cm == bm else math.inf) if bm <= 0 else cm / bm
     change = ratio - 1
     if abs(change) < threshold:
@@ -440,17 +454,18 @@ def auto_threshold(
     metric: str,
     clocks: tuple[dict[int, float], dict[int, float]] | None,
     stat: str = DEFAULT_STAT,
+    exclude: Excluded = NO_EXCLUSION,
 ) -> tuple[float, str]:
     """The minimum effect from the measured between-process noise: THRESHOLD_FACTOR times
     the median CV of the per-process values (``stat``; both sides, every case with two or
     more processes), at least THRESHOLD_FLOOR; ONE_PROCESS_THRESHOLD without such cases."""
     cvs = []
     for base, cur in pairs:
-        for doc, clk in (
-            (base, clocks[0] if clocks else None),
-            (cur, clocks[1] if clocks else None),
+        for doc, clk, skip in (
+            (base, clocks[0] if clocks else None, exclude[0]),
+            (cur, clocks[1] if clocks else None, exclude[1]),
         ):
-            cv = _cv(case_samples(doc, metric, clk, stat).processes)
+            cv = _cv(case_samples(doc, metric, clk, stat, skip).processes)
             if cv is not None:
                 cvs.append(cv)
     if not cvs:
@@ -494,15 +509,21 @@ def _brief(v: Any) -> str:
 
 
 def _process_ratios(
-    variants: dict[str, dict[str, Any]], num: str, den: str, metric: str, stat: str
+    variants: dict[str, dict[str, Any]],
+    num: str,
+    den: str,
+    metric: str,
+    stat: str,
+    exclude: frozenset[int] = frozenset(),
 ) -> list[float]:
     """The ratio num/den of one group in each worker process (both variants measured in
-    the same process saw the same clock and load)."""
+    the same process saw the same clock and load), disturbed processes (``exclude``) left
+    out."""
     pick = min if stat == "min" else statistics.median
     values: dict[str, dict[int, list[float]]] = {}
     for name in (num, den):
         for run in case_runs(variants[name]):
-            if any(r.invoked > 0 for r in run):
+            if run_process(run) not in exclude and any(r.invoked > 0 for r in run):
                 cycles, ns = run_values(run)
                 value = cycles if metric == "cycles" else ns
                 values.setdefault(name, {}).setdefault(run_process(run), []).append(value)
@@ -520,6 +541,7 @@ def compare_ratios(
     variant_key: str = "variant",
     base_label: str = "baseline",
     alpha: float = DEFAULT_ALPHA,
+    exclude: Excluded = NO_EXCLUSION,
 ) -> list[RatioComparison]:
     """Per group, the ratio of two variants in each process of each side: ``worse`` /
     ``better`` when it moved by more than ``tolerance`` and (with two or more processes a
@@ -544,7 +566,7 @@ def compare_ratios(
     varying = _varying(btag, ctag)
     bgroups, cgroups = _variant_groups(btag, varying), _variant_groups(ctag, varying)
     base_r = {
-        k: _process_ratios(v, num, den, metric, stat)
+        k: _process_ratios(v, num, den, metric, stat, exclude[0])
         for k, v in bgroups.items()
         if num in v and den in v
     }
@@ -568,7 +590,7 @@ def compare_ratios(
                 )
             )
             continue
-        cr = _process_ratios(cv, num, den, metric, stat)
+        cr = _process_ratios(cv, num, den, metric, stat, exclude[1])
         if not br or not cr:
             out.append(
                 RatioComparison(
@@ -654,9 +676,15 @@ def compare_documents(
         )
     drift = clock_drift(base, cur, clock == "normalize" and metric == "cycles")
     clocks = (process_clocks(base), process_clocks(cur)) if drift.normalized else None
+    disturbed = (disturbed_processes(base), disturbed_processes(cur))
+    exclude = (frozenset(disturbed[0]), frozenset(disturbed[1]))
     pairs = [(bcases[k], ccases[k]) for k in common]
+    # The auto minimum effect comes from the cases with two or more processes a side; a
+    # case left with one process on a side (disturbed ones excluded) is held to at least
+    # the one-process default.
+    floor = ONE_PROCESS_THRESHOLD if threshold is None else 0.0
     if threshold is None:
-        threshold, source = auto_threshold(pairs, metric, clocks, stat)
+        threshold, source = auto_threshold(pairs, metric, clocks, stat, exclude)
     else:
         source = "given"
     comp = Comparison(
@@ -676,7 +704,9 @@ def compare_documents(
     )
     for key in common:
         b, c = bcases[key], ccases[key]
-        comp.cases.append(compare_case(b, c, metric, threshold, alpha, clocks, stat))
+        comp.cases.append(
+            compare_case(b, c, metric, threshold, alpha, clocks, stat, exclude, floor)
+        )
         comp.counters.extend(counter_diffs(key, b.get("counters", {}), c.get("counters", {})))
     if mode == "relative" and ratio:
         comp.ratios = compare_ratios(
@@ -689,7 +719,11 @@ def compare_documents(
             variant_key,
             baseline_name,
             alpha,
+            exclude,
         )
+    for name, side in zip((baseline_name, current_name), disturbed, strict=True):
+        if side:
+            comp.warnings.append(f"{name}: {describe(side, 'left out')}")
     one = [c for c in comp.cases if min(c.processes) < 2 and c.repeats[0] and c.repeats[1]]
     if one and mode == "absolute":
         comp.warnings.append(

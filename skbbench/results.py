@@ -585,12 +585,16 @@ def split_document(doc: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def merge_processes(docs: list[dict[str, Any]], renumber: bool = False) -> dict[str, Any]:
+def merge_processes(
+    docs: list[dict[str, Any]], renumber: bool = False, exclude: frozenset[int] = frozenset()
+) -> dict[str, Any]:
     """One document from documents of the same config (the worker processes of one run,
     or several runs with ``renumber``: their processes numbered one after the other):
     every case's repeats from all, the first document's metadata plus each process's clock
     probe, the first document's counters (a model is deterministic: a single-CPU case
-    whose counters differ between processes is reported)."""
+    whose counters differ between processes is reported). The case statistics leave out
+    the processes in ``exclude`` (disturbed ones, ``skbbench.disturbance``); their
+    repeats are kept."""
     if renumber:
         docs = _renumbered(docs)
     first = docs[0]
@@ -609,7 +613,8 @@ def merge_processes(docs: list[dict[str, Any]], renumber: bool = False) -> dict[
         runs = [run for c in [case, *others] for run in c.get("runs", [])]
         merged = {**case, "runs": runs}
         merged["error"] = next((c.get("error") for c in [case, *others] if c.get("error")), None)
-        merged["stats"] = case_stats(case_runs(merged))
+        kept = [r for r in case_runs(merged) if run_process(r) not in exclude]
+        merged["stats"] = case_stats(kept)
         if case.get("kind") != "parallel" and any(
             c.get("counters") != case.get("counters") for c in others
         ):

@@ -19,6 +19,7 @@ from typing import Any
 
 from skbbench.bench.build import build_cases
 from skbbench.cachedir import prune_old_caches
+from skbbench.disturbance import describe, merge_clean, slow_processes
 from skbbench.errors import ModelError, SkbbenchError, UsageError
 from skbbench.harness.clock import probe_clock
 from skbbench.harness.compilenote import announce_compiles
@@ -30,7 +31,6 @@ from skbbench.results import (
     build_document,
     case_stats,
     case_warnings,
-    merge_processes,
     scatter_warnings,
 )
 from skbbench.spec import RunConfig
@@ -107,7 +107,8 @@ def _run_worker(cfg: RunConfig, process: int) -> dict[str, Any]:
     """One worker process: the config in on stdin, the document (or an error) out on
     stdout; its stderr (progress, notes) goes straight to ours."""
     request = json.dumps({"config": cfg.to_dict(), "process": process})
-    env = {**os.environ, WORKER_ENV: f"{process + 1}/{cfg.processes}"}
+    label = f"{process + 1}/{cfg.processes}" + (" (extra)" if process >= cfg.processes else "")
+    env = {**os.environ, WORKER_ENV: label}
     proc = subprocess.run(
         [sys.executable, "-m", "skbbench.worker"],
         input=request,
@@ -133,8 +134,18 @@ def _run_worker(cfg: RunConfig, process: int) -> dict[str, Any]:
 
 
 def _run_in_workers(cfg: RunConfig, notify: Notify) -> dict[str, Any]:
+    """``cfg.processes`` worker processes, and while fewer than that many ran within
+    DISTURBED of the fastest (``skbbench.disturbance``) one more, at most
+    ``cfg.processes`` more in all."""
     docs = [_run_worker(cfg, p) for p in range(cfg.processes)]
-    merged = merge_processes(docs)
+    merged = merge_clean(docs)
+    while len(docs) < 2 * cfg.processes:
+        slow = slow_processes(merged)
+        if len(docs) - len(slow) >= cfg.processes:
+            break
+        notify(f"NOTE: {describe(slow, 'measuring in one more process')}")
+        docs.append(_run_worker(cfg, len(docs)))
+        merged = merge_clean(docs)
     between = [w for w in merged["warnings"] if w.startswith("unstable between processes")]
     if between:
         notify(summarize(between, len(merged["cases"])))

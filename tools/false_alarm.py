@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from skbbench.compare import DEFAULT_STAT, STATS, compare_documents  # noqa: E402
+from skbbench.disturbance import disturbed_processes  # noqa: E402
 from skbbench.results import load_document  # noqa: E402
 
 
@@ -88,10 +89,14 @@ def main() -> None:
                     file=sys.stderr,
                 )
     first = plain[0]
+    docs = plain + injected
+    ran = sum(int(d.get("processes", 1)) for d in docs)
+    left_out = sum(len(disturbed_processes(d)) for d in docs)
     print(
         f"config {args.config}: {len(first['cases'])} cases, "
-        f"{first.get('processes', 1)} processes x {first['config'].get('repeat')} repeats "
-        f"per case; {sum(seconds) / len(seconds):.1f} s per run"
+        f"{first['config'].get('processes', 1)} processes x {first['config'].get('repeat')} "
+        f"repeats per case; {sum(seconds) / len(seconds):.1f} s per run; "
+        f"{ran} worker processes in {len(docs)} runs, {left_out} disturbed (left out)"
     )
     for stat in (DEFAULT_STAT, *(s for s in STATS if s != DEFAULT_STAT)):
         tag = f"absolute, --stat {stat}" + (" (default)" if stat == DEFAULT_STAT else "")

@@ -67,7 +67,9 @@ def execute_with_feedback(ctx: click.Context, cfg: RunConfig) -> dict[str, Any]:
                 f"for_loop {clock.get('for_loop_cycles')} cycles(tsc)"
             )
     n = doc.get("processes", 1)
+    left_out = sum(bool(p.get("disturbed")) for p in doc["machine"].get("processes", []))
     runs = f" in {n} worker processes" if n > 1 else ""
+    runs += f" ({left_out} disturbed, left out)" if left_out else ""
     say(f"ran on CPU {doc['machine']['pinned_cpu']}{runs} (pinned; --cpu N to choose)")
     return doc
 
