@@ -15,7 +15,7 @@ import statistics
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from skbbench.disturbance import describe, disturbed_processes
+from skbbench.disturbance import ByRun, describe, disturbed_by_run, excluded
 from skbbench.errors import UsageError
 from skbbench.results import case_runs, run_process, run_values, same_machine_fields
 from skbbench.stats import mann_whitney_u, min_p_value, welch_t
@@ -348,8 +348,8 @@ def _group_sort_key(label: str) -> list[Any]:
     ]
 
 
-Excluded = tuple[frozenset[int], frozenset[int]]
-NO_EXCLUSION: Excluded = (frozenset(), frozenset())
+Excluded = tuple[ByRun, ByRun]  # each side's disturbed processes (skbbench.disturbance)
+NO_EXCLUSION: Excluded = ({}, {})
 
 
 def compare_case(
@@ -367,8 +367,8 @@ def compare_case(
     when both sides have two or more processes (Welch's t-test on logs), else on the
     repeats (Mann-Whitney U), with a minimum effect of at least ``one_process_floor``.
     ``exclude``: each side's disturbed processes, left out."""
-    bs = case_samples(base, metric, clocks[0] if clocks else None, stat, exclude[0])
-    cs = case_samples(cur, metric, clocks[1] if clocks else None, stat, exclude[1])
+    bs = case_samples(base, metric, clocks[0] if clocks else None, stat, excluded(base, exclude[0]))
+    cs = case_samples(cur, metric, clocks[1] if clocks else None, stat, excluded(cur, exclude[1]))
     common: dict[str, Any] = dict(
         key=cur["key"],
         name=cur["name"],
@@ -465,7 +465,7 @@ def auto_threshold(
             (base, clocks[0] if clocks else None, exclude[0]),
             (cur, clocks[1] if clocks else None, exclude[1]),
         ):
-            cv = _cv(case_samples(doc, metric, clk, stat, skip).processes)
+            cv = _cv(case_samples(doc, metric, clk, stat, excluded(doc, skip)).processes)
             if cv is not None:
                 cvs.append(cv)
     if not cvs:
@@ -514,16 +514,16 @@ def _process_ratios(
     den: str,
     metric: str,
     stat: str,
-    exclude: frozenset[int] = frozenset(),
+    disturbed: ByRun | None = None,
 ) -> list[float]:
     """The ratio num/den of one group in each worker process (both variants measured in
-    the same process saw the same clock and load), disturbed processes (``exclude``) left
-    out."""
+    the same process saw the same clock and load), ``disturbed`` processes left out."""
     pick = min if stat == "min" else statistics.median
     values: dict[str, dict[int, list[float]]] = {}
     for name in (num, den):
+        skip = excluded(variants[name], disturbed or {})
         for run in case_runs(variants[name]):
-            if run_process(run) not in exclude and any(r.invoked > 0 for r in run):
+            if run_process(run) not in skip and any(r.invoked > 0 for r in run):
                 cycles, ns = run_values(run)
                 value = cycles if metric == "cycles" else ns
                 values.setdefault(name, {}).setdefault(run_process(run), []).append(value)
@@ -676,8 +676,7 @@ def compare_documents(
         )
     drift = clock_drift(base, cur, clock == "normalize" and metric == "cycles")
     clocks = (process_clocks(base), process_clocks(cur)) if drift.normalized else None
-    disturbed = (disturbed_processes(base), disturbed_processes(cur))
-    exclude = (frozenset(disturbed[0]), frozenset(disturbed[1]))
+    exclude = (disturbed_by_run(base), disturbed_by_run(cur))
     pairs = [(bcases[k], ccases[k]) for k in common]
     # The auto minimum effect comes from the cases with two or more processes a side; a
     # case left with one process on a side (disturbed ones excluded) is held to at least
@@ -721,9 +720,10 @@ def compare_documents(
             alpha,
             exclude,
         )
-    for name, side in zip((baseline_name, current_name), disturbed, strict=True):
-        if side:
-            comp.warnings.append(f"{name}: {describe(side, 'left out')}")
+    for name, side in zip((baseline_name, current_name), exclude, strict=True):
+        for label, procs in side.items():
+            where = f"{name}" + (f" ({label})" if label else "")
+            comp.warnings.append(f"{where}: {describe(procs, 'left out')}")
     one = [c for c in comp.cases if min(c.processes) < 2 and c.repeats[0] and c.repeats[1]]
     if one and mode == "absolute":
         comp.warnings.append(

@@ -67,6 +67,27 @@ def disturbed_processes(doc: dict[str, Any]) -> dict[int, float]:
     return slow if len(slowdowns) - len(slow) >= 2 else {}
 
 
+# A document's disturbed processes per configuration: keyed by its cases' "run" label
+# (``skbbench run A.yaml B.yaml``: process 0 of A is not process 0 of B), None for a
+# document of one configuration.
+ByRun = dict[str | None, dict[int, float]]
+
+
+def disturbed_by_run(doc: dict[str, Any]) -> ByRun:
+    """The disturbed processes of each configuration of a document (only those that
+    have any)."""
+    groups: dict[str | None, list[dict[str, Any]]] = {}
+    for case in doc.get("cases", []):
+        groups.setdefault(case.get("run"), []).append(case)
+    found = {label: disturbed_processes({"cases": cases}) for label, cases in groups.items()}
+    return {label: d for label, d in found.items() if d}
+
+
+def excluded(case: dict[str, Any], by_run: ByRun) -> frozenset[int]:
+    """The processes to leave out of one case."""
+    return frozenset(by_run.get(case.get("run"), {}))
+
+
 LEFT_OUT = "left out of the statistics and compare, repeats kept"
 
 
@@ -82,17 +103,21 @@ def describe(disturbed: dict[int, float], then: str = LEFT_OUT) -> str:
 
 def merge_clean(docs: list[dict[str, Any]], renumber: bool = False) -> dict[str, Any]:
     """``results.merge_processes`` with disturbed processes left out of the case
-    statistics, marked in ``machine.processes`` and named in the warnings."""
+    statistics and named in the warnings; in a document of one config, every process in
+    ``machine.processes`` gets its ``slowdown`` and whether it was ``disturbed``."""
     merged = merge_processes(docs, renumber=renumber)
-    disturbed = disturbed_processes(merged)
-    slowdowns = process_slowdowns(merged)
-    if disturbed:
-        merged = merge_processes(docs, renumber=renumber, exclude=frozenset(disturbed))
-        merged["warnings"].append(describe(disturbed))
-    merged["machine"]["processes"] = [
-        {**info, "slowdown": round(slowdowns[p], 5), "disturbed": p in disturbed}
-        if (p := info.get("process")) in slowdowns
-        else info
-        for info in merged["machine"].get("processes", [])
-    ]
+    by_run = disturbed_by_run(merged)
+    if by_run:
+        merged = merge_processes(docs, renumber=renumber, exclude=by_run)
+        for label, procs in by_run.items():
+            merged["warnings"].append((f"{label}: " if label else "") + describe(procs))
+    if all(c.get("run") is None for c in merged["cases"]):
+        slowdowns = process_slowdowns(merged)
+        disturbed = by_run.get(None, {})
+        merged["machine"]["processes"] = [
+            {**info, "slowdown": round(slowdowns[p], 5), "disturbed": p in disturbed}
+            if (p := info.get("process")) in slowdowns
+            else info
+            for info in merged["machine"].get("processes", [])
+        ]
     return merged

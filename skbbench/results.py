@@ -30,7 +30,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import statistics
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -586,14 +586,17 @@ def split_document(doc: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def merge_processes(
-    docs: list[dict[str, Any]], renumber: bool = False, exclude: frozenset[int] = frozenset()
+    docs: list[dict[str, Any]],
+    renumber: bool = False,
+    exclude: Mapping[str | None, Collection[int]] | None = None,
 ) -> dict[str, Any]:
     """One document from documents of the same config (the worker processes of one run,
     or several runs with ``renumber``: their processes numbered one after the other):
     every case's repeats from all, the first document's metadata plus each process's clock
     probe, the first document's counters (a model is deterministic: a single-CPU case
     whose counters differ between processes is reported). The case statistics leave out
-    the processes in ``exclude`` (disturbed ones, ``skbbench.disturbance``); their
+    the processes ``exclude`` names for the case's configuration (its "run" label; None
+    for a document of one config): disturbed ones, ``skbbench.disturbance``; their
     repeats are kept."""
     if renumber:
         docs = _renumbered(docs)
@@ -613,7 +616,8 @@ def merge_processes(
         runs = [run for c in [case, *others] for run in c.get("runs", [])]
         merged = {**case, "runs": runs}
         merged["error"] = next((c.get("error") for c in [case, *others] if c.get("error")), None)
-        kept = [r for r in case_runs(merged) if run_process(r) not in exclude]
+        skip = (exclude or {}).get(case.get("run"), ())
+        kept = [r for r in case_runs(merged) if run_process(r) not in skip]
         merged["stats"] = case_stats(kept)
         if case.get("kind") != "parallel" and any(
             c.get("counters") != case.get("counters") for c in others

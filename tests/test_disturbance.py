@@ -104,3 +104,15 @@ def test_a_run_measures_in_one_more_process_while_too_few_are_undisturbed(monkey
     doc = session._run_in_workers(cfg, notes.append)
     assert doc["processes"] == 6
     assert sum("measuring in one more" in n for n in notes) == 3
+
+
+def test_processes_of_different_configs_in_one_document_are_not_pooled():
+    # skbbench run a.yaml b.yaml: process 1 of config a was disturbed, not process 1 of b
+    from skbbench.results import merge_documents
+
+    merged = merge_documents([run_doc([1.0, 1.4, 1.001]), run_doc([1.0, 1.001, 1.002])], ["a", "b"])
+    assert {k: set(v) for k, v in disturbance.disturbed_by_run(merged).items()} == {"a": {1}}
+    comp = compare_documents(merged, merged)
+    by_run = {c.key.split(":")[0]: c.processes for c in comp.cases}
+    assert by_run == {"a": (2, 2), "b": (3, 3)}
+    assert any("baseline (a): worker process(es) 2" in w for w in comp.warnings)

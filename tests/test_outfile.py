@@ -22,6 +22,7 @@ from skbbench import baselines, results
 from skbbench.errors import UsageError
 from skbbench.outfile import check_output_path, resolve_output, write_output
 from tests.resultdocs import case, document
+from tests.slowwrite import PRELUDE, start_child
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = "benchmark: sample\nloops: 20000\nrepeat: 1\ntests: [for_loop]\n"
@@ -196,31 +197,10 @@ def test_a_file_made_read_only_during_the_run_is_not_replaced(tmp_path, rescue_d
 
 # A child that writes through a symlink with a slow file object and says when it is half
 # way; the parent kills it there (SIGKILL): the link and the old target must survive.
-CHILD = textwrap.dedent("""
-    import os, sys, time
+CHILD = PRELUDE + textwrap.dedent("""
     from skbbench.outfile import check_output_path, write_output
-    real_fdopen = os.fdopen
-
-    class Slow:
-        def __init__(self, fh):
-            self.fh = fh
-        def write(self, data):
-            step = len(data) // 64
-            for i in range(0, len(data), step):
-                self.fh.write(data[i:i + step])
-                self.fh.flush()
-                if i == 32 * step:
-                    print("HALF", flush=True)
-                time.sleep(0.02)
-        def __getattr__(self, name):
-            return getattr(self.fh, name)
-        def __enter__(self):
-            return self
-        def __exit__(self, *exc):
-            return self.fh.__exit__(*exc)
-
     target = check_output_path(sys.argv[1])
-    os.fdopen = lambda fd, mode: Slow(real_fdopen(fd, mode))
+    os.fdopen = slow_fdopen
     write_output(target, "x" * 4_000_000)
     print("DONE", flush=True)
 """)
@@ -231,9 +211,7 @@ def test_a_crash_during_the_write_leaves_the_old_file(tmp_path):
     target.write_text("old")
     link = tmp_path / "link.json"
     link.symlink_to("t.json")
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(link)], stdout=subprocess.PIPE, text=True, cwd=ROOT
-    )
+    child = start_child(CHILD, str(link), cwd=ROOT)
     try:
         assert child.stdout.readline().strip() == "HALF"
         os.kill(child.pid, signal.SIGKILL)

@@ -6,7 +6,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import textwrap
 import time
 
@@ -27,6 +26,7 @@ from skbbench.results import (
 )
 from skbbench.timebench import Record
 from tests.resultdocs import case, document
+from tests.slowwrite import PRELUDE, start_child
 
 
 def _result(key: str, cycles: list[int], counters: dict | None = None) -> CaseResult:
@@ -188,30 +188,9 @@ def test_write_document_errors(tmp_path):
 # A child that writes a 4 MB document with skbbench.results.write_atomic through a file
 # object that writes in slow chunks and says when it is half-way: the parent kills it
 # there for real (SIGKILL) or interrupts it (SIGINT = Ctrl-C).
-CHILD = textwrap.dedent("""
-    import os, sys, time
+CHILD = PRELUDE + textwrap.dedent("""
     from skbbench import results
-    real_fdopen = os.fdopen
-
-    class Slow:
-        def __init__(self, fh):
-            self.fh = fh
-        def write(self, text):
-            step = len(text) // 64
-            for i in range(0, len(text), step):
-                self.fh.write(text[i:i + step])
-                self.fh.flush()
-                if i == 32 * step:
-                    print("HALF", flush=True)
-                time.sleep(0.02)
-        def __getattr__(self, name):
-            return getattr(self.fh, name)
-        def __enter__(self):
-            return self
-        def __exit__(self, *exc):
-            return self.fh.__exit__(*exc)
-
-    os.fdopen = lambda fd, mode: Slow(real_fdopen(fd, mode))
+    os.fdopen = slow_fdopen
     doc = {"schema": 1, "cases": [], "padding": "x" * 4_000_000}
     results.write_atomic(sys.argv[1], results.dump_json(doc))
     print("DONE", flush=True)
@@ -223,12 +202,7 @@ def test_atomic_write_survives_a_kill_mid_write(tmp_path, sig):
     target = tmp_path / "results.json"
     write_atomic(target, json.dumps(_doc()))
     before = target.read_bytes()
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(target)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    child = start_child(CHILD, str(target), stderr=subprocess.PIPE)
     try:
         assert child.stdout.readline().strip() == "HALF"
         temps = [p for p in tmp_path.iterdir() if p.name != "results.json"]

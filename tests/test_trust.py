@@ -204,13 +204,16 @@ def test_a_run_in_worker_processes_tags_every_repeat(tmp_path):
         str(out),
     )
     assert p.returncode == 0, p.stderr
-    assert "in 2 worker processes" in p.stderr
     doc = json.loads(out.read_text())
-    assert doc["schema"] == results.SCHEMA_VERSION and doc["processes"] == 2
+    # 2 processes, or up to 2 more when the host disturbed one (skbbench.disturbance)
+    n = doc["processes"]
+    assert doc["schema"] == results.SCHEMA_VERSION and 2 <= n <= 4
+    assert f"in {n} worker processes" in p.stderr
+    assert (n > 2) == ("measuring in one more process" in p.stderr)
     assert doc["config"]["processes"] == 2
-    assert [r[0]["process"] for r in doc["cases"][0]["runs"]] == [0, 0, 1, 1]
+    assert [r[0]["process"] for r in doc["cases"][0]["runs"]] == [i // 2 for i in range(2 * n)]
     procs = doc["machine"]["processes"]
-    assert [q["process"] for q in procs] == [0, 1] and len({q["pid"] for q in procs}) == 2
+    assert [q["process"] for q in procs] == list(range(n)) and len({q["pid"] for q in procs}) == n
     for q in procs:  # every process probed its core clock and the for_loop cost
         assert 0.2 < q["clock_before"]["core_per_tsc"] < 5.0
         assert q["clock_after"]["for_loop_cycles"] > 0

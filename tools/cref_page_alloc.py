@@ -33,6 +33,7 @@ from skbbench.harness.intrinsics import barrier, tsc_start, tsc_stop  # noqa: E4
 from skbbench.model import machine as mh  # noqa: E402
 from skbbench.model import mm_types as mt  # noqa: E402
 from skbbench.model import page_alloc as pa  # noqa: E402
+from skbbench.model import page_alloc_layout as pal  # noqa: E402
 from skbbench.model.page_alloc_create import new_machine  # noqa: E402
 
 SOURCE = Path(__file__).resolve().parent / "cref" / "page_alloc_order0.c"
@@ -68,14 +69,14 @@ def layout_defines() -> dict[str, int]:
         "BAD_FLAGS",
         "CHECK_AT_FREE",
     ]
-    d = {n: int(getattr(pa, n)) for n in names_pa}
+    d = {n: int(getattr(pal, n)) for n in names_pa}
     for n in ("ST_PGALLOC", "ST_PGFREE", "ST_PCP_ALLOC", "ST_PCP_HIT", "ST_PCP_FREE"):
-        d[n] = int(getattr(pa, n))
+        d[n] = int(getattr(pal, n))
     for n in ("ST_RMQUEUE_BULK", "ST_RMQUEUE_BULK_PAGES", "ST_FREE_PCPPAGES_BULK"):
-        d[n] = int(getattr(pa, n))
+        d[n] = int(getattr(pal, n))
     for n in ("ST_FREE_PCPPAGES_BULK_PAGES", "ST_ZONE_LOCK", "ST_IRQSAVE", "ST_SPLIT"):
-        d[n] = int(getattr(pa, n))
-    d["ST_MERGE"] = int(pa.ST_MERGE)
+        d[n] = int(getattr(pal, n))
+    d["ST_MERGE"] = int(pal.ST_MERGE)
     d.update(MH_ZONE=mh.MH_ZONE, MH_VMEMMAP=mh.MH_VMEMMAP, MH_COST_IRQSAVE=mh.MH_COST_IRQSAVE)
     d.update(
         RECW=mt.PAGE_RECORD_WORDS,

@@ -18,6 +18,7 @@ from skbbench.harness.calls import call_out_of_line, call_static
 from skbbench.harness.intrinsics import atomic_add64, atomic_load64, cmpxchg64
 from skbbench.harness.locks import spin_lock, spin_unlock
 from skbbench.harness.spin import busy_wait
+from skbbench.model.list import list_add, list_add_tail, list_del, list_empty
 from skbbench.model.machine import (
     U_MH_COST_IRQSAVE,
     U_MH_STATS,
@@ -32,7 +33,6 @@ from skbbench.model.mm_types import (
     PG_HEAD,
     PG_PCP,
     PG_PFMEMALLOC,
-    PG_SLAB,
     REFCOUNT_SHIFT,
     U_LOW32_MASK,
     U_PAGE_SHIFT,
@@ -45,116 +45,57 @@ from skbbench.model.mm_types import (
     U_REF_ONE,
     U_REFCOUNT_SHIFT,
 )
-
-# --------------------------------------------------------------------------------------
-# Zone region (word offsets from s[MH_ZONE]; 8 words = one cache line)
-
-Z_LOCK = 0  # zone->lock
-Z_FREE_AREA = 8  # free_area[o] at Z_FREE_AREA + FA_WORDS * o: {free_list.next, .prev, nr_free}
-FA_WORDS = 4
-FA_NR_FREE = 2
-Z_NR_FREE_PAGES = 56  # vm_stat[NR_FREE_PAGES] (own line; written under zone->lock)
-Z_MAGIC = 64  # read-mostly zone fields from here
-Z_START_PFN = 65  # zone_start_pfn
-Z_SPANNED = 66  # spanned_pages (= the arena)
-Z_MANAGED = 67  # managed_pages
-Z_WMARK_MIN = 68  # watermark[WMARK_MIN]
-Z_WMARK_LOW = 69
-Z_WMARK_HIGH = 70
-Z_NR_CPUS = 71
-Z_PCP_BASE = 72  # word index of pageset[0] (one line per CPU)
-Z_STAT_BASE = 73  # word index of the counters of CPU 0
-Z_BATCH = 74  # pcp batch / high chosen at creation
-Z_HIGH = 75
-Z_ERR = 80  # first model error: code, pfn, cpu, aux (own line)
-Z_ERR_PFN = 81
-Z_ERR_CPU = 82
-Z_ERR_AUX = 83
-ZONE_WORDS = 88
-ZONE_MAGIC = 0x5A4F4E45_00040600  # "ZONE" v4.6
-
-# struct per_cpu_pages (one line per CPU): count, high, batch, lists[0] {next, prev}
-PCP_WORDS = 8
-PCP_COUNT = 0
-PCP_HIGH = 1
-PCP_BATCH = 2
-PCP_LIST = 3
-
-# Per-CPU counters (vm_event names where the kernel has one; model events otherwise).
-PA_STATS = (
-    "pgalloc",  # PGALLOC: pages allocated (1 << order per allocation)
-    "pgfree",  # PGFREE: pages freed
-    "alloc_fail",  # allocations that returned NULL
-    "pcp_alloc",  # order-0 pages taken from a pcp list
-    "pcp_hit",  # ... of which the list was not empty (no rmqueue_bulk needed)
-    "pcp_free",  # order-0 pages freed onto a pcp list
-    "rmqueue_bulk",  # pcp refills (calls)
-    "rmqueue_bulk_pages",  # pages moved buddy -> pcp
-    "free_pcppages_bulk",  # pcp drains (calls)
-    "free_pcppages_bulk_pages",  # pages moved pcp -> buddy
-    "rmqueue_order_n",  # order > 0 allocations from the buddy lists (buffered_rmqueue)
-    "free_one_page",  # order > 0 frees to the buddy lists (__free_pages_ok)
-    "zone_lock",  # zone->lock acquisitions
-    "irq_save_restore",  # local_irq_save/restore pairs charged
-    "buddy_split",  # expand(): halves put back on a free list
-    "buddy_merge",  # __free_one_page(): merges with a free buddy
-    "alloc_bulk",  # __alloc_pages_bulk calls
-    "alloc_bulk_pages",  # pages taken by its pcp batch loop
-    "alloc_bulk_fallback",  # ... calls that took the single-page allocator
-    "compound_prep",  # prep_compound_page calls
-)
-PA_STAT_STRIDE = 24
-(
-    ST_PGALLOC,
-    ST_PGFREE,
+from skbbench.model.page_alloc_layout import (
+    BAD_COUNT,
+    BAD_FLAGS,
+    BAD_MAPCOUNT,
+    CHECK_AT_FREE,
+    ERR_BAD_ALLOC,
+    ERR_BAD_FREE,
+    ERR_GET_FREE,
+    ERR_ORDER,
+    ERR_RANGE,
+    ERR_REF_UNDERFLOW,
+    ERR_TAIL,
+    FA_NR_FREE,
+    FA_WORDS,
+    PA_STAT_STRIDE,
+    PCP_BATCH,
+    PCP_COUNT,
+    PCP_HIGH,
+    PCP_LIST,
+    PCP_WORDS,
+    ST_ALLOC_BULK,
+    ST_ALLOC_BULK_FALLBACK,
+    ST_ALLOC_BULK_PAGES,
     ST_ALLOC_FAIL,
-    ST_PCP_ALLOC,
-    ST_PCP_HIT,
-    ST_PCP_FREE,
-    ST_RMQUEUE_BULK,
-    ST_RMQUEUE_BULK_PAGES,
+    ST_COMPOUND_PREP,
+    ST_FREE_ONE_PAGE,
     ST_FREE_PCPPAGES_BULK,
     ST_FREE_PCPPAGES_BULK_PAGES,
-    ST_RMQUEUE_ORDER_N,
-    ST_FREE_ONE_PAGE,
-    ST_ZONE_LOCK,
     ST_IRQSAVE,
-    ST_SPLIT,
     ST_MERGE,
-    ST_ALLOC_BULK,
-    ST_ALLOC_BULK_PAGES,
-    ST_ALLOC_BULK_FALLBACK,
-    ST_COMPOUND_PREP,
-) = (np.uint64(i) for i in range(len(PA_STATS)))
-assert len(PA_STATS) <= PA_STAT_STRIDE
-
-# Model errors (first one recorded in Z_ERR; the Python side raises ModelError).
-ERR_NONE = 0
-ERR_REF_UNDERFLOW = 1  # put_page_testzero / page_ref_sub_and_test below zero
-ERR_BAD_FREE = 2  # free_pages_check failed (bad_page)
-ERR_BAD_ALLOC = 3  # check_new_page failed (bad_page)
-ERR_TAIL = 4  # free_tail_pages_check: compound_head not consistent
-ERR_ORDER = 5  # freed with an order other than the compound order
-ERR_GET_FREE = 6  # get_page of a page whose refcount is 0
-ERR_RANGE = 7  # pfn outside the zone (bad_range)
-ERROR_TEXT = {
-    ERR_REF_UNDERFLOW: "refcount underflow: the page's refcount was {aux} (put_page_testzero)",
-    ERR_BAD_FREE: "bad page at free (free_pages_check): {aux_free}",
-    ERR_BAD_ALLOC: "bad page at alloc (check_new_page): counters/flags not clear ({aux:#x})",
-    ERR_TAIL: "tail page's compound_head is not its head {aux} (free_tail_pages_check)",
-    ERR_ORDER: "freed with an order other than its compound order {aux}",
-    ERR_GET_FREE: "get_page of a page with refcount 0",
-    ERR_RANGE: "pfn outside the zone (bad_range)",
-}
-BAD_MAPCOUNT = 1
-BAD_COUNT = 2
-BAD_FLAGS = 4
-
-ALLOC_WMARK_MIN = 0
-ALLOC_WMARK_LOW = 1
-
-# PAGE_FLAGS_CHECK_AT_FREE (model flags a page may not carry when freed)
-CHECK_AT_FREE = PG_SLAB | PG_BUDDY | PG_PCP
+    ST_PCP_ALLOC,
+    ST_PCP_FREE,
+    ST_PCP_HIT,
+    ST_PGALLOC,
+    ST_PGFREE,
+    ST_RMQUEUE_BULK,
+    ST_RMQUEUE_BULK_PAGES,
+    ST_RMQUEUE_ORDER_N,
+    ST_SPLIT,
+    ST_ZONE_LOCK,
+    Z_ERR,
+    Z_FREE_AREA,
+    Z_LOCK,
+    Z_NR_FREE_PAGES,
+    Z_PCP_BASE,
+    Z_SPANNED,
+    Z_START_PFN,
+    Z_STAT_BASE,
+    Z_WMARK_LOW,
+    Z_WMARK_MIN,
+)
 
 _0 = np.uint64(0)
 _1 = np.uint64(1)
@@ -222,43 +163,6 @@ def page_lru(s, pfn):
 def lru_to_pfn(s, entry):
     # list_entry(entry, struct page, lru) -> page_to_pfn
     return (entry - s[U_MH_VMEMMAP] - U_PG_LRU_NEXT) >> _3
-
-
-@njit(inline="always", nogil=True)
-def list_add(s, new, head):
-    # list_add: insert new right after head
-    nxt = s[head]
-    s[nxt + _1] = new
-    s[new] = nxt
-    s[new + _1] = head
-    s[head] = new
-
-
-@njit(inline="always", nogil=True)
-def list_add_tail(s, new, head):
-    # list_add_tail: insert new right before head
-    prev = s[head + _1]
-    s[head + _1] = new
-    s[new] = head
-    s[new + _1] = prev
-    s[prev] = new
-
-
-@njit(inline="always", nogil=True)
-def list_del(s, entry):
-    # list_del: unlink, then poison the entry's links (model poison: 0)
-    nxt = s[entry]
-    prev = s[entry + _1]
-    s[nxt + _1] = prev
-    s[prev] = nxt
-    s[entry] = _0
-    s[entry + _1] = _0
-
-
-@njit(inline="always", nogil=True)
-def list_empty(s, head):
-    # list_empty: head->next == head
-    return s[head] == head
 
 
 @njit(inline="always", nogil=True)

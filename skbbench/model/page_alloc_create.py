@@ -15,6 +15,9 @@ from skbbench.errors import ModelError, UsageError
 from skbbench.model.machine import MH_ZONE, U_MH_ZONE, CostIters, Machine, create_machine
 from skbbench.model.mm_types import MAX_ORDER
 from skbbench.model.page_alloc import (
+    free_one_page,
+)
+from skbbench.model.page_alloc_layout import (
     ERR_NONE,
     FA_WORDS,
     PA_STAT_STRIDE,
@@ -38,7 +41,6 @@ from skbbench.model.page_alloc import (
     Z_WMARK_MIN,
     ZONE_MAGIC,
     ZONE_WORDS,
-    free_one_page,
 )
 
 _0 = np.uint64(0)

@@ -26,7 +26,21 @@ from skbbench.model.mm_types import (
     PG_PRIVATE,
     REFCOUNT_SHIFT,
 )
+from skbbench.model.page_alloc import __alloc_pages_nodemask as _alloc_pages_fn
+from skbbench.model.page_alloc import __free_pages_export as _free_pages_fn
 from skbbench.model.page_alloc import (
+    alloc_pages_bulk_array,
+    alloc_pages_bulk_list,
+    drain_pages,
+    free_hot_cold_page,
+    get_page,
+    page_count,
+    page_ref_count,
+    page_ref_inc,
+    page_ref_sub_and_test,
+    put_page,
+)
+from skbbench.model.page_alloc_layout import (
     BAD_COUNT,
     BAD_FLAGS,
     BAD_MAPCOUNT,
@@ -49,19 +63,7 @@ from skbbench.model.page_alloc import (
     Z_NR_FREE_PAGES,
     Z_PCP_BASE,
     Z_STAT_BASE,
-    alloc_pages_bulk_array,
-    alloc_pages_bulk_list,
-    drain_pages,
-    free_hot_cold_page,
-    get_page,
-    page_count,
-    page_ref_count,
-    page_ref_inc,
-    page_ref_sub_and_test,
-    put_page,
 )
-from skbbench.model.page_alloc import __alloc_pages_nodemask as _alloc_pages_fn
-from skbbench.model.page_alloc import __free_pages_export as _free_pages_fn
 
 
 @dataclass

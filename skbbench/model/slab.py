@@ -22,6 +22,7 @@ from skbbench.harness.intrinsics import load_u8, store_u8
 from skbbench.harness.locks import spin_lock, spin_unlock
 from skbbench.harness.spin import busy_wait
 from skbbench.model import slab_layout as L
+from skbbench.model.list import INIT_LIST_HEAD, list_add, list_add_tail, list_del
 from skbbench.model.machine import U_MH_COST_IRQ, U_MH_COST_IRQSAVE, U_MH_STATS, U_MH_VMEMMAP
 from skbbench.model.mm_types import (
     GFP_COMP,
@@ -226,44 +227,6 @@ def page_to_nid(s, x):
 def lru_to_page(s, entry):
     # list_entry(entry, struct page, lru): pfn of the page whose lru is ``entry``
     return (entry - U_PG_LRU_NEXT - s[U_MH_VMEMMAP]) // U_RECW
-
-
-@njit(inline="always", nogil=True)
-def list_add(s, new, head):
-    # list_add: insert ``new`` after ``head`` (list_heads are (next, prev) word pairs)
-    nxt = s[head]
-    s[nxt + _1] = new
-    s[new] = nxt
-    s[new + _1] = head
-    s[head] = new
-
-
-@njit(inline="always", nogil=True)
-def list_add_tail(s, new, head):
-    # list_add_tail: insert ``new`` before ``head``
-    prev = s[head + _1]
-    s[head + _1] = new
-    s[new] = head
-    s[new + _1] = prev
-    s[prev] = new
-
-
-@njit(inline="always", nogil=True)
-def list_del(s, entry):
-    # list_del: unlink ``entry`` (poisoned with NULLs)
-    nxt = s[entry]
-    prev = s[entry + _1]
-    s[nxt + _1] = prev
-    s[prev] = nxt
-    s[entry] = _0
-    s[entry + _1] = _0
-
-
-@njit(inline="always", nogil=True)
-def list_init(s, head):
-    # LIST_HEAD / INIT_LIST_HEAD
-    s[head] = head
-    s[head + _1] = head
 
 
 @njit(inline="always", nogil=True)
@@ -623,7 +586,7 @@ def cache_flusharray(s, cpu, ac):
     node = numa_mem_id(s, cpu)
     n = get_node(s, node)
     head = _info(s, cpu) + _CI_LIST
-    list_init(s, head)
+    INIT_LIST_HEAD(s, head)
     _list_lock(s, cpu, n)
     shared = s[n + _N_SHARED]
     done = False
@@ -674,7 +637,7 @@ def __cache_free_alien(s, cpu, objp, node, page_node):
     n = get_node(s, node)
     slab_stat(s, cpu, NODE_FREES, _1)
     head = _info(s, cpu) + _CI_LIST
-    list_init(s, head)
+    INIT_LIST_HEAD(s, head)
     alien = s[n + _N_ALIEN]
     alc = _0
     if alien != _0:

@@ -20,7 +20,7 @@ from skbbench.harness.intrinsics import load_u8
 from skbbench.model import slab_layout as L
 from skbbench.model.machine import U_MH_ZONE
 from skbbench.model.mm_types import U_PAGE_SHIFT, U_PG_AUX, U_PG_FLAGS, U_PG_FREELIST, U_PG_PRIVATE
-from skbbench.model.page_alloc import (
+from skbbench.model.page_alloc_layout import (
     PCP_COUNT,
     PCP_WORDS,
     Z_ERR,

@@ -13,6 +13,7 @@ from numba import njit
 
 from skbbench.harness.intrinsics import cmpxchg64
 from skbbench.harness.locks import spin_lock, spin_unlock
+from skbbench.model.list import INIT_LIST_HEAD, list_del
 from skbbench.model.slab import (
     _ALIEN_AC,
     _AVAIL,
@@ -53,8 +54,6 @@ from skbbench.model.slab import (
     free_block,
     get_node,
     kmem_freepages,
-    list_del,
-    list_init,
     lru_to_page,
     numa_mem_id,
     slab_stat,
@@ -71,7 +70,7 @@ def drain_array(s, cpu, n, ac, force, node):
         s[ac + _TOUCHED] = _0
         return
     head = _info(s, cpu) + _CI_LIST
-    list_init(s, head)
+    INIT_LIST_HEAD(s, head)
     _list_lock(s, cpu, n)  # spin_lock_irq
     avail = s[ac + _AVAIL]
     if avail != _0:
@@ -124,7 +123,7 @@ def reap_alien(s, cpu, n):
     ac = alc + _ALIEN_AC
     if s[ac + _AVAIL] != _0 and cmpxchg64(s, alc, _0, _1) == _0:  # spin_trylock_irq
         head = _info(s, cpu) + _CI_LIST
-        list_init(s, head)
+        INIT_LIST_HEAD(s, head)
         __drain_alien_cache(s, cpu, ac, node, head)
         spin_unlock(s, alc)
         _charge_irq(s, cpu)
@@ -163,7 +162,7 @@ def do_drain(s, cpu):
     node = numa_mem_id(s, cpu)
     n = get_node(s, node)
     head = _info(s, cpu) + _CI_LIST
-    list_init(s, head)
+    INIT_LIST_HEAD(s, head)
     _list_lock(s, cpu, n)
     free_block(s, cpu, ac + _ENTRY, s[ac + _AVAIL], node, head)
     _list_unlock(s, n)
@@ -190,7 +189,7 @@ def __kmem_cache_shrink(s):
                 alc = s[alien + i]
                 if alc != _0:
                     head = _info(s, _0) + _CI_LIST
-                    list_init(s, head)
+                    INIT_LIST_HEAD(s, head)
                     spin_lock(s, alc)  # spin_lock_irqsave(&alc->lock)
                     __drain_alien_cache(s, _0, alc + _ALIEN_AC, i, head)
                     spin_unlock(s, alc)
