@@ -179,22 +179,27 @@ class Samples:
     processes: list[float]
 
 
-def process_clocks(doc: dict[str, Any]) -> dict[int, float]:
+# A worker process: the "run" label of its config in a merged ``run`` document (None
+# otherwise) and its number.
+ProcessKey = tuple[str | None, int]
+
+
+def process_clocks(doc: dict[str, Any]) -> dict[ProcessKey, float]:
     """Worker process -> its core-clock/TSC ratio (mean of the probes before and after
     its cases); {} for a document without probes (schema 1)."""
-    out: dict[int, float] = {}
+    out: dict[ProcessKey, float] = {}
     for info in doc.get("machine", {}).get("processes", []) or []:
         probes = [info.get(k, {}).get("core_per_tsc") for k in ("clock_before", "clock_after")]
         values = [float(v) for v in probes if isinstance(v, (int, float)) and v > 0]
         if values and isinstance(info.get("process"), int):
-            out[info["process"]] = sum(values) / len(values)
+            out[(info.get("run"), info["process"])] = sum(values) / len(values)
     return out
 
 
 def case_samples(
     case: dict[str, Any],
     metric: str,
-    clocks: dict[int, float] | None,
+    clocks: dict[ProcessKey, float] | None,
     stat: str = DEFAULT_STAT,
     exclude: frozenset[int] = frozenset(),
 ) -> Samples:
@@ -210,7 +215,7 @@ def case_samples(
         cycles, ns = run_values(run)
         value = cycles if metric == "cycles" else ns
         if clocks is not None and metric == "cycles":
-            value *= clocks.get(process, 1.0)
+            value *= clocks.get((case.get("run"), process), 1.0)
         by_process.setdefault(process, []).append(value)
     repeats = [v for p in sorted(by_process) for v in by_process[p]]
     pick = min if stat == "min" else statistics.median
@@ -358,7 +363,7 @@ def compare_case(
     metric: str,
     threshold: float,
     alpha: float,
-    clocks: tuple[dict[int, float], dict[int, float]] | None = None,
+    clocks: tuple[dict[ProcessKey, float], dict[ProcessKey, float]] | None = None,
     stat: str = DEFAULT_STAT,
     exclude: Excluded = NO_EXCLUSION,
     one_process_floor: float = 0.0,
@@ -452,7 +457,7 @@ def clock_drift(base: dict[str, Any], cur: dict[str, Any], normalize: bool) -> C
 def auto_threshold(
     pairs: list[tuple[dict[str, Any], dict[str, Any]]],
     metric: str,
-    clocks: tuple[dict[int, float], dict[int, float]] | None,
+    clocks: tuple[dict[ProcessKey, float], dict[ProcessKey, float]] | None,
     stat: str = DEFAULT_STAT,
     exclude: Excluded = NO_EXCLUSION,
 ) -> tuple[float, str]:

@@ -533,7 +533,9 @@ def merge_documents(docs: list[dict[str, Any]], labels: list[str]) -> dict[str, 
     """One document for ``skbbench run A.yaml B.yaml``: command ``run``, config
     ``{"runs": [{"label", "command", "config"}, ...]}``, every case keyed
     ``<label>:<key>`` and tagged with ``"run": label`` so keys stay unique and stable
-    (labels are the config file stems). A single document is returned unchanged."""
+    (labels are the config file stems); ``machine.processes`` holds every config's
+    worker processes, each tagged with its ``run`` too (process 0 of one config is not
+    process 0 of another). A single document is returned unchanged."""
     if len(docs) == 1:
         return docs[0]
     if len(set(labels)) != len(labels):
@@ -553,13 +555,21 @@ def merge_documents(docs: list[dict[str, Any]], labels: list[str]) -> dict[str, 
         "skbbench": __version__,
         "created": first.get("created"),
         "command": "run",
+        "processes": max(int(d.get("processes", 1)) for d in docs),
         "config": {
             "runs": [
                 {"label": lb, "command": d.get("command"), "config": d.get("config")}
                 for lb, d in zip(labels, docs, strict=True)
             ]
         },
-        "machine": first.get("machine", {}),
+        "machine": {
+            **first.get("machine", {}),
+            "processes": [
+                {**p, "run": label}
+                for label, d in zip(labels, docs, strict=True)
+                for p in d.get("machine", {}).get("processes", [])
+            ],
+        },
         "warnings": warnings,
         "cases": cases,
     }
@@ -638,7 +648,10 @@ def _renumbered(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     offset = 0
     for d in docs:
-        n = int(d.get("processes", 1))
+        seen = [
+            int(r.get("process", 0)) for c in d["cases"] for run in c.get("runs", []) for r in run
+        ]
+        n = max([int(d.get("processes", 1)), *(p + 1 for p in seen)])
         cases = []
         for c in d["cases"]:
             runs = [

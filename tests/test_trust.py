@@ -343,3 +343,30 @@ def test_compare_csv_has_numbers():
     rows = list(csv.DictReader(io.StringIO(p.stdout)))
     assert float(rows[0]["change_percent"]) > 20 and 0 <= float(rows[0]["p"]) < 0.05
     assert int(rows[0]["processes_baseline"]) == 5
+
+
+def test_each_config_of_a_merged_run_keeps_its_own_clock_probes(tmp_path):
+    # skbbench run a.yaml b.yaml: the current run's config b ran with a 19% slower core
+    # clock; its processes are normalised with their own probes, not config a's
+    def both(b_clock: float, b_scale: float) -> dict:
+        a = with_clocks(document([multi("x", [[100, 100.1]] * 3)]), [1.3] * 3)
+        b = with_clocks(
+            document([multi("y", [[200 * b_scale, 200.2 * b_scale]] * 3)]), [b_clock] * 3
+        )
+        return results.merge_documents([a, b], ["a", "b"])
+
+    base, cur = both(1.3, 1.0), both(1.3 * 0.81, 1 / 0.81)
+    assert len(cur["machine"]["processes"]) == 6 and cur["processes"] == 3
+    verdicts = {c.key: c.verdict for c in compare_documents(base, cur).cases}
+    assert verdicts == {"a:x": "no change", "b:y": "no change"}
+    # two such files on a side pool their processes per config, numbered apart
+    from skbbench.baselines import load_side
+
+    paths = []
+    for i in range(2):
+        path = tmp_path / f"m{i}.json"
+        path.write_text(json.dumps(base))
+        paths.append(str(path))
+    pooled, _ = load_side(",".join(paths))
+    per_case = {c["key"]: sorted({r[0]["process"] for r in c["runs"]}) for c in pooled["cases"]}
+    assert per_case == {"a:x": [0, 1, 2, 3, 4, 5], "b:y": [0, 1, 2, 3, 4, 5]}
