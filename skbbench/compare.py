@@ -441,9 +441,18 @@ def compare_case(
     )
 
 
-def clock_drift(base: dict[str, Any], cur: dict[str, Any], normalize: bool) -> ClockDrift:
-    """Each side's core-clock/TSC ratio and whether the change is above the noise."""
-    bc, cc = process_clocks(base), process_clocks(cur)
+def clock_drift(
+    base: dict[str, Any],
+    cur: dict[str, Any],
+    normalize: bool,
+    exclude: Excluded = NO_EXCLUSION,
+) -> ClockDrift:
+    """Each side's core-clock/TSC ratio (disturbed processes left out) and whether the
+    change is above the noise."""
+    bc, cc = (
+        {k: v for k, v in process_clocks(doc).items() if k[1] not in skip.get(k[0], {})}
+        for doc, skip in ((base, exclude[0]), (cur, exclude[1]))
+    )
     if not bc or not cc:
         return ClockDrift(None, None, None, None, False, False)
     b, c = statistics.median(bc.values()), statistics.median(cc.values())
@@ -679,9 +688,9 @@ def compare_documents(
             f"{baseline_name} and {current_name} have no case in common "
             f"({len(bcases)} vs {len(ccases)} cases)"
         )
-    drift = clock_drift(base, cur, clock == "normalize" and metric == "cycles")
-    clocks = (process_clocks(base), process_clocks(cur)) if drift.normalized else None
     exclude = (disturbed_by_run(base), disturbed_by_run(cur))
+    drift = clock_drift(base, cur, clock == "normalize" and metric == "cycles", exclude)
+    clocks = (process_clocks(base), process_clocks(cur)) if drift.normalized else None
     pairs = [(bcases[k], ccases[k]) for k in common]
     # The auto minimum effect comes from the cases with two or more processes a side; a
     # case left with one process on a side (disturbed ones excluded) is held to at least

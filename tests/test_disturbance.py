@@ -116,3 +116,13 @@ def test_processes_of_different_configs_in_one_document_are_not_pooled():
     by_run = {c.key.split(":")[0]: c.processes for c in comp.cases}
     assert by_run == {"a": (2, 2), "b": (3, 3)}
     assert any("baseline (a): worker process(es) 2" in w for w in comp.warnings)
+
+
+def test_the_clock_of_a_disturbed_process_stays_out_of_the_drift():
+    from tests.test_trust import with_clocks
+
+    base = with_clocks(run_doc([1.0, 1.001, 1.002], seed=4), [1.42, 1.42, 1.42])
+    cur = with_clocks(run_doc([1.0, 1.35, 1.001, 1.4], seed=5), [1.42, 1.20, 1.42, 1.20])
+    drift = compare_documents(base, cur).clock
+    assert drift is not None and drift.current == pytest.approx(1.42)
+    assert not drift.flagged
