@@ -2,10 +2,11 @@
 
 All worker processes of a run execute the same code, so a process whose cases *all* ran
 slower than another process's is not measuring the code but the host: on this project's
-2-vCPU VM, a process that overlaps a busy spell of the other hyperthread or the host
-runs every case 30-45 % slower, its minimum repeats included, while the core-clock probe
-moves by 1-2 % only. Left in, one such process out of three sets the between-process
-noise (the minimum effect compare reports grows to 15-60 %) and hides any regression.
+2-vCPU VM, a process that overlaps a busy spell of the host runs every case 30-45 %
+slower, its minimum repeats included, while the core-clock probe moves by 1-2 % only (a
+busy loop on the VM's other vCPU does not do it: the spells come from outside the VM).
+Left in, one such process out of three sets the between-process noise (the minimum
+effect compare reports grows to 15-60 %) and hides any regression.
 
 A process's slowdown is the median, over the cases, of how much slower its fastest
 repeat was than the fastest process's. When two or more processes are within

@@ -627,8 +627,11 @@ def merge_processes(
         merged = {**case, "runs": runs}
         merged["error"] = next((c.get("error") for c in [case, *others] if c.get("error")), None)
         skip = (exclude or {}).get(case.get("run"), ())
-        kept = [r for r in case_runs(merged) if run_process(r) not in skip]
-        merged["stats"] = case_stats(kept)
+        every = case_runs(merged)
+        kept = [i for i, r in enumerate(every) if run_process(r) not in skip]
+        merged["stats"] = case_stats([every[i] for i in kept])
+        if kept:  # the median repeat's index into all the case's runs
+            merged["stats"]["median_run"] = kept[merged["stats"]["median_run"]]
         if case.get("kind") != "parallel" and any(
             c.get("counters") != case.get("counters") for c in others
         ):

@@ -63,6 +63,14 @@ def test_merge_clean_keeps_the_repeats_and_leaves_the_process_out_of_the_stats()
     assert len(case["runs"]) == len(raw["runs"]) == 15  # every repeat kept
     assert case["stats"]["processes"] == 2 and raw["stats"]["processes"] == 3
     assert case["stats"]["cycles"]["max"] < raw["stats"]["cycles"]["max"]
+    # the printed result is the median repeat of the kept processes (an index into runs)
+    for c in clean["cases"]:
+        kept = sorted(
+            r[0]["tsc_stop"] - r[0]["tsc_start"] for r in c["runs"] if r[0]["process"] != 1
+        )
+        median = c["runs"][c["stats"]["median_run"]][0]
+        assert median["process"] != 1
+        assert median["tsc_stop"] - median["tsc_start"] == kept[(len(kept) - 1) // 2]
     marks = {p["process"]: p["disturbed"] for p in clean["machine"]["processes"]}
     assert marks == {0: False, 1: True, 2: False}
     assert any("worker process(es) 2 (+35%)" in w for w in clean["warnings"])
