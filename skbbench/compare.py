@@ -17,7 +17,7 @@ from typing import Any
 
 from skbbench.disturbance import ByRun, describe, disturbed_by_run, excluded
 from skbbench.errors import UsageError
-from skbbench.results import case_runs, run_process, run_values, same_machine_fields
+from skbbench.results import same_machine_fields, values_by_process
 from skbbench.stats import mann_whitney_u, min_p_value, welch_t
 
 METRICS = ("cycles", "ns")
@@ -207,19 +207,14 @@ def case_samples(
     core-clock ratio when ``clocks`` is given: estimated core cycles), or ``ns``; the
     value of a process is the ``stat`` (median or min) of its repeats. Processes in
     ``exclude`` (disturbed, ``skbbench.disturbance``) are left out."""
-    by_process: dict[int, list[float]] = {}
-    for run in case_runs(case):
-        process = run_process(run)
-        if process in exclude or not any(r.invoked > 0 for r in run):
-            continue
-        cycles, ns = run_values(run)
-        value = cycles if metric == "cycles" else ns
-        if clocks is not None and metric == "cycles":
-            value *= clocks.get((case.get("run"), process), 1.0)
-        by_process.setdefault(process, []).append(value)
-    repeats = [v for p in sorted(by_process) for v in by_process[p]]
+    by_process = values_by_process(case, metric, exclude)
+    if clocks is not None and metric == "cycles":
+        for p, values in by_process.items():
+            ratio = clocks.get((case.get("run"), p), 1.0)
+            by_process[p] = [v * ratio for v in values]
+    repeats = [v for values in by_process.values() for v in values]
     pick = min if stat == "min" else statistics.median
-    return Samples(repeats, [pick(by_process[p]) for p in sorted(by_process)])
+    return Samples(repeats, [pick(values) for values in by_process.values()])
 
 
 def _cv(values: list[float]) -> float | None:
@@ -533,15 +528,11 @@ def _process_ratios(
     """The ratio num/den of one group in each worker process (both variants measured in
     the same process saw the same clock and load), ``disturbed`` processes left out."""
     pick = min if stat == "min" else statistics.median
-    values: dict[str, dict[int, list[float]]] = {}
-    for name in (num, den):
-        skip = excluded(variants[name], disturbed or {})
-        for run in case_runs(variants[name]):
-            if run_process(run) not in skip and any(r.invoked > 0 for r in run):
-                cycles, ns = run_values(run)
-                value = cycles if metric == "cycles" else ns
-                values.setdefault(name, {}).setdefault(run_process(run), []).append(value)
-    common = sorted(set(values.get(num, {})) & set(values.get(den, {})))
+    values = {
+        name: values_by_process(variants[name], metric, excluded(variants[name], disturbed or {}))
+        for name in (num, den)
+    }
+    common = sorted(set(values[num]) & set(values[den]))
     return [pick(values[num][p]) / pick(values[den][p]) for p in common if pick(values[den][p]) > 0]
 
 

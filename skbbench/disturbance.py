@@ -22,11 +22,10 @@ Reads documents only (``skbbench.results``); no numba.
 
 from __future__ import annotations
 
-import math
 import statistics
 from typing import Any
 
-from skbbench.results import case_runs, merge_processes, run_process, run_values
+from skbbench.results import merge_processes, values_by_process
 
 # Measured on the 2-vCPU VM (620 worker processes of 9 false-alarm batches, per-process
 # minimum): 90 % within 1 % of their run's fastest process, 97 % within 5 %, the host-
@@ -41,12 +40,7 @@ def process_slowdowns(doc: dict[str, Any]) -> dict[int, float]:
     for case in doc.get("cases", []):
         if case.get("error"):
             continue
-        best: dict[int, float] = {}
-        for run in case_runs(case):
-            process = run_process(run)
-            if not any(r.invoked > 0 for r in run):
-                continue
-            best[process] = min(run_values(run)[0], best.get(process, math.inf))
+        best = {p: min(values) for p, values in values_by_process(case).items()}
         fastest = min(best.values(), default=0.0)
         if len(best) < 2 or fastest <= 0:
             continue
@@ -63,9 +57,8 @@ def slow_processes(doc: dict[str, Any]) -> dict[int, float]:
 def disturbed_processes(doc: dict[str, Any]) -> dict[int, float]:
     """The disturbed worker processes of a document and their slowdowns: the slow ones,
     when at least two processes are not slow."""
-    slowdowns = process_slowdowns(doc)
-    slow = {p: s for p, s in slowdowns.items() if s > DISTURBED}
-    return slow if len(slowdowns) - len(slow) >= 2 else {}
+    slow = slow_processes(doc)
+    return slow if len(process_slowdowns(doc)) - len(slow) >= 2 else {}
 
 
 # A document's disturbed processes per configuration: keyed by its cases' "run" label

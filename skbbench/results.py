@@ -95,6 +95,21 @@ def run_process(run: list[Record]) -> int:
     return run[0].process if run else 0
 
 
+def values_by_process(
+    case: dict[str, Any], metric: str = "cycles", exclude: Collection[int] = ()
+) -> dict[int, list[float]]:
+    """Worker process (ascending) -> the per-element ``cycles`` or ``ns`` of each of its
+    repeats that counted anything; processes in ``exclude`` left out."""
+    out: dict[int, list[float]] = {}
+    for run in case_runs(case):
+        process = run_process(run)
+        if process in exclude or not any(r.invoked > 0 for r in run):
+            continue
+        cycles, ns = run_values(run)
+        out.setdefault(process, []).append(cycles if metric == "cycles" else ns)
+    return dict(sorted(out.items()))
+
+
 def case_stats(runs: list[list[Record]]) -> dict[str, Any]:
     """Summaries over all repeats, and the median of each worker process's repeats: the
     process is the unit compare tests on (docs/measurement.md)."""
