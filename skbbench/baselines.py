@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from skbbench.document import Document, dump_json, load_document
+from skbbench.document.validate import check_current
 from skbbench.errors import UsageError
 from skbbench.outfile import check_output_path, write_output
-from skbbench.results import dump_json, load_document, validate_document
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -55,7 +56,7 @@ def check_save(name: str, directory: str | Path | None = None) -> Path:
     return path
 
 
-def _store(name: str, doc: dict[str, Any], directory: str | Path | None, *, exists: bool) -> Path:
+def _store(name: str, doc: Document, directory: str | Path | None, *, exists: bool) -> Path:
     path = baseline_path(name, directory)
     if path.exists() and not exists:
         raise UsageError(
@@ -67,8 +68,8 @@ def _store(name: str, doc: dict[str, Any], directory: str | Path | None, *, exis
             f"baseline '{name}' does not exist ({path}): use "
             f"'skbbench baseline save {name} RESULTS' to create it"
         )
-    validate_document(doc, f"results for baseline '{name}'")
-    if not any(case.get("runs") for case in doc["cases"]):
+    check_current(doc.to_dict(), f"results for baseline '{name}'")
+    if not any(case.repeats for case in doc.cases):
         raise UsageError(f"results for baseline '{name}': no case has a measured repeat")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -78,19 +79,19 @@ def _store(name: str, doc: dict[str, Any], directory: str | Path | None, *, exis
     return path
 
 
-def save(name: str, doc: dict[str, Any], directory: str | Path | None = None) -> Path:
+def save(name: str, doc: Document, directory: str | Path | None = None) -> Path:
     """Store ``doc`` as a new baseline ``name``; an existing one is an error."""
     return _store(name, doc, directory, exists=False)
 
 
 def update(
-    name: str, doc: dict[str, Any], directory: str | Path | None = None
-) -> tuple[Path, dict[str, Any] | None]:
+    name: str, doc: Document, directory: str | Path | None = None
+) -> tuple[Path, Document | None]:
     """Replace the existing baseline ``name`` with ``doc``; returns its path and the
     document it replaced (None if that one was unreadable)."""
     target = baseline_path(name, directory)
     try:
-        old: dict[str, Any] | None = load_document(target) if target.exists() else None
+        old: Document | None = load_document(target) if target.exists() else None
     except UsageError:
         old = None
     return _store(name, doc, directory, exists=True), old
@@ -104,14 +105,27 @@ def locate(name_or_path: str, directory: str | Path | None = None) -> Path:
     return path
 
 
-def load(name_or_path: str, directory: str | Path | None = None) -> dict[str, Any]:
+def load(name_or_path: str, directory: str | Path | None = None) -> Document:
     """A baseline by name (``ci``) or a result file by path."""
     return load_document(locate(name_or_path, directory))
 
 
-def list_baselines(directory: str | Path | None = None) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class StoredBaseline:
+    """One stored baseline as ``baseline list`` shows it (``error``: why it is unreadable)."""
+
+    name: str
+    created: str | None = None
+    command: str | None = None
+    cases: int | None = None
+    cpu_model: str | None = None
+    git_commit: str | None = None
+    error: str | None = None
+
+
+def list_baselines(directory: str | Path | None = None) -> list[StoredBaseline]:
     """Name, creation time, command, case count and CPU of every stored baseline."""
-    out: list[dict[str, Any]] = []
+    out: list[StoredBaseline] = []
     root = baselines_dir(directory)
     if not root.is_dir():
         return out
@@ -119,25 +133,26 @@ def list_baselines(directory: str | Path | None = None) -> list[dict[str, Any]]:
         try:
             doc = load_document(path)
         except UsageError as exc:
-            out.append({"name": path.stem, "error": str(exc)})
+            out.append(StoredBaseline(path.stem, error=str(exc)))
             continue
         out.append(
-            {
-                "name": path.stem,
-                "created": doc.get("created"),
-                "command": doc.get("command"),
-                "cases": len(doc["cases"]),
-                "cpu_model": doc.get("machine", {}).get("cpu_model"),
-                "git_commit": doc.get("machine", {}).get("git_commit"),
-            }
+            StoredBaseline(
+                path.stem,
+                doc.created,
+                doc.command,
+                len(doc.cases),
+                doc.machine.cpu_model,
+                doc.machine.git_commit,
+            )
         )
     return out
 
 
-def load_side(spec: str, directory: str | Path | None = None) -> tuple[dict[str, Any], str]:
+def load_side(spec: str, directory: str | Path | None = None) -> tuple[Document, str]:
     """One side of a comparison: a result file, a stored baseline name, or several of them
     separated by commas (runs of one config: their worker processes are pooled). Returns
     the document and a label naming it."""
+    from skbbench.compare.configs import result_config
     from skbbench.disturbance import merge_clean
 
     parts = [spec] if Path(spec).exists() else [p.strip() for p in spec.split(",") if p.strip()]
@@ -147,16 +162,10 @@ def load_side(spec: str, directory: str | Path | None = None) -> tuple[dict[str,
     docs = [load_document(p) for p in paths]
     first = docs[0]
     for path, doc in zip(paths[1:], docs[1:], strict=True):
-        if doc.get("command") != first.get("command") or _measured(doc) != _measured(first):
+        if doc.command != first.command or result_config(doc) != result_config(first):
             raise UsageError(
                 f"{path}: not a run of the same config as {paths[0]}: the files of one side "
                 "must repeat one config"
             )
     label = ",".join(str(p) for p in paths)
     return (merge_clean(docs, renumber=True) if len(docs) > 1 else first), label
-
-
-def _measured(doc: dict[str, Any]) -> dict[str, Any]:
-    from skbbench.compare import result_config
-
-    return result_config(doc)

@@ -140,7 +140,7 @@ def resolve_mapping(data: Any, source: str) -> RunConfig:
     if not isinstance(data, dict):
         got = "an empty document" if data is None else f"a {type(data).__name__}"
         raise UsageError(f"{source}: expected a mapping with a 'benchmark' key, got {got}")
-    known = ", ".join(sorted(registry.FAMILIES))
+    known = ", ".join(sorted(registry.families()))
     if "benchmark" not in data:
         raise UsageError(f"{source}: benchmark: missing (one of {known})")
     try:
@@ -148,7 +148,7 @@ def resolve_mapping(data: Any, source: str) -> RunConfig:
     except UsageError as exc:
         raise UsageError(f"{source}: benchmark: {exc}") from None
     rest = {k: v for k, v in data.items() if k != "benchmark"}
-    return resolve(family, rest, source)
+    return resolve(family.config, rest, source)
 
 
 def _yaml_loader() -> Any:
@@ -195,7 +195,7 @@ def parse_yaml(text: str, source: str) -> Any:
 
 def load_file(path: str | Path) -> RunConfig:
     """Read, parse and resolve one YAML config file."""
-    from skbbench.results import read_text
+    from skbbench.document.io import read_text
 
     text = read_text(path, "config file")
     if not text.strip():
@@ -203,9 +203,10 @@ def load_file(path: str | Path) -> RunConfig:
     return resolve_mapping(parse_yaml(text, str(path)), str(path))
 
 
-def document_config(doc: dict[str, Any]) -> RunConfig:
+def resolve_document_config(command: str, config: dict[str, Any]) -> RunConfig:
     """The typed config of a result document (its ``command`` and ``config``), read with
-    the same checks as a config file; options it lacks take today's defaults."""
-    family = registry.get(doc.get("command", ""))
-    raw = {k: v for k, v in doc.get("config", {}).items() if k != "benchmark"}
-    return resolve(family, raw, "result document: config", document=True)
+    the same checks as a config file; options it lacks take today's defaults, retired
+    ones are ignored."""
+    family = registry.get(command)
+    raw = {k: v for k, v in config.items() if k != "benchmark"}
+    return resolve(family.config, raw, "result document: config", document=True)

@@ -91,17 +91,7 @@ C = TypeVar("C", bound="RunConfig")
 class RunConfig:
     """Options every benchmark family has; families subclass it with their own fields."""
 
-    NAME: ClassVar[str] = ""
-    HELP: ClassVar[str] = ""
-    EPILOG: ClassVar[str] = ""
-    # `skbbench plot`: one line per value of the case param PLOT_SERIES, x from the case
-    # param PLOT_X (else the step), the x axis labelled PLOT_XLABEL, y per PLOT_YUNIT,
-    # titled PLOT_TITLE.
-    PLOT_SERIES: ClassVar[str] = "variant"
-    PLOT_X: ClassVar[str] = "size"
-    PLOT_XLABEL: ClassVar[str] = "bulk size (objects per call)"
-    PLOT_YUNIT: ClassVar[str] = "element"
-    PLOT_TITLE: ClassVar[str] = "per-element cost against bulk size"
+    NAME: ClassVar[str] = ""  # the family's name: its command and `benchmark:` key
     # Options that no longer exist: key -> why. A config naming one is refused with that
     # message; a result document that has one still loads (the key is ignored).
     RETIRED: ClassVar[dict[str, str]] = {}

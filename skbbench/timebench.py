@@ -8,7 +8,8 @@ arithmetic is the original's (docs/measurement.md): truncating cycles, a 3-digit
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from typing import Any
 
 U32_MAX = 2**32 - 1
 MIN_INVOKED = 1000
@@ -42,11 +43,37 @@ class Record:
         return self.wall_stop - self.wall_start
 
     def to_dict(self) -> dict[str, int]:
-        return asdict(self)
+        return {
+            "loops": self.loops,
+            "step": self.step,
+            "invoked": self.invoked,
+            "tsc_start": self.tsc_start,
+            "tsc_stop": self.tsc_stop,
+            "wall_start": self.wall_start,
+            "wall_stop": self.wall_stop,
+            "cpu": self.cpu,
+            "process": self.process,
+        }
 
     @classmethod
-    def from_dict(cls, data: dict[str, int]) -> Record:
-        return cls(**{k: int(data[k]) for k in cls.__dataclass_fields__ if k in data})
+    def from_dict(cls, data: dict[str, Any]) -> Record:
+        """From a validated record (the measured fields are integers); ``cpu`` and
+        ``process`` take their defaults where a document has none, or no integer."""
+        optional = {
+            k: data[k]
+            for k in ("cpu", "process")
+            if isinstance(data.get(k), int) and not isinstance(data.get(k), bool)
+        }
+        return cls(
+            int(data["loops"]),
+            int(data["step"]),
+            int(data["invoked"]),
+            int(data["tsc_start"]),
+            int(data["tsc_stop"]),
+            int(data["wall_start"]),
+            int(data["wall_stop"]),
+            **optional,
+        )
 
 
 @dataclass(frozen=True)

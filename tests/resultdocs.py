@@ -5,7 +5,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from skbbench.results import SCHEMA_VERSION, case_runs, case_stats
+from skbbench.compare import CompareOptions, Comparison, compare_documents
+from skbbench.document import SCHEMA_VERSION, Case, Document, read_document
 
 INVOKED = 1_000_000
 
@@ -45,7 +46,7 @@ def case(
         "messages": [],
         "error": error,
     }
-    c["stats"] = case_stats(case_runs(c))
+    c["stats"] = Case.from_dict(c).stats.to_dict()
     return c
 
 
@@ -114,3 +115,21 @@ def sweep(
                 )
             )
     return out
+
+
+def typed(doc: dict[str, Any] | Document) -> Document:
+    """A test document as the typed document compare and the reports take."""
+    return doc if isinstance(doc, Document) else read_document(doc, "test document")
+
+
+def compare(
+    base: dict[str, Any] | Document,
+    cur: dict[str, Any] | Document,
+    baseline_name: str = "baseline",
+    current_name: str = "current",
+    **options: Any,
+) -> Comparison:
+    """compare_documents of two test documents with ``options`` (CompareOptions fields)."""
+    return compare_documents(
+        typed(base), typed(cur), CompareOptions(**options), baseline_name, current_name
+    )

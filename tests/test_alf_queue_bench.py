@@ -98,7 +98,7 @@ def test_parallel_scenarios_roles_and_notes(two_cpus):
     for case in cases:
         res = run_parallel_case(case, repeat=1, warmup=0)
         assert res.error is None, res.messages
-        recs = res.runs[0]
+        recs = res.repeats[0].records
         assert [r.cpu for r in recs] == case.cpus
         if case.name.startswith("alf_queue_BULK"):
             assert all(r.step == 8 and r.invoked == 20_000 for r in recs)
@@ -118,7 +118,7 @@ def test_parallel_dequeuer_running_dry_warns(two_cpus):
     case = ap.build_cases(cfg)[0]  # MPMC two CPUs: the dequeuer may find the queue empty
     res = run_parallel_case(case, repeat=1, warmup=0)
     assert res.error is None
-    deq = res.runs[0][1]
+    deq = res.repeats[0].records[1]
     if deq.invoked < 20_000:
         assert any("WARN: deq emptyq" in w for w in res.counters["warnings"])
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from skbbench.report.bulk_table import load_published, table_lines
+from skbbench.report.bulk_table import load_published
+from skbbench.report.kit import Point, kernel_table
 from skbbench.specs.bulk import BulkConfig
 from tests.clirunner import invoke
 
@@ -96,12 +97,12 @@ def test_table_printer_reproduces_the_seed_table_line_by_line():
     rows = [
         (
             r["bulk"],
-            (r["before"]["cycles"], r["before"]["ns"]),
-            (r["after"]["cycles"], r["after"]["ns"]),
+            Point(r["before"]["cycles"], r["before"]["ns"], float(r["before"]["ns"])),
+            Point(r["after"]["cycles"], r["after"]["ns"], float(r["after"]["ns"])),
         )
         for r in load_published()["rows"]
     ]
-    ours = table_lines(rows, "Bulk-API-before", "Bulk-API with patchset")
+    ours = kernel_table("bulk", rows, "Bulk-API-before", "Bulk-API with patchset")
     assert ours == seed
 
 
@@ -264,19 +265,32 @@ def test_bulk_kernel_format_with_published_table():
     assert any(line.startswith("Type:kmem fastpath reuse Per elem:") for line in out)
     assert sum(line.startswith("Type:kmem bulk_quick_reuse ") for line in out) == 4
     assert sum(line.startswith("Type:kmem bulk_fallback ") for line in out) == 2
-    i = next(i for i, line in enumerate(out) if line.startswith("bulk- Bulk-API-before"))
-    assert "| est. core cycles | published" in out[i]
-    row = re.compile(
-        r"^(\d+) - (\d+) cycles\(tsc\) \d+\.\d{3,4} ns - (\d+) cycles\(tsc\) "
-        r"\d+\.\d{3,4} ns - improved -?\d+\.\d% \| est\. core: ~(\d+) - ~(\d+) \|"
+    # the post's table exactly as the post printed it: nothing appended to its lines
+    i = out.index("bulk- Bulk-API-before - Bulk-API with patchset")
+    post = re.compile(
+        r"(\d+) - (\d+) cycles\(tsc\) \d+\.\d{3,4} ns - (\d+) cycles\(tsc\) "
+        r"\d+\.\d{3,4} ns - improved -?\d+\.\d%"
     )
-    ratio = float(re.search(r"cycles\(tsc\) x (\d+\.\d+),", "\n".join(out)).group(1))
+    printed = {}
     for line, size in ((out[i + 1], "1"), (out[i + 2], "34")):
-        m = row.match(line)
+        m = post.fullmatch(line)
         assert m and m.group(1) == size, line
+        printed[size] = (int(m.group(2)), int(m.group(3)))
+    # then, apart, the model beside the post with the core-cycle estimate
+    k = next(k for k, line in enumerate(out) if line.startswith("model vs published"))
+    assert out[k + 1].endswith("| est. core | published: Bulk-API-before - Bulk-API with patchset")
+    ratio = float(re.search(r"cycles\(tsc\) x (\d+\.\d+),", out[k]).group(1))
+    beside = re.compile(
+        r"(\d+) - (\d+) - (\d+) cycles\(tsc\) - improved -?\d+\.\d% \| ~(\d+) - ~(\d+)"
+        r"(?: \| (\d+) - (\d+) cycles\(tsc\) - improved -?\d+\.\d%)?"
+    )
+    for line, size in ((out[k + 2], "1"), (out[k + 3], "34")):
+        m = beside.fullmatch(line)
+        assert m and m.group(1) == size, line
+        assert (int(m.group(2)), int(m.group(3))) == printed[size]
         assert int(m.group(4)) == round(int(m.group(2)) * ratio)  # the estimate's arithmetic
         assert int(m.group(5)) == round(int(m.group(3)) * ratio)
-    assert out[i + 2].endswith("| published: 80 - 28 cycles(tsc) - improved 65.0%")
+    assert out[k + 3].endswith("| 80 - 28 cycles(tsc) - improved 65.0%")
     # --published runs the seed's setup (merged) and says so for both sides
     assert "(model setup: merged, alias of kmalloc-256 shared with other users)" in out
     assert any(line.startswith("(published setup: merged") for line in out)
@@ -310,11 +324,17 @@ def test_bulk_json_has_counters_and_compare_labels_follow():
     counters = cases[0]["counters"]
     assert counters["slub_stats"]["FREE_SLOWPATH"] > 0
     assert counters["slab_free_objects_per_call"]
-    from skbbench.report.bulk_table import render_kernel
+    from skbbench.document import read_document
+    from skbbench.report.bulk_table import kernel_lines
 
-    lines = render_kernel(doc)
-    assert lines[0] == "bulk- Fallback-loop - Bulk-API with patchset | est. core cycles"
-    assert lines[1].startswith("48 - ")
+    lines = kernel_lines(read_document(doc))
+    # the post's format exactly: no estimate appended to the header or the rows
+    assert lines[0] == "bulk- Fallback-loop - Bulk-API with patchset"
+    assert re.fullmatch(
+        r"48 - \d+ cycles\(tsc\) \d+\.\d{3,4} ns - \d+ cycles\(tsc\) \d+\.\d{3,4} ns - "
+        r"improved -?\d+\.\d%",
+        lines[1],
+    ), lines[1]
 
 
 def test_check_mode_runs_the_default_sizes_subset_clean():
@@ -495,14 +515,18 @@ def test_allocator_option_errors():
 
 
 def test_fidelity_rows_count_signs_and_distances():
-    from skbbench.report.bulk_table import core_per_tsc, fidelity_lines, fidelity_rows
+    from skbbench.document import read_document
+    from skbbench.report.bulk_table import fidelity_lines, fidelity_rows
+
+    def p(cycles: int) -> Point:
+        return Point(cycles, "x", 0.0)
 
     published = {r["bulk"]: r for r in load_published()["rows"]}
     rows = [
-        (1, (40, "x"), (64, "x")),  # -60.0 vs -11.9: same sign, 48.1 points
-        (16, (18, "x"), (19, "x")),  # -5.6 vs +71.0: sign differs, 76.6 points
-        (34, (64, "x"), (21, "x")),  # +67.2 vs +65.0: same sign, 2.2 points
-        (7, (10, "x"), (5, "x")),  # no published row: left out
+        (1, p(40), p(64)),  # -60.0 vs -11.9: same sign, 48.1 points
+        (16, p(18), p(19)),  # -5.6 vs +71.0: sign differs, 76.6 points
+        (34, p(64), p(21)),  # +67.2 vs +65.0: same sign, 2.2 points
+        (7, p(10), p(5)),  # no published row: left out
     ]
     fid = fidelity_rows(rows, published, "before", "after")
     assert [(k, m, p, ok, d) for k, m, p, ok, d in fid] == [
@@ -519,11 +543,14 @@ def test_fidelity_rows_count_signs_and_distances():
         "median distance 48.1 points"
     )
     doc = {
+        "schema": 2,
+        "cases": [],
         "machine": {
             "processes": [
-                {"clock_before": {"core_per_tsc": 1.2}},
-                {"clock_after": {"core_per_tsc": 1.4}},
+                {"process": 0, "clock_before": {"core_per_tsc": 1.2}},
+                {"process": 1, "clock_after": {"core_per_tsc": 1.4}},
             ]
-        }
+        },
     }
-    assert core_per_tsc(doc) == pytest.approx(1.3) and core_per_tsc({}) is None
+    assert read_document(doc).core_per_tsc() == pytest.approx(1.3)
+    assert read_document({"schema": 2, "cases": []}).core_per_tsc() is None

@@ -96,10 +96,10 @@ def test_merged_options_are_checked(values, needle):
 
 
 def test_old_documents_with_aged_still_load():
-    from skbbench.config import document_config
+    from skbbench.document import read_document
 
-    doc = {"command": "bulk", "config": {"benchmark": "bulk", "aged": 0.25, "test": "01"}}
-    cfg = document_config(doc)
+    doc = {"schema": 2, "cases": [], "command": "bulk", "config": {"aged": 0.25, "test": "01"}}
+    cfg = read_document(doc).run_config()
     assert isinstance(cfg, BulkConfig) and cfg.setup == "nomerge"
 
 

@@ -27,7 +27,7 @@ def _message(tmp_path, text: str) -> str:
 
 def test_a_valid_config_resolves_with_defaults(tmp_path):
     cfg = _load(tmp_path, "benchmark: sample\nloops: 5000\ntests: [for_loop, cmpxchg]\n")
-    family = registry.get("sample")
+    family = registry.get("sample").config
     assert isinstance(cfg, family)
     assert cfg.NAME == "sample" and cfg.loops == 5000
     assert cfg.tests == ("for_loop", "cmpxchg")
@@ -38,7 +38,7 @@ def test_a_valid_config_resolves_with_defaults(tmp_path):
 
 
 def test_cli_form_and_config_form_resolve_identically(tmp_path):
-    family = registry.get("sample")
+    family = registry.get("sample").config
     raw = {
         "loops": config.coerce(family.option("loops"), "5000", "command line", "--loops"),
         "tests": config.coerce(family.option("tests"), "for_loop,cmpxchg", "command line"),
@@ -128,4 +128,4 @@ def test_shipped_configs_are_valid():
     assert configs, "configs/ has no YAML config"
     for path in configs:
         cfg = config.load_file(path)
-        assert cfg.NAME in registry.FAMILIES
+        assert cfg.NAME in registry.families()

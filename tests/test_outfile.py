@@ -18,10 +18,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skbbench import baselines, results
+from skbbench import baselines
+from skbbench.document import SCHEMA_VERSION
 from skbbench.errors import UsageError
 from skbbench.outfile import check_output_path, resolve_output, write_output
-from tests.resultdocs import case, document
+from tests.resultdocs import case, document, typed
 from tests.slowwrite import PRELUDE, start_child
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -344,7 +345,7 @@ def test_baseline_update_through_a_symlink_replaces_the_target(tmp_path):
     bdir.mkdir()
     (bdir / "ci.json").symlink_to(real)
     new = {**doc, "created": "2030-01-01T00:00:00+00:00"}
-    baselines.update("ci", new, bdir)
+    baselines.update("ci", typed(new), bdir)
     assert (bdir / "ci.json").is_symlink()
     assert json.loads(real.read_text())["created"] == "2030-01-01T00:00:00+00:00"
 
@@ -361,5 +362,5 @@ def test_cli_writes_through_to_dev_null_and_a_fifo(tmp_path):
     reader.join(timeout=60)
     assert p.returncode == 0, p.stderr
     doc = json.loads(got[0])
-    assert doc["schema"] == results.SCHEMA_VERSION
+    assert doc["schema"] == SCHEMA_VERSION
     assert [c["name"] for c in doc["cases"]] == ["for_loop"]

@@ -47,12 +47,12 @@ def test_all_threads_ran_pinned_and_overlapped(two_cpus):
     res = run_parallel_case(_spin_case(two_cpus), repeat=3, warmup=0)
     assert res.error is None, res.messages
     assert not [m for m in res.messages if m.startswith("ERROR")]
-    assert len(res.runs) == 3
-    for run in res.runs:
+    assert len(res.repeats) == 3
+    for run in (r.records for r in res.repeats):
         assert [r.cpu for r in run] == two_cpus  # TSC_AUX says where each window ran
     # nogil threads really run at the same time: a kernel holding the GIL never would.
     # Judged on the best of 3 runs, as a loaded VM may deschedule one thread for a while.
-    assert max(overlap_fraction(run) for run in res.runs) > 0.5
+    assert max(overlap_fraction(list(r.records)) for r in res.repeats) > 0.5
 
 
 def test_a_failing_thread_is_reported_not_hidden(two_cpus):

@@ -2,7 +2,7 @@
 
 import io
 
-from skbbench.cli.progress import Progress
+from skbbench.session.progress import Progress
 
 
 class Tty(io.StringIO):

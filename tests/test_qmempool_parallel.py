@@ -156,7 +156,7 @@ def test_parallel_bench_scenarios_run_and_conserve(two_cpus):
         res = run_parallel_case(case, repeat=1, warmup=0)
         assert res.error is None, res.messages
         n = 200 * (1024 if "pattern" in case.name else 1)
-        assert [r.invoked for r in res.runs[0]] == [n] * len(case.cpus)
+        assert [r.invoked for r in res.repeats[0].records] == [n] * len(case.cpus)
         assert "slub" in res.counters
     single = [c.name for c in cases if not isinstance(c, ParallelCase)]
     assert single == [

@@ -1,4 +1,5 @@
-"""Result documents: round trip, validation messages, atomic writes under a real kill."""
+"""Result documents: typed round trip, validation messages, merging, atomic writes under a
+real kill."""
 
 from __future__ import annotations
 
@@ -11,41 +12,45 @@ import time
 
 import pytest
 
-from skbbench.errors import UsageError
-from skbbench.results import (
-    CaseResult,
-    build_document,
+from skbbench.document import (
+    Case,
+    Document,
+    Machine,
+    Metric,
+    Repeat,
+    dump_json,
     load_document,
-    merge_documents,
-    repeat_values,
-    run_values,
-    split_document,
     validate_document,
-    write_atomic,
     write_document,
 )
+from skbbench.document.merge import merge_documents, split_document
+from skbbench.document.stats import run_values
+from skbbench.errors import UsageError
+from skbbench.outfile import write_atomic
 from skbbench.timebench import Record
 from tests.resultdocs import case, document
 from tests.slowwrite import PRELUDE, start_child
 
 
-def _result(key: str, cycles: list[int], counters: dict | None = None) -> CaseResult:
-    runs = [
-        [
-            Record(
-                loops=1000,
-                step=1,
-                invoked=1000,
-                tsc_start=10,
-                tsc_stop=10 + c * 1000,
-                wall_start=0,
-                wall_stop=c * 400,
-                cpu=1,
+def _result(key: str, cycles: list[int], counters: dict | None = None) -> Case:
+    repeats = [
+        Repeat(
+            (
+                Record(
+                    loops=1000,
+                    step=1,
+                    invoked=1000,
+                    tsc_start=10,
+                    tsc_stop=10 + c * 1000,
+                    wall_start=0,
+                    wall_stop=c * 400,
+                    cpu=1,
+                ),
             )
-        ]
+        )
         for c in cycles
     ]
-    return CaseResult(
+    return Case(
         key=key,
         name=key,
         kind="single",
@@ -53,18 +58,19 @@ def _result(key: str, cycles: list[int], counters: dict | None = None) -> CaseRe
         step=1,
         params={"size": 4, "variant": "bulk"},
         group="g",
-        runs=runs,
+        repeats=repeats,
         counters=counters or {"slowpath": 3, "nested": {"pages": 2}},
     )
 
 
-def _doc() -> dict:
-    return build_document(
-        "sample",
-        {"benchmark": "sample", "loops": 1000},
-        [_result("a", [5, 7, 6]), _result("b", [9, 8, 10])],
-        {"cpu_model": "X", "tsc_mhz": 2500.0},
-        ["a warning"],
+def _doc() -> Document:
+    return Document(
+        command="sample",
+        config={"benchmark": "sample", "loops": 1000},
+        cases=[_result("a", [5, 7, 6]), _result("b", [9, 8, 10])],
+        machine=Machine(cpu_model="X", tsc_mhz=2500.0),
+        warnings=["a warning"],
+        created="2026-01-01T00:00:00+00:00",
     )
 
 
@@ -77,12 +83,12 @@ def test_round_trip_keeps_every_value(tmp_path, name):
     text = path.read_text()
     assert text.lstrip().startswith("{") == (kind == "json")
     back = load_document(path)
-    assert back == json.loads(json.dumps(doc))
-    assert back["cases"][0]["stats"]["cycles"]["median"] == 6.0
-    assert repeat_values(back["cases"][1]) == [9.0, 8.0, 10.0]
-    assert repeat_values(back["cases"][1], "ns") == [3.6, 3.2, 4.0]
-    rec = Record.from_dict(back["cases"][0]["runs"][1][0])
-    assert run_values([rec]) == (7.0, 2.8)
+    assert back.to_dict() == json.loads(dump_json(doc))
+    assert back.cases[0].stats.cycles and back.cases[0].stats.cycles.median == 6.0
+    assert back.cases[1].values() == [9.0, 8.0, 10.0]
+    assert back.cases[1].values(Metric.NS) == [3.6, 3.2, 4.0]
+    assert run_values(back.cases[0].repeats[1].records) == (7.0, 2.8)
+    assert back.cases[0].median_repeat() is back.cases[0].repeats[2]
 
 
 def test_written_file_is_readable_by_others(tmp_path):
@@ -107,7 +113,7 @@ def _error(path) -> str:
 
 
 def test_bad_files_give_one_line_errors_naming_the_file(tmp_path):
-    full = json.dumps(_doc())
+    full = json.dumps(_doc().to_dict())
     assert "no such result file" in _error(tmp_path / "missing.json")
     assert "is a directory" in _error(tmp_path)
     assert "empty" in _error(_write(tmp_path, "empty.json", ""))
@@ -124,7 +130,7 @@ def test_bad_files_give_one_line_errors_naming_the_file(tmp_path):
 
 
 def _mutated(tmp_path, mutate) -> str:
-    doc = _doc()
+    doc = _doc().to_dict()
     mutate(doc)
     return _error(_write(tmp_path, "m.json", json.dumps(doc)))
 
@@ -159,20 +165,26 @@ def test_schema_problems_name_the_key_path(tmp_path, mutate, needle):
     assert needle in _mutated(tmp_path, mutate)
 
 
-def test_validate_accepts_synthetic_documents():
+def test_validate_accepts_synthetic_documents_and_keeps_unknown_keys():
     doc = document([case("a", [1.0, 2.0])])
-    assert validate_document(doc, "x") is doc
+    doc["note"] = {"by": "a test"}
+    doc["cases"][0]["origin"] = "synthetic"
+    doc["machine"]["rack"] = 7
+    back = validate_document(doc, "x").to_dict()
+    assert back["note"] == {"by": "a test"} and back["machine"]["rack"] == 7
+    assert back["cases"][0]["origin"] == "synthetic"
+    assert back["cases"][0]["stats"] == doc["cases"][0]["stats"]
 
 
 def test_merge_and_split_keep_keys_unique_and_stable():
     a, b = _doc(), _doc()
     merged = merge_documents([a, b], ["one", "two"])
-    validate_document(merged)
-    assert [c["key"] for c in merged["cases"]] == ["one:a", "one:b", "two:a", "two:b"]
-    assert merged["config"]["runs"][1]["config"] == b["config"]
+    validate_document(merged.to_dict())
+    assert [c.key for c in merged.cases] == ["one:a", "one:b", "two:a", "two:b"]
+    assert merged.config["runs"][1]["config"] == b.config
     parts = split_document(merged)
-    assert [p["command"] for p in parts] == ["sample", "sample"]
-    assert [c["key"] for c in parts[1]["cases"]] == ["a", "b"]
+    assert [p.command for p in parts] == ["sample", "sample"]
+    assert [c.key for c in parts[1].cases] == ["a", "b"]
     assert merge_documents([a], ["one"]) is a
     with pytest.raises(UsageError, match="same file name stem"):
         merge_documents([a, b], ["x", "x"])
@@ -185,14 +197,15 @@ def test_write_document_errors(tmp_path):
         write_document(_doc(), tmp_path / "r.json", "xml")
 
 
-# A child that writes a 4 MB document with skbbench.results.write_atomic through a file
+# A child that writes a 4 MB document with skbbench.outfile.write_atomic through a file
 # object that writes in slow chunks and says when it is half-way: the parent kills it
 # there for real (SIGKILL) or interrupts it (SIGINT = Ctrl-C).
 CHILD = PRELUDE + textwrap.dedent("""
-    from skbbench import results
+    from skbbench import outfile
+    from skbbench.document import dump_json
     os.fdopen = slow_fdopen
     doc = {"schema": 1, "cases": [], "padding": "x" * 4_000_000}
-    results.write_atomic(sys.argv[1], results.dump_json(doc))
+    outfile.write_atomic(sys.argv[1], dump_json(doc))
     print("DONE", flush=True)
 """)
 
@@ -200,7 +213,7 @@ CHILD = PRELUDE + textwrap.dedent("""
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
 def test_atomic_write_survives_a_kill_mid_write(tmp_path, sig):
     target = tmp_path / "results.json"
-    write_atomic(target, json.dumps(_doc()))
+    write_atomic(target, dump_json(_doc()))
     before = target.read_bytes()
     child = start_child(CHILD, str(target), stderr=subprocess.PIPE)
     try:
@@ -215,7 +228,7 @@ def test_atomic_write_survives_a_kill_mid_write(tmp_path, sig):
             child.wait()
     assert child.returncode != 0
     assert target.read_bytes() == before
-    assert load_document(target)["cases"][0]["key"] == "a"
+    assert load_document(target).cases[0].key == "a"
     left = [p.name for p in tmp_path.iterdir() if p.name != "results.json"]
     if sig == signal.SIGINT:
         assert left == [], left  # Ctrl-C: the temporary is removed too
@@ -226,6 +239,6 @@ def test_an_uninterrupted_write_replaces_the_file(tmp_path):
     target = tmp_path / "results.json"
     write_atomic(target, "old")
     t0 = time.monotonic()
-    write_atomic(target, json.dumps(_doc()))
+    write_atomic(target, dump_json(_doc()))
     assert time.monotonic() - t0 < 5
-    assert load_document(target)["command"] == "sample"
+    assert load_document(target).command == "sample"

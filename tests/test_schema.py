@@ -1,5 +1,5 @@
 """The published JSON Schema of result documents (skbbench/data/result.schema.json) against
-real documents and against skbbench.results.validate_document: same verdict on every
+real documents and against skbbench.document.validate_document: same verdict on every
 document, except the two things JSON Schema cannot say (unique case keys; an integral
 float such as 1.0 is a JSON Schema integer but not a Python int)."""
 
@@ -15,7 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from skbbench import results
+from skbbench.document import SCHEMA_VERSION, load_document, validate_document
+from skbbench.document.validate import READERS
 from skbbench.errors import UsageError
 from skbbench.shipped import data_file
 from tests.resultdocs import case, document
@@ -33,7 +34,7 @@ def schema_ok(doc) -> bool:
 
 def skbbench_ok(doc) -> bool:
     try:
-        results.validate_document(doc)
+        validate_document(doc)
     except UsageError:
         return False
     return True
@@ -41,7 +42,7 @@ def skbbench_ok(doc) -> bool:
 
 def test_the_schema_is_a_valid_draft_2020_12_schema():
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
-    assert SCHEMA["properties"]["schema"]["const"] == results.SCHEMA_VERSION
+    assert SCHEMA["properties"]["schema"]["const"] == SCHEMA_VERSION
 
 
 @pytest.fixture(scope="module")
@@ -189,15 +190,15 @@ def test_schema_and_validate_document_agree_on_random_documents(doc):
 
 
 def test_reading_is_one_function_per_schema_version(tmp_path):
-    assert results.SCHEMA_VERSION in results.READERS
-    assert all(isinstance(v, int) and callable(f) for v, f in results.READERS.items())
+    assert SCHEMA_VERSION in READERS
+    assert all(isinstance(v, int) and callable(f) for v, f in READERS.items())
     path = tmp_path / "r.json"
     path.write_text(json.dumps(_doc()))
-    assert results.load_document(path)["cases"][0]["key"] == "a"
+    assert load_document(path).cases[0].key == "a"
     future = {**_doc(), "schema": 99}
     path.write_text(json.dumps(future))
-    readable = ", ".join(map(str, sorted(results.READERS)))
+    readable = ", ".join(map(str, sorted(READERS)))
     with pytest.raises(
         UsageError, match=rf"schema version 99 is not supported .*reads schema {readable}\)"
     ):
-        results.load_document(path)
+        load_document(path)

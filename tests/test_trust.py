@@ -11,12 +11,14 @@ import random
 
 import pytest
 
-from skbbench import results
-from skbbench.compare import compare_documents, process_clocks
+from skbbench.compare.samples import process_clocks
+from skbbench.document import SCHEMA_VERSION, Case, load_document
+from skbbench.document.merge import merge_documents
+from skbbench.document.stats import scatter_warnings
 from skbbench.errors import ModelError, UsageError
 from skbbench.stats import t_two_sided_p, welch_t
 from tests.clirunner import invoke
-from tests.resultdocs import case, document, noisy, record
+from tests.resultdocs import case, compare, document, noisy, record, typed
 
 
 def multi(key: str, per_process: list[list[float]], **kw) -> dict:
@@ -27,7 +29,7 @@ def multi(key: str, per_process: list[list[float]], **kw) -> dict:
         for v in vs:
             runs.append([{**record(v), "process": p}])
     c["runs"] = runs
-    c["stats"] = results.case_stats(results.case_runs(c))
+    c["stats"] = Case.from_dict(c).stats.to_dict()
     return c
 
 
@@ -87,7 +89,7 @@ def _aa(seed: int, shift: float = 1.0, between: float = 0.03, processes: int = 5
 def test_between_process_noise_is_what_the_test_sees():
     # Repeats agree to 0.5 % within a process, processes differ by 3 %: a test on the
     # repeats would call identical distributions different most of the time.
-    verdicts = [compare_documents(*_aa(s)).cases[0] for s in range(300)]
+    verdicts = [compare(*_aa(s)).cases[0] for s in range(300)]
     alarms = sum(v.verdict in ("slower", "faster") for v in verdicts) / len(verdicts)
     assert alarms <= 0.05, alarms
     assert all(v.method == "welch-t/processes" for v in verdicts)
@@ -98,27 +100,27 @@ def test_the_per_process_value_is_the_minimum_of_its_repeats_by_default():
     # runs: the minimum sees identical runs, the median a 20% slowdown.
     base = document([multi("c", [[10, 10.1, 10.2, 11, 11]] * 3)])
     cur = document([multi("c", [[10, 10.1, 12, 12, 12]] * 3)])
-    default = compare_documents(base, cur).cases[0]
+    default = compare(base, cur).cases[0]
     assert default.verdict == "no change" and default.base_median == pytest.approx(10)
-    median = compare_documents(base, cur, stat="median").cases[0]
+    median = compare(base, cur, stat="median").cases[0]
     assert median.base_median == pytest.approx(10.2) and median.cur_median == pytest.approx(12)
     assert median.verdict != "no change"
 
 
 def test_a_shift_beyond_the_noise_is_detected():
-    verdicts = [compare_documents(*_aa(s, shift=1.2)).cases[0].verdict for s in range(100)]
+    verdicts = [compare(*_aa(s, shift=1.2)).cases[0].verdict for s in range(100)]
     assert verdicts.count("slower") / len(verdicts) >= 0.9
 
 
 def test_auto_threshold_follows_the_between_process_noise():
-    quiet = compare_documents(*_aa(1, between=0.001))
-    noisy_ = compare_documents(*_aa(1, between=0.05))
+    quiet = compare(*_aa(1, between=0.001))
+    noisy_ = compare(*_aa(1, between=0.05))
     assert quiet.threshold == pytest.approx(0.02)  # the floor
     assert noisy_.threshold > 0.05 and "between-process CV" in noisy_.threshold_source
-    one = compare_documents(document([case("a", [1, 2, 3])]), document([case("a", [1, 2, 3])]))
+    one = compare(document([case("a", [1, 2, 3])]), document([case("a", [1, 2, 3])]))
     assert one.threshold == pytest.approx(0.05) and "one process" in one.threshold_source
     assert any("one worker process" in w for w in one.warnings)
-    assert compare_documents(*_aa(1), threshold=0.5).threshold == 0.5
+    assert compare(*_aa(1), threshold=0.5).threshold == 0.5
 
 
 def test_a_core_clock_drift_is_shown_and_undone():
@@ -126,14 +128,14 @@ def test_a_core_clock_drift_is_shown_and_undone():
     base = with_clocks(document([multi("a", [[100, 100.2]] * 4)]), [1.29] * 4)
     slow = 1.29 * 0.81
     cur = with_clocks(document([multi("a", [[100 / 0.81, 100.3 / 0.81]] * 4)]), [slow] * 4)
-    comp = compare_documents(base, cur)
+    comp = compare(base, cur)
     assert comp.clock is not None and comp.clock.flagged and comp.clock.normalized
     assert comp.clock.change == pytest.approx(-0.19)
     assert comp.cases[0].verdict == "no change"
     assert any("core clock drift" in w for w in comp.warnings)
-    raw = compare_documents(base, cur, clock="raw")
+    raw = compare(base, cur, clock="raw")
     assert raw.cases[0].verdict == "slower" and raw.clock is not None and raw.clock.flagged
-    assert process_clocks(document([case("a", [1])])) == {}
+    assert process_clocks(typed(document([case("a", [1])]))) == {}
 
 
 def test_several_files_per_side_pool_their_processes(tmp_path):
@@ -146,11 +148,9 @@ def test_several_files_per_side_pool_their_processes(tmp_path):
     from skbbench.baselines import load_side
 
     doc, label = load_side(",".join(paths))
-    assert doc["processes"] == 3 and label == ",".join(paths)
-    assert doc["cases"][0]["stats"]["process_medians"]["cycles"] == pytest.approx(
-        [100.5, 101.5, 102.5]
-    )
-    assert sorted(p["process"] for p in doc["machine"]["processes"]) == [0, 1, 2]
+    assert doc.processes == 3 and label == ",".join(paths)
+    assert doc.cases[0].stats.process_medians_cycles == pytest.approx((100.5, 101.5, 102.5))
+    assert sorted(p.process for p in doc.machine.processes) == [0, 1, 2]
     other = tmp_path / "other.json"
     other.write_text(json.dumps(document([case("a", [1])], config={"loops": 7})))
     with pytest.raises(UsageError, match="not a run of the same config"):
@@ -165,23 +165,24 @@ def test_schema_1_documents_are_read_as_one_process(tmp_path):
         c["stats"].pop("process_medians")
     path = tmp_path / "old.json"
     path.write_text(json.dumps(doc))
-    read = results.load_document(path)
-    assert read["schema"] == results.SCHEMA_VERSION and read["processes"] == 1
-    assert read["cases"][0]["stats"]["processes"] == 1
+    read = load_document(path)
+    assert read.schema == SCHEMA_VERSION and read.processes == 1
+    assert read.cases[0].stats.processes == 1
     doc["cases"][0]["runs"][0][0]["process"] = 1
     path.write_text(json.dumps(doc))
     with pytest.raises(UsageError, match="process: not in schema 1"):
-        results.load_document(path)
+        load_document(path)
 
 
 def test_scatter_warnings_name_the_case():
-    calm = multi("a", [[100, 100.1, 100.2]])
-    assert results.scatter_warnings("a", 1, calm["stats"]) == []
-    spiky = multi("a", [[100, 100.1, 400]])
-    (line,) = results.scatter_warnings("x", 8, spiky["stats"])
+    def stats(c: dict):
+        return Case.from_dict(c).stats
+
+    assert scatter_warnings("a", 1, stats(multi("a", [[100, 100.1, 100.2]]))) == []
+    (line,) = scatter_warnings("x", 8, stats(multi("a", [[100, 100.1, 400]])))
     assert line.startswith("unstable: 'x' (step:8): repeats scatter") and "4.00x" in line
-    apart = multi("a", [[100, 100], [120, 120]])
-    assert any("between processes" in w for w in results.scatter_warnings("a", 1, apart["stats"]))
+    apart = stats(multi("a", [[100, 100], [120, 120]]))
+    assert any("between processes" in w for w in scatter_warnings("a", 1, apart))
 
 
 # --------------------------------------------------------------------------------------
@@ -207,7 +208,7 @@ def test_a_run_in_worker_processes_tags_every_repeat(tmp_path):
     doc = json.loads(out.read_text())
     # 2 processes, or up to 2 more when the host disturbed one (skbbench.disturbance)
     n = doc["processes"]
-    assert doc["schema"] == results.SCHEMA_VERSION and 2 <= n <= 4
+    assert doc["schema"] == SCHEMA_VERSION and 2 <= n <= 4
     assert f"in {n} worker processes" in p.stderr
     assert (n > 2) == ("measuring in one more process" in p.stderr)
     assert doc["config"]["processes"] == 2
@@ -353,11 +354,11 @@ def test_each_config_of_a_merged_run_keeps_its_own_clock_probes(tmp_path):
         b = with_clocks(
             document([multi("y", [[200 * b_scale, 200.2 * b_scale]] * 3)]), [b_clock] * 3
         )
-        return results.merge_documents([a, b], ["a", "b"])
+        return merge_documents([typed(a), typed(b)], ["a", "b"])
 
     base, cur = both(1.3, 1.0), both(1.3 * 0.81, 1 / 0.81)
-    assert len(cur["machine"]["processes"]) == 6 and cur["processes"] == 3
-    verdicts = {c.key: c.verdict for c in compare_documents(base, cur).cases}
+    assert len(cur.machine.processes) == 6 and cur.processes == 3
+    verdicts = {c.key: c.verdict for c in compare(base, cur).cases}
     assert verdicts == {"a:x": "no change", "b:y": "no change"}
     # two such files on a side pool their processes per config, numbered apart
     from skbbench.baselines import load_side
@@ -365,8 +366,8 @@ def test_each_config_of_a_merged_run_keeps_its_own_clock_probes(tmp_path):
     paths = []
     for i in range(2):
         path = tmp_path / f"m{i}.json"
-        path.write_text(json.dumps(base))
+        path.write_text(json.dumps(base.to_dict()))
         paths.append(str(path))
     pooled, _ = load_side(",".join(paths))
-    per_case = {c["key"]: sorted({r[0]["process"] for r in c["runs"]}) for c in pooled["cases"]}
+    per_case = {c.key: sorted({r.process for r in c.repeats}) for c in pooled.cases}
     assert per_case == {"a:x": [0, 1, 2, 3, 4, 5], "b:y": [0, 1, 2, 3, 4, 5]}

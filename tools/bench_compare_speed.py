@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from skbbench.results import write_document  # noqa: E402
+from skbbench.document import read_document, write_document  # noqa: E402
 from tests.resultdocs import case, document, noisy  # noqa: E402
 
 
@@ -37,7 +37,7 @@ def make(path: Path, cases: int, repeat: int, seed: int, shift: float) -> None:
                 {"size": i, "variant": f"v{i % 2}"},
             )
         )
-    write_document(document(docs), path)
+    write_document(read_document(document(docs)), path)
 
 
 def main() -> None:

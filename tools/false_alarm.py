@@ -28,14 +28,20 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from skbbench.compare import DEFAULT_STAT, STATS, compare_documents  # noqa: E402
+from skbbench.compare import (  # noqa: E402
+    CompareOptions,
+    Mode,
+    RatioVerdict,
+    Stat,
+    Verdict,
+    compare_documents,
+)
 from skbbench.disturbance import disturbed_processes  # noqa: E402
-from skbbench.results import load_document  # noqa: E402
+from skbbench.document import Document, load_document  # noqa: E402
 
 
 def run_once(config: str, out: Path, slowdown: float, extra: list[str]) -> float:
@@ -73,8 +79,8 @@ def main() -> None:
         extra += ["--processes", str(args.processes)]
     if args.repeat:
         extra += ["--repeat", str(args.repeat)]
-    plain: list[dict[str, Any]] = []
-    injected: list[dict[str, Any]] = []
+    plain: list[Document] = []
+    injected: list[Document] = []
     seconds = []
     with tempfile.TemporaryDirectory() as scratch:
         tmp = args.keep or scratch
@@ -90,38 +96,41 @@ def main() -> None:
                 )
     first = plain[0]
     docs = plain + injected
-    ran = sum(int(d.get("processes", 1)) for d in docs)
-    left_out = sum(len(disturbed_processes(d)) for d in docs)
+    ran = sum(d.processes for d in docs)
+    left_out = sum(len(disturbed_processes(d.cases)) for d in docs)
     print(
-        f"config {args.config}: {len(first['cases'])} cases, "
-        f"{first['config'].get('processes', 1)} processes x {first['config'].get('repeat')} "
+        f"config {args.config}: {len(first.cases)} cases, "
+        f"{first.config.get('processes', 1)} processes x {first.config.get('repeat')} "
         f"repeats per case; {sum(seconds) / len(seconds):.1f} s per run; "
         f"{ran} worker processes in {len(docs)} runs, {left_out} disturbed (left out)"
     )
-    for stat in (DEFAULT_STAT, *(s for s in STATS if s != DEFAULT_STAT)):
-        tag = f"absolute, --stat {stat}" + (" (default)" if stat == DEFAULT_STAT else "")
-        aa = [compare_documents(a, b, stat=stat) for a, b in itertools.permutations(plain, 2)]
+    default = CompareOptions().stat
+    for stat in (default, *(s for s in Stat if s is not default)):
+        opts = CompareOptions(stat=stat)
+        tag = f"absolute, --stat {stat.value}" + (" (default)" if stat is default else "")
+        aa = [compare_documents(a, b, opts) for a, b in itertools.permutations(plain, 2)]
         alarms = sum(c.exit_status == 1 for c in aa)
-        faster = sum(any(x.verdict == "faster" for x in c.cases) for c in aa)
+        faster = sum(any(x.verdict is Verdict.FASTER for x in c.cases) for c in aa)
         print(
             f"A/A pairs ({tag}): false alarms {rate(alarms, len(aa))}; "
             f"pairs with a 'faster' case {rate(faster, len(aa))}; "
             f"minimum effect {aa[0].threshold:.3g} ({aa[0].threshold_source})"
         )
-        ab = [compare_documents(a, b, stat=stat) for a in plain for b in injected]
+        ab = [compare_documents(a, b, opts) for a in plain for b in injected]
         detected = sum(c.exit_status == 1 for c in ab)
-        slower_cases = sum(x.verdict == "slower" for c in ab for x in c.cases)
+        slower_cases = sum(x.verdict is Verdict.SLOWER for c in ab for x in c.cases)
         all_cases = sum(len(c.cases) for c in ab)
         print(
             f"A/B pairs ({tag}) with {args.slowdown:.0%} injected: detected "
             f"{rate(detected, len(ab))}; cases called slower {rate(slower_cases, all_cases)}"
         )
-    if args.ratio and any("variant" in c.get("params", {}) for c in first["cases"]):
-        rel = [
-            compare_documents(a, b, mode="relative", ratio=args.ratio, tolerance=args.tolerance)
-            for a, b in itertools.permutations(plain, 2)
-        ]
-        moved = sum(any(r.verdict in ("worse", "better") for r in c.ratios) for c in rel)
+    if args.ratio and any("variant" in c.params for c in first.cases):
+        ropts = CompareOptions(mode=Mode.RELATIVE, ratio=args.ratio, tolerance=args.tolerance)
+        rel = [compare_documents(a, b, ropts) for a, b in itertools.permutations(plain, 2)]
+        moved = sum(
+            any(r.verdict in (RatioVerdict.WORSE, RatioVerdict.BETTER) for r in c.ratios)
+            for c in rel
+        )
         counters = sum(bool(c.counters) for c in rel)
         print(
             f"A/A pairs (relative {args.ratio}, tolerance {args.tolerance:.0%}): "

@@ -10,14 +10,26 @@ import sys
 
 import click
 
-from skbbench import __version__
-from skbbench.errors import SkbbenchError
+from skbbench import __version__, registry
+from skbbench.errors import EXIT_INTERRUPTED, EXIT_STATUSES, EXIT_USAGE, SkbbenchError
 from skbbench.report.formats import FORMATS
 
-EXIT_USAGE = 2  # see skbbench.cli.options for every exit status
+
+def _help() -> str:
+    families = ", ".join(registry.families())
+    statuses = ", ".join(f"{code} {text}" for code, text in EXIT_STATUSES)
+    return (
+        "Linux slab/skb bulking micro-benchmarks (time_bench, slab_bulk_test, qmempool, "
+        "alf_queue, page_bench, page_pool, skb_array, the NAPI recycle loops) replicated "
+        f"in userspace with Numba-jitted models.\n\nBenchmark families: {families}.\n\n"
+        f"Exit status: {statuses}."
+    )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    help=_help(),
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, "--version", prog_name="skbbench")
 @click.option(
     "--format",
@@ -34,26 +46,19 @@ EXIT_USAGE = 2  # see skbbench.cli.options for every exit status
 )
 @click.pass_context
 def cli(ctx: click.Context, fmt: str, quiet: bool, verbose: bool) -> None:
-    """Linux slab/skb bulking micro-benchmarks (time_bench, slab_bulk_test, qmempool,
-    alf_queue, page_bench, page_pool, skb_array) replicated in userspace with Numba-jitted
-    models.
-
-    Exit status: 0 success, 1 regression found (compare), 2 usage or input error,
-    3 a model invariant violated (--check), 4 a case aborted or failed its pin/overlap
-    check (the results are still printed and written).
-    """
     ctx.ensure_object(dict)
     ctx.obj["format"] = fmt
     ctx.obj["verbosity"] = -1 if quiet else (1 if verbose else 0)
 
 
 def _register() -> None:
-    from skbbench.cli import bench, info, results_cmds
+    from skbbench.cli import baseline_cmd, bench, compare_cmd, info, plot_cmd, run_cmd
 
     cli.add_command(info.info)
     for command in bench.benchmark_commands():
         cli.add_command(command)
-    results_cmds.register(cli)
+    for other in (run_cmd.run, compare_cmd.compare, baseline_cmd.baseline, plot_cmd.plot):
+        cli.add_command(other)
 
 
 _register()
@@ -63,9 +68,9 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: click in non-standalone mode so every error is one line, exit 2."""
     try:
         rv = cli.main(args=argv, prog_name="skbbench", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("skbbench: aborted", err=True)
-        sys.exit(130)
+    except click.exceptions.Abort:  # click's form of a KeyboardInterrupt (Ctrl-C)
+        click.echo("skbbench: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     except click.exceptions.NoArgsIsHelpError as exc:
         click.echo(exc.ctx.get_help() if exc.ctx else str(exc))
         sys.exit(0)
@@ -77,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_status)
     except KeyboardInterrupt:
         click.echo("skbbench: interrupted", err=True)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
         sys.exit(0)
     sys.exit(rv if isinstance(rv, int) else 0)

@@ -12,13 +12,10 @@ from typing import Any
 import click
 
 from skbbench import config, registry
-from skbbench.cli.options import (
-    EXIT_CASE_FAILED,
-    format_option,
-    note,
-    output_format,
-    verbosity,
-)
+from skbbench.cli.options import format_option, note, output_format, verbosity
+from skbbench.document import Document
+from skbbench.errors import EXIT_CASE_FAILED
+from skbbench.family import Family
 from skbbench.spec import Option, RunConfig
 
 METAVARS = {
@@ -46,12 +43,12 @@ def _click_option(opt: Option) -> Any:
     return click.option(flag, opt.key, type=str, default=None, metavar=metavar, help=help_txt)
 
 
-def execute_with_feedback(ctx: click.Context, cfg: RunConfig) -> dict[str, Any]:
+def execute_with_feedback(ctx: click.Context, cfg: RunConfig) -> Document:
     """Run a config with progress and notes on stderr (the same for every command that
     runs benchmarks): measurement warnings first, compile and unstable notes as they come,
     the pinned CPU at the end."""
-    from skbbench.cli.progress import Progress
     from skbbench.session import execute
+    from skbbench.session.progress import Progress
 
     say = note(ctx)
     progress = Progress(enabled=verbosity(ctx) >= 0)
@@ -60,23 +57,23 @@ def execute_with_feedback(ctx: click.Context, cfg: RunConfig) -> dict[str, Any]:
     finally:
         progress.done()
     if verbosity(ctx) > 0:
-        for proc in doc["machine"].get("processes", []):
-            clock = proc.get("clock_before", {})
+        for proc in doc.machine.processes:
+            clock = proc.clock_before
             say(
-                f"process {proc['process']}: core/TSC {clock.get('core_per_tsc')}, "
-                f"for_loop {clock.get('for_loop_cycles')} cycles(tsc)"
+                f"process {proc.process}: core/TSC {clock.core_per_tsc if clock else None}, "
+                f"for_loop {clock.for_loop_cycles if clock else None} cycles(tsc)"
             )
-    n = doc.get("processes", 1)
-    left_out = sum(bool(p.get("disturbed")) for p in doc["machine"].get("processes", []))
+    n = doc.processes
+    left_out = sum(bool(p.disturbed) for p in doc.machine.processes)
     runs = f" in {n} worker processes" if n > 1 else ""
     runs += f" ({left_out} disturbed, left out)" if left_out else ""
-    say(f"ran on CPU {doc['machine']['pinned_cpu']}{runs} (pinned; --cpu N to choose)")
+    say(f"ran on CPU {doc.machine.pinned_cpu}{runs} (pinned; --cpu N to choose)")
     return doc
 
 
-def failed_cases(doc: dict[str, Any]) -> list[str]:
+def failed_cases(doc: Document) -> list[str]:
     """Names of the cases that aborted or failed a pin/overlap check."""
-    return [c["name"] for c in doc["cases"] if c.get("error")]
+    return [c.name for c in doc.cases if c.error]
 
 
 def _limit(x: float | None) -> str:
@@ -87,8 +84,9 @@ def _limit(x: float | None) -> str:
 
 def run_and_report(ctx: click.Context, cfg: RunConfig, output: str | None) -> int:
     """Execute a resolved config, save it if asked, print it; the exit status."""
+    from skbbench.document import write_document
+    from skbbench.outfile import check_output_path
     from skbbench.report.formats import render
-    from skbbench.results import check_output_path, write_document
 
     target = check_output_path(output) if output else None  # refuse a bad path before the run
     doc = execute_with_feedback(ctx, cfg)
@@ -102,19 +100,21 @@ def run_and_report(ctx: click.Context, cfg: RunConfig, output: str | None) -> in
     return 0
 
 
-def make_command(family: type[RunConfig]) -> click.Command:
+def make_command(family: Family) -> click.Command:
+    spec = family.config
+
     def callback(**kwargs: Any) -> int:
         ctx = click.get_current_context()
         output = kwargs.pop("output")
         raw = {}
-        for opt in family.options():
+        for opt in spec.options():
             value = kwargs.get(opt.key)
             if value is not None:
                 raw[opt.key] = config.coerce(opt, value, "command line", opt.cli_flag())
-        cfg = config.resolve(family, raw, "command line")
+        cfg = config.resolve(spec, raw, "command line")
         return run_and_report(ctx, cfg, output)
 
-    params = [_click_option(opt) for opt in family.options()]
+    params = [_click_option(opt) for opt in spec.options()]
     params.append(
         click.option(
             "-o",
@@ -129,11 +129,13 @@ def make_command(family: type[RunConfig]) -> click.Command:
     command: Any = format_option(callback)
     for decorator in reversed(params):
         command = decorator(command)
-    short = family.HELP.split(":")[0]
     return click.command(
-        name=family.NAME, help=family.HELP, short_help=short, epilog=family.EPILOG or None
+        name=family.name,
+        help=family.help,
+        short_help=family.short_help,
+        epilog=family.epilog or None,
     )(command)
 
 
 def benchmark_commands() -> list[click.Command]:
-    return [make_command(f) for f in registry.FAMILIES.values()]
+    return [make_command(f) for f in registry.families().values()]

@@ -1,5 +1,5 @@
 """Options and conventions every command shares: --format also after the command name,
--q/-v, one-line notes on stderr, and the exit statuses."""
+-q/-v, one-line notes on stderr. Exit statuses: skbbench.errors."""
 
 from __future__ import annotations
 
@@ -9,12 +9,6 @@ from typing import Any, TypeVar
 import click
 
 from skbbench.report.formats import FORMATS
-
-EXIT_OK = 0
-EXIT_REGRESSION = 1  # compare found a regression
-EXIT_USAGE = 2  # bad input (one line, no traceback)
-EXIT_MODEL = 3  # a model invariant violated (--check)
-EXIT_CASE_FAILED = 4  # the run completed but a case aborted or failed its pin/overlap check
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -12,13 +12,12 @@ drift (docs/measurement.md).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
 
+from skbbench.document import ClockProbe
 from skbbench.harness.intrinsics import barrier, tsc_start, tsc_stop
 
 CHAIN = 64  # dependent adds per iteration of the probe loop
@@ -63,20 +62,6 @@ def _for_loop(loops):
         barrier()
     t1 = tsc_stop()
     return t1 - t0
-
-
-@dataclass(frozen=True)
-class ClockProbe:
-    core_per_tsc: float  # core cycles per TSC tick (best window)
-    spread: float  # median window / best window - 1 (how disturbed the probe was)
-    for_loop_cycles: float  # cycles(tsc) per iteration of time_bench's empty loop
-
-    def to_dict(self) -> dict[str, float]:
-        return {
-            "core_per_tsc": round(self.core_per_tsc, 5),
-            "spread": round(self.spread, 5),
-            "for_loop_cycles": round(self.for_loop_cycles, 5),
-        }
 
 
 def probe_clock(windows: int = PROBE_WINDOWS, iterations: int = PROBE_ITERATIONS) -> ClockProbe:

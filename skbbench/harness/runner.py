@@ -20,8 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from skbbench.document import Case as CaseResult
+from skbbench.document import Repeat
 from skbbench.harness.cpus import current_affinity, pin_current_thread
-from skbbench.results import CaseResult
 from skbbench.timebench import Record
 
 Progress = Callable[[str], None]
@@ -99,7 +100,7 @@ def run_case(
                 progress(f"{case.name} (step:{case.step}) {label}")
             rec = case.run()
             if i >= warmup:
-                result.runs.append([rec])
+                result.repeats.append(Repeat((rec,)))
         if case.counters is not None:
             result.counters = dict(case.counters())
     except BenchAbort as exc:
@@ -218,7 +219,7 @@ def run_parallel_case(
                 root = [p for p in errors if "barrier broken" not in p]
                 result.error = (root or errors)[0]
                 break
-            result.runs.append(records)
+            result.repeats.append(Repeat(tuple(records)))
     if case.counters is not None and data is not None and result.error is None:
         result.counters = dict(case.counters(data))
     return result

@@ -17,11 +17,10 @@ kthreads released together by complete_all.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 from numba import njit
 
+from skbbench.harness.inject import inject_fraction
 from skbbench.harness.intrinsics import (
     atomic_add64,
     atomic_load64,
@@ -39,24 +38,11 @@ W_TSC_STOP = 2
 W_WALL_STOP = 3
 W_INVOKED = 4
 W_CPU = 5
-W_INJECT = 6  # injected slowdown, fraction * 2**20 (0: none; see inject_fraction)
+W_INJECT = 6  # injected slowdown, fraction * 2**20 (0: none; skbbench.harness.inject)
 WINDOW_WORDS = 8  # one cache line
-INJECT_ENV = "SKBBENCH_INJECT_SLOWDOWN"
 _ONE = np.uint64(1)
 _SHIFT = np.uint64(20)
 _UNIT = np.uint64(1 << 20)
-
-
-def inject_fraction() -> float:
-    """The slowdown injected into every window, for measuring compare's detection rate
-    only (tools/false_alarm.py): ``SKBBENCH_INJECT_SLOWDOWN=0.1`` makes each window last
-    10% longer, i.e. adds 10% of the measured cost to every element. 0 when unset."""
-    raw = os.environ.get(INJECT_ENV, "")
-    try:
-        value = float(raw) if raw else 0.0
-    except ValueError:
-        value = 0.0
-    return min(max(value, 0.0), 10.0)
 
 
 def new_window() -> np.ndarray:

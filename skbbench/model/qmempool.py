@@ -425,25 +425,21 @@ _ALLOC_SIG = types.uint64(types.uint64, types.uint64, types.uint64)
 _FREE_SIG = types.void(types.uint64, types.uint64, types.uint64, types.uint64)
 
 
-@cfunc(_ALLOC_SIG, cache=True, _nrt=False)
 def qmempool_alloc(pool_addr, s_addr, cpu):
     # qmempool_alloc (EXPORT_SYMBOL): __qmempool_alloc
     return __qmempool_alloc(_u64_view(pool_addr), _u64_view(s_addr), cpu)
 
 
-@cfunc(_FREE_SIG, cache=True, _nrt=False)
 def qmempool_free(pool_addr, s_addr, cpu, elem):
     # qmempool_free (EXPORT_SYMBOL): __qmempool_free
     __qmempool_free(_u64_view(pool_addr), _u64_view(s_addr), cpu, elem)
 
 
-@cfunc(_ALLOC_SIG, cache=True, _nrt=False)
 def qmempool_alloc_softirq(pool_addr, s_addr, cpu):
     # qmempool_alloc_softirq (EXPORT_SYMBOL): __qmempool_alloc_softirq
     return __qmempool_alloc_softirq(_u64_view(pool_addr), _u64_view(s_addr), cpu)
 
 
-@cfunc(_FREE_SIG, cache=True, _nrt=False)
 def qmempool_free_softirq(pool_addr, s_addr, cpu, elem):
     # qmempool_free_softirq (EXPORT_SYMBOL): calls __qmempool_free, the BH-protected one
     # (quirk of the original, kept)
@@ -460,13 +456,23 @@ class Exported:
     free_softirq: int
 
 
+_SYMBOLS: list[Any] = []  # the compiled symbols: their addresses live as long as they do
+
+
 def exported() -> Exported:
-    return Exported(
-        qmempool_alloc.address,
-        qmempool_free.address,
-        qmempool_alloc_softirq.address,
-        qmempool_free_softirq.address,
-    )
+    """The exported symbols' addresses, compiled (or loaded from the cache) on first use:
+    each carries the pool's and the slab allocator's paths, too much to compile at import."""
+    if not _SYMBOLS:
+        _SYMBOLS.extend(
+            cfunc(sig, cache=True, _nrt=False)(fn)
+            for fn, sig in (
+                (qmempool_alloc, _ALLOC_SIG),
+                (qmempool_free, _FREE_SIG),
+                (qmempool_alloc_softirq, _ALLOC_SIG),
+                (qmempool_free_softirq, _FREE_SIG),
+            )
+        )
+    return Exported(*(sym.address for sym in _SYMBOLS))
 
 
 # --- create / destroy ------------------------------------------------------------------------

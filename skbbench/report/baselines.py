@@ -5,13 +5,22 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import asdict
 from typing import Any
+
+from skbbench.baselines import StoredBaseline
 
 KEYS = ("name", "created", "command", "cases", "cpu_model", "git_commit", "error")
 
 
-def render_baselines(rows: list[dict[str, Any]], fmt: str, where: str) -> str:
+def render_baselines(baselines: list[StoredBaseline], fmt: str, where: str) -> str:
     """One row per baseline (name, created, command, cases, CPU, commit, error)."""
+    rows: list[dict[str, Any]] = [
+        {"name": b.name, "error": b.error}
+        if b.error
+        else {k: v for k, v in asdict(b).items() if k != "error"}
+        for b in baselines
+    ]
     if fmt == "json":
         return json.dumps(rows, indent=1) + "\n"
     if fmt == "yaml":

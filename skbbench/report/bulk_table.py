@@ -6,14 +6,15 @@ The seed post compares slab_bulk_test01's ``kmem bulk_quick_reuse`` on two kerne
     1 - 42 cycles(tsc) 10.520 ns - 47 cycles(tsc) 11.931 ns - improved -11.9%
 
 one line per bulk size: cycles and ns per element of A and B (time_bench's truncating
-arithmetic) and ``improved = (A - B) / A`` on the printed cycles, one decimal. A and B
-follow ``--compare``; test 02 has one row per bulk size, test 03 one per scenario
-(worse-case, N-page-match N). Each row also shows an *estimate* of core cycles
-(cycles(tsc) x the run's measured core-clock/TSC ratio): the seed's TSC ticked at its
-core clock, this host's does not. ``--published`` appends the post's numbers to the rows
-it has (data: skbbench/data/published_bulk.yaml), names the setup of each side, and ends
-with the fidelity summary: per size the sign of improved % and its distance from the
-post's. No numba here: documents only.
+arithmetic) and ``improved = (A - B) / A`` on the printed cycles, one decimal; the kernel
+format prints exactly that. A and B follow ``--compare``; test 02 has one row per bulk
+size, test 03 one per scenario (worse-case, N-page-match N). ``--published`` adds, after
+the table, the post's numbers beside the model's with an *estimate* of core cycles
+(cycles(tsc) x the run's measured core-clock/TSC ratio: the seed's TSC ticked at its core
+clock, this host's does not), the setup of each side, and the fidelity summary: per size
+the sign of improved % and its distance from the post's (data:
+skbbench/data/published_bulk.yaml). The table formats carry the estimate as columns.
+No numba here: documents only.
 """
 
 from __future__ import annotations
@@ -22,39 +23,25 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from skbbench.config import document_config
-from skbbench.results import case_runs
+from skbbench.document import Case, Document
+from skbbench.report.kit import (
+    Point,
+    Row,
+    Table,
+    header_line,
+    improved,
+    kernel_table,
+    median_point,
+    pair_rows,
+    table_headers,
+    table_rows,
+)
 from skbbench.specs.bulk import ALLOCATOR_LABELS, LABELS, BulkConfig
-from skbbench.timebench import calc_stats
 
-# --------------------------------------------------------------------------------------
-# Formatting
-
-
-def improved(a_cycles: int, b_cycles: int) -> str:
-    """``improved <z.z>%`` with z = (A - B) / A on the printed (integer) cycles."""
-    if a_cycles == 0:
-        return "improved n/a"
-    return f"improved {(a_cycles - b_cycles) / a_cycles * 100:.1f}%"
-
-
-def header_line(label_a: str, label_b: str) -> str:
-    return f"bulk- {label_a} - {label_b}"
-
-
-def row_line(key: Any, a: tuple[int, str], b: tuple[int, str]) -> str:
-    """``<n> - <c> cycles(tsc) <x.xxx> ns - <c> cycles(tsc) <y.yyy> ns - improved <z.z>%``."""
-    return (
-        f"{key} - {a[0]} cycles(tsc) {a[1]} ns - {b[0]} cycles(tsc) {b[1]} ns - "
-        f"{improved(a[0], b[0])}"
-    )
-
-
-def table_lines(
-    rows: list[tuple[Any, tuple[int, str], tuple[int, str]]], label_a: str, label_b: str
-) -> list[str]:
-    """The seed post's table: header then one line per (key, (cycles, ns) A, B)."""
-    return [header_line(label_a, label_b)] + [row_line(k, a, b) for k, a, b in rows]
+SETUP_LABELS = {
+    "nomerge": "own cache (slab_nomerge)",
+    "merged": "alias of kmalloc-256 shared with other users",
+}
 
 
 # --------------------------------------------------------------------------------------
@@ -74,7 +61,7 @@ def published_rows() -> dict[int, dict[str, Any]]:
     return {int(r["bulk"]): r for r in load_published()["rows"]}
 
 
-def published_series(doc: dict[str, Any]) -> dict[str, dict[float, float]]:
+def published(doc: Document) -> dict[str, dict[float, float]]:
     """The post's cycles per element by variant and bulk size (test 01 only)."""
     if _config(doc).test != "01":
         return {}
@@ -90,16 +77,10 @@ def published_series(doc: dict[str, Any]) -> dict[str, dict[float, float]]:
 # From a result document
 
 
-def core_per_tsc(doc: dict[str, Any]) -> float | None:
-    """The run's core-clock/TSC ratio: the mean of every worker process's probes (before
-    and after its cases); None when the document has none (schema 1)."""
-    values = []
-    for info in doc.get("machine", {}).get("processes", []) or []:
-        for key in ("clock_before", "clock_after"):
-            v = (info.get(key) or {}).get("core_per_tsc")
-            if isinstance(v, (int, float)) and v > 0:
-                values.append(float(v))
-    return sum(values) / len(values) if values else None
+def _config(doc: Document) -> BulkConfig:
+    cfg = doc.run_config()
+    assert isinstance(cfg, BulkConfig)
+    return cfg
 
 
 def core_estimate(cycles: int, ratio: float | None) -> str:
@@ -107,77 +88,31 @@ def core_estimate(cycles: int, ratio: float | None) -> str:
     return "?" if ratio is None else f"~{round(cycles * ratio)}"
 
 
-def _median_cycles_ns(case: dict[str, Any]) -> tuple[int, str] | None:
-    runs = case_runs(case)
-    if not runs or case.get("error"):
-        return None
-    rec = runs[case["stats"].get("median_run", 0)][0]
-    st = calc_stats(rec)
-    if st.error:
-        return None
-    return st.tsc_cycles, f"{st.ns_per_call_quotient}.{st.ns_per_call_decimal:03d}"
+def _row_key(cfg: BulkConfig, case: Case) -> Any:
+    return case.params.get("scenario") if cfg.test == "03" else case.step
 
 
-def _config(doc: dict[str, Any]) -> BulkConfig:
-    cfg = document_config(doc)
-    assert isinstance(cfg, BulkConfig)
-    return cfg
+def _comparable(case: Case) -> bool:
+    return "variant" in case.params and not case.parallel
 
 
-def _row_key(cfg: BulkConfig, case: dict[str, Any]) -> Any:
-    if cfg.test == "03":
-        return case["params"].get("scenario")
-    return case["step"]
+def _allocator(case: Case) -> str:
+    return str(case.params.get("allocator", "slub"))
 
 
-def _comparable(case: dict[str, Any]) -> bool:
-    params = case.get("params", {})
-    return "variant" in params and case.get("kind") == "single"
-
-
-def _allocator(case: dict[str, Any]) -> str:
-    return str(case.get("params", {}).get("allocator", "slub"))
-
-
-def comparison(
-    doc: dict[str, Any], allocator: str | None = None
-) -> tuple[str, str, list[tuple[Any, Any, Any]]]:
-    """(A, B, rows) with rows = (key, (cycles, ns) of A or None, ... of B), for the cases
-    of one allocator (the first one of the run when None)."""
+def comparison(doc: Document, allocator: str | None = None) -> tuple[str, str, list[Row]]:
+    """(A, B, rows) with rows = (key, A's point or None, B's point or None), for the cases
+    of one allocator (the first one of the run when None). Test 03 runs the fallback in
+    every block: its first one counts."""
     cfg = _config(doc)
     a, b = cfg.compare[0], cfg.compare[1]
     allocator = allocator or cfg.allocator[0]
-    found: dict[tuple[Any, str], tuple[int, str] | None] = {}
-    keys: list[Any] = []
-    for case in doc.get("cases", []):
-        if not _comparable(case) or _allocator(case) != allocator:
-            continue
-        key = _row_key(cfg, case)
-        variant = case["params"]["variant"]
-        if (key, variant) in found:
-            continue  # test 03 runs the fallback in every block: keep the first
-        found[(key, variant)] = _median_cycles_ns(case)
-        if key not in keys and variant in (a, b):
-            keys.append(key)
-    rows = [(k, found.get((k, a)), found.get((k, b))) for k in keys]
-    return a, b, [r for r in rows if r[1] is not None or r[2] is not None]
-
-
-def allocator_rows(
-    doc: dict[str, Any], variant: str
-) -> list[tuple[Any, tuple[int, str] | None, tuple[int, str] | None]]:
-    """(key, SLAB (cycles, ns), SLUB (cycles, ns)) of one bulk variant, per row key."""
-    cfg = _config(doc)
-    found: dict[tuple[Any, str], tuple[int, str] | None] = {}
-    keys: list[Any] = []
-    for case in doc.get("cases", []):
-        if not _comparable(case) or case["params"]["variant"] != variant:
-            continue
-        key = _row_key(cfg, case)
-        found.setdefault((key, _allocator(case)), _median_cycles_ns(case))
-        if key not in keys:
-            keys.append(key)
-    return [(k, found.get((k, "slab")), found.get((k, "slub"))) for k in keys]
+    items = [
+        (_row_key(cfg, c), str(c.params["variant"]), median_point(c))
+        for c in doc.cases
+        if _comparable(c) and _allocator(c) == allocator
+    ]
+    return a, b, pair_rows(items, a, b)
 
 
 def difference(a_cycles: int, b_cycles: int) -> str:
@@ -187,14 +122,19 @@ def difference(a_cycles: int, b_cycles: int) -> str:
     return f"difference {(b_cycles - a_cycles) / a_cycles * 100:+.1f}%"
 
 
-def allocator_lines(doc: dict[str, Any]) -> list[str]:
+def allocator_lines(doc: Document) -> list[str]:
     """The SLAB vs SLUB tables (both allocators run): one per compared variant."""
     cfg = _config(doc)
     if set(cfg.allocator) != {"slab", "slub"}:
         return []
     lines: list[str] = []
     for variant in dict.fromkeys([cfg.compare[1], cfg.compare[0]]):
-        rows = [r for r in allocator_rows(doc, variant) if r[1] and r[2]]
+        items = [
+            (_row_key(cfg, c), _allocator(c), median_point(c))
+            for c in doc.cases
+            if _comparable(c) and c.params["variant"] == variant
+        ]
+        rows = [r for r in pair_rows(items, "slab", "slub") if r[1] and r[2]]
         if not rows:
             continue
         lines += [
@@ -205,13 +145,13 @@ def allocator_lines(doc: dict[str, Any]) -> list[str]:
         for key, ra, rb in rows:
             assert ra is not None and rb is not None
             lines.append(
-                f"{key} - {ra[0]} cycles(tsc) {ra[1]} ns - {rb[0]} cycles(tsc) {rb[1]} ns - "
-                f"{difference(ra[0], rb[0])}"
+                f"{key} - {ra.cycles} cycles(tsc) {ra.ns_text} ns - {rb.cycles} cycles(tsc) "
+                f"{rb.ns_text} ns - {difference(ra.cycles, rb.cycles)}"
             )
     return lines
 
 
-def render_kernel(doc: dict[str, Any]) -> list[str]:
+def kernel_lines(doc: Document) -> list[str]:
     """Lines printed after the Type lines in the kernel format."""
     cfg = _config(doc)
     lines: list[str] = []
@@ -222,57 +162,18 @@ def render_kernel(doc: dict[str, Any]) -> list[str]:
     return lines + allocator_lines(doc)
 
 
-SETUP_LABELS = {
-    "nomerge": "own cache (slab_nomerge)",
-    "merged": "alias of kmalloc-256 shared with other users",
-}
-
-
-def _variant_table(doc: dict[str, Any], allocator: str) -> list[str]:
+def _variant_table(doc: Document, allocator: str) -> list[str]:
     a, b, rows = comparison(doc, allocator)
     if not rows:
         return []
     cfg = _config(doc)
-    want_published = cfg.published
     test = cfg.test
-    published = published_rows() if want_published and test == "01" else {}
-    ratio = core_per_tsc(doc)
-    lines = [header_line(LABELS.get(a, a), LABELS.get(b, b))]
-    lines[0] += " | est. core cycles"
-    if want_published and test == "01":
-        pub = load_published()
-        lines[0] += f" | published ({pub['machine']}): {LABELS['before']} - {LABELS['after']}"
-    for key, ra, rb in rows:
-        if ra is None or rb is None:
-            lines.append(
-                f"{key} - "
-                + ("missing" if ra is None else f"{ra[0]} cycles(tsc)")
-                + " - "
-                + ("missing" if rb is None else f"{rb[0]} cycles(tsc)")
-            )
-            continue
-        line = row_line(key, ra, rb)
-        line += f" | est. core: {core_estimate(ra[0], ratio)} - {core_estimate(rb[0], ratio)}"
-        if published and key in published:
-            p = published[key]
-            line += (
-                f" | published: {p['before']['cycles']} - {p['after']['cycles']} cycles(tsc)"
-                f" - {improved(p['before']['cycles'], p['after']['cycles'])}"
-            )
-        lines.append(line)
-    lines.append(
-        "(est. core cycles = cycles(tsc) x "
-        + (f"{ratio:.3f}" if ratio else "?")
-        + ", this run's measured core-clock/TSC ratio: an estimate)"
-    )
+    lines = kernel_table("bulk", rows, LABELS.get(a, a), LABELS.get(b, b))
     if allocator == "slub" or test != "01":
         lines.append(f"(model setup: {cfg.setup}, {SETUP_LABELS.get(cfg.setup, cfg.setup)})")
-    if want_published and test == "01":
-        pub = load_published()
-        lines.append(f"(published setup: {pub['setup']}, {pub['setup_note']})")
-        if allocator == "slub" and {a, b} == {"before", "after"}:
-            lines += fidelity_lines(rows, published, cfg.setup, a, b)
-    if want_published and test != "01":
+    if cfg.published and test == "01":
+        lines += published_lines(doc, rows, a, b, allocator)
+    if cfg.published and test != "01":
         lines.append(f"(no published table for slab_bulk_test{test}: the seed post has test01)")
     if allocator == "slab" and {a, b} <= {"before", "after"}:
         lines.append(
@@ -282,12 +183,46 @@ def _variant_table(doc: dict[str, Any], allocator: str) -> list[str]:
     return lines
 
 
+def published_lines(doc: Document, rows: list[Row], a: str, b: str, allocator: str) -> list[str]:
+    """``--published``: per bulk size the model's cycles(tsc), their core-cycle estimate
+    and the post's cycles, then the setups and (SLUB, before/after) the fidelity summary."""
+    cfg = _config(doc)
+    pub = load_published()
+    published = published_rows()
+    ratio = doc.core_per_tsc()
+    lines = [
+        "",
+        f"model vs published ({pub['machine']}; est. core = cycles(tsc) x "
+        + (f"{ratio:.3f}" if ratio else "?")
+        + ", this run's measured core-clock/TSC ratio: an estimate):",
+        header_line("bulk", LABELS.get(a, a), LABELS.get(b, b))
+        + " | est. core | published: "
+        + f"{LABELS['before']} - {LABELS['after']}",
+    ]
+    for key, ra, rb in rows:
+        if ra is None or rb is None:
+            continue
+        line = (
+            f"{key} - {ra.cycles} - {rb.cycles} cycles(tsc) - {improved(ra.cycles, rb.cycles)}"
+            f" | {core_estimate(ra.cycles, ratio)} - {core_estimate(rb.cycles, ratio)}"
+        )
+        p = published.get(key) if isinstance(key, int) else None
+        if p:
+            pb, pa = p["before"]["cycles"], p["after"]["cycles"]
+            line += f" | {pb} - {pa} cycles(tsc) - {improved(pb, pa)}"
+        lines.append(line)
+    lines.append(f"(published setup: {pub['setup']}, {pub['setup_note']})")
+    if allocator == "slub" and {a, b} == {"before", "after"}:
+        lines += fidelity_lines(rows, published, cfg.setup, a, b)
+    return lines
+
+
 def _pct(a: int, b: int) -> float | None:
     return (a - b) / a * 100 if a else None
 
 
 def fidelity_rows(
-    rows: list[tuple[Any, Any, Any]], published: dict[int, dict[str, Any]], a: str, b: str
+    rows: list[Row], published: dict[int, dict[str, Any]], a: str, b: str
 ) -> list[tuple[Any, float, float, bool, float]]:
     """Per size: (size, model improved %, published improved %, same sign, distance in
     percentage points), improved = (before - after) / before on printed cycles."""
@@ -296,7 +231,7 @@ def fidelity_rows(
         p = published.get(key) if isinstance(key, int) else None
         if not p or ra is None or rb is None:
             continue
-        ca, cb = (ra[0], rb[0]) if a == "before" else (rb[0], ra[0])
+        ca, cb = (ra.cycles, rb.cycles) if a == "before" else (rb.cycles, ra.cycles)
         model, pub = _pct(ca, cb), _pct(p["before"]["cycles"], p["after"]["cycles"])
         if model is None or pub is None:
             continue
@@ -307,11 +242,7 @@ def fidelity_rows(
 
 
 def fidelity_lines(
-    rows: list[tuple[Any, Any, Any]],
-    published: dict[int, dict[str, Any]],
-    setup: str,
-    a: str,
-    b: str,
+    rows: list[Row], published: dict[int, dict[str, Any]], setup: str, a: str, b: str
 ) -> list[str]:
     """The fidelity summary: per size the sign of improved % and its distance from the
     published one, then the counts."""
@@ -338,28 +269,22 @@ def fidelity_lines(
     return lines
 
 
-def render_tables(doc: dict[str, Any]) -> list[tuple[str, list[str], list[list[Any]]]]:
-    """The same comparison as a table for the table/markdown formats."""
+def tables(doc: Document) -> list[Table]:
+    """The same comparison as a table for the table/markdown formats, with the
+    core-cycle estimate and (``--published``) the post's figures as columns."""
     a, b, rows = comparison(doc)
     if not rows:
         return []
     cfg = _config(doc)
     want_published = cfg.published and cfg.test == "01"
     published = published_rows() if want_published else {}
-    ratio = core_per_tsc(doc)
-    headers = ["bulk", f"{a} cycles(tsc)", f"{a} ns", f"{b} cycles(tsc)", f"{b} ns", "improved %"]
-    headers += [f"{a} est. core cycles", f"{b} est. core cycles"]
+    ratio = doc.core_per_tsc()
+    headers = table_headers("bulk", a, b) + [f"{a} est. core cycles", f"{b} est. core cycles"]
     if published:
         headers += ["published before", "published after", "published improved %"]
     out = []
-    for key, ra, rb in rows:
-        imp: float | str = ""
-        if ra and rb and ra[0]:
-            imp = round((ra[0] - rb[0]) / ra[0] * 100, 1)
-        ca, na = ra if ra else ("", "")
-        cb, nb = rb if rb else ("", "")
-        row = [key, ca, na, cb, nb, imp]
-        row += [round(c * ratio) if ratio and isinstance(c, int) else "" for c in (ca, cb)]
+    for row, (key, ra, rb) in zip(table_rows(rows), rows, strict=True):
+        row += [_estimate(p, ratio) for p in (ra, rb)]
         if published:
             p = published.get(key) if isinstance(key, int) else None
             if p:
@@ -368,10 +293,15 @@ def render_tables(doc: dict[str, Any]) -> list[tuple[str, list[str], list[list[A
             else:
                 row += ["", "", ""]
         out.append(row)
+    head = header_line("bulk", LABELS.get(a, a), LABELS.get(b, b))
     title = (
-        f"{header_line(LABELS.get(a, a), LABELS.get(b, b))}  (improved = (A-B)/A; est. core "
-        f"cycles = cycles(tsc) x {ratio:.3f} core/TSC, an estimate; setup {cfg.setup})"
+        f"{head}  (improved = (A-B)/A; est. core cycles = cycles(tsc) x {ratio:.3f} core/TSC, "
+        f"an estimate; setup {cfg.setup})"
         if ratio
-        else f"{header_line(LABELS.get(a, a), LABELS.get(b, b))}  (improved = (A-B)/A)"
+        else f"{head}  (improved = (A-B)/A)"
     )
-    return [(title, headers, out)]
+    return [Table(title, headers, out)]
+
+
+def _estimate(p: Point | None, ratio: float | None) -> int | str:
+    return round(p.cycles * ratio) if p and ratio else ""

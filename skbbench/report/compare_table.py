@@ -11,10 +11,10 @@ import io
 import json
 from typing import Any
 
-from skbbench.compare import Comparison
+from skbbench.compare import Comparison, Metric, Mode, RatioVerdict, Verdict
 from skbbench.stats import min_p_value
 
-UNITS = {"cycles": "cycles(tsc)", "ns": "ns"}
+UNITS = {Metric.CYCLES: "cycles(tsc)", Metric.NS: "ns"}
 CASE_COLUMNS = ("case", "baseline", "current", "ratio", "change", "p", "verdict", "note")
 CSV_COLUMNS = (
     "key",
@@ -36,9 +36,9 @@ CSV_COLUMNS = (
 
 
 def _unit(comp: Comparison) -> str:
-    if comp.metric == "cycles" and comp.clock is not None and comp.clock.normalized:
+    if comp.options.metric is Metric.CYCLES and comp.clock is not None and comp.clock.normalized:
         return "core cycles (est.)"
-    return UNITS[comp.metric]
+    return UNITS[comp.options.metric]
 
 
 def _num(x: float | None, digits: int = 3) -> str:
@@ -80,7 +80,7 @@ def case_rows(comp: Comparison, only_changes: bool = False) -> list[list[str]]:
     rows = []
     show = _varying_params(comp)
     for c in comp.cases:
-        if only_changes and c.verdict == "no change":
+        if only_changes and c.verdict is Verdict.NO_CHANGE:
             continue
         rows.append(
             [
@@ -90,7 +90,7 @@ def case_rows(comp: Comparison, only_changes: bool = False) -> list[list[str]]:
                 _num(c.ratio),
                 _change(c.ratio),
                 _p(c.p_value),
-                c.verdict,
+                c.verdict.value,
                 c.detail,
             ]
         )
@@ -105,7 +105,7 @@ def ratio_rows(comp: Comparison) -> list[list[str]]:
             _num(r.cur_ratio),
             "-" if r.change is None else f"{r.change * 100:+.1f}%",
             _p(r.p_value),
-            r.verdict,
+            r.verdict.value,
             r.detail,
         ]
         for r in comp.ratios
@@ -127,16 +127,17 @@ def _header(comp: Comparison) -> list[str]:
             + (", DRIFT" if clock.flagged else ", within the noise")
             + ("; cycles normalised to estimated core cycles)" if clock.normalized else ")")
         )
-    if comp.mode == "absolute":
+    stat = comp.options.stat.value
+    if comp.mode is Mode.ABSOLUTE:
         lines.append(
-            f"metric: {unit} per element, {comp.stat} per worker process; minimum effect "
+            f"metric: {unit} per element, {stat} per worker process; minimum effect "
             f"{comp.threshold * 100:.3g}% ({comp.threshold_source}); significance: Welch t "
             f"on per-process values (Mann-Whitney U on the repeats of a single process), "
-            f"alpha {comp.alpha:g}"
+            f"alpha {comp.options.alpha:g}"
         )
     else:
         what = (
-            f"variant ratio {comp.ratio} of the {comp.stat} {unit} per element, "
+            f"variant ratio {comp.ratio} of the {stat} {unit} per element, "
             f"tolerance +-{(comp.tolerance or 0) * 100:g}%"
             if comp.ratio
             else "no --ratio given: only counters and case failures are checked"
@@ -155,9 +156,9 @@ def _tabulate(rows: list[list[str]], headers: list[str], tablefmt: str) -> str:
 
 
 def summary_line(comp: Comparison) -> str:
-    counts = ", ".join(f"{n} {v}" for v, n in comp.verdict_counts().items())
-    if comp.mode == "relative":
-        ok = sum(r.verdict == "ok" for r in comp.ratios)
+    counts = ", ".join(f"{n} {v.value}" for v, n in comp.verdict_counts().items())
+    if comp.mode is Mode.RELATIVE:
+        ok = sum(r.verdict is RatioVerdict.OK for r in comp.ratios)
         counts = (
             f"{ok}/{len(comp.ratios)} variant ratios within tolerance, " if comp.ratio else ""
         ) + f"counters of {len(comp.cases)} cases compared"
@@ -186,18 +187,18 @@ def render_text(comp: Comparison, tablefmt: str = "simple", only_changes: bool =
         parts.append(_tabulate(rows, headers, tablefmt))
     elif only_changes:
         parts.append(f"all {len(comp.cases)} common cases: no change")
-    small = [c for c in comp.cases if c.verdict == "not significant" and c.detail]
+    small = [c for c in comp.cases if c.verdict is Verdict.NOT_SIGNIFICANT and c.detail]
     if small:
         reps = small[0].repeats
         parts.append(
             f"NOTE: with {reps[0]} vs {reps[1]} repeats the smallest possible p is "
             f"{min_p_value(*reps):.3g}: use repeat >= 4 to detect changes at "
-            f"alpha {comp.alpha:g}"
+            f"alpha {comp.options.alpha:g}"
         )
     if comp.ratios:
-        unit = UNITS[comp.metric]
+        unit = UNITS[comp.options.metric]
         parts.append(
-            f"Variant ratios {comp.ratio} ({comp.stat} {unit} per process; tolerance "
+            f"Variant ratios {comp.ratio} ({comp.options.stat.value} {unit} per process; tolerance "
             f"+-{(comp.tolerance or 0) * 100:g}%):"
         )
         parts.append(
@@ -258,7 +259,7 @@ def render_csv(comp: Comparison) -> str:
                 _csv_num(c.ratio),
                 _csv_num(None if c.ratio is None else (c.ratio - 1) * 100),
                 _csv_num(c.p_value),
-                c.verdict,
+                c.verdict.value,
                 c.processes[0],
                 c.processes[1],
                 c.repeats[0],

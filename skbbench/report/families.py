@@ -1,58 +1,57 @@
-"""The family-specific renderings after the per-case lines: tables of the seed posts."""
+"""A document's family-specific renderings, through its family's report module
+(skbbench.family): the lines after the Type lines, the tables, a module's line before a
+case's Type line, the published values a plot marks. A family without a report (or a
+document of a family not installed here) renders its Type lines and summary only."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
-from skbbench.report import bulk_table, napi_table, pages_table, qmempool_table, recycle_table
+from skbbench.document import Case, Document
+from skbbench.errors import UsageError
+from skbbench.family import Family, PlotAxes
+from skbbench.report.kit import Table
 from skbbench.timebench import Record
 
-Table = tuple[str, list[str], list[list[Any]]]
 
-# family name -> lines printed after the Type lines in the kernel format
-KERNEL_EXTRAS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
-    "bulk": bulk_table.render_kernel,
-    "qmempool": qmempool_table.render_kernel,
-    "recycle": recycle_table.render_kernel,
-    "napi": napi_table.render_kernel,
-}
-# family name -> tables for the table/markdown formats
-TABLES: dict[str, Callable[[dict[str, Any]], list[Table]]] = {
-    "bulk": bulk_table.render_tables,
-    "qmempool": qmempool_table.render_tables,
-    "napi": napi_table.render_tables,
-    "pages": pages_table.render_tables,
-    "recycle": recycle_table.render_tables,
-}
-# family name -> the module's lines printed right before a case's Type line (from the
-# record printed), e.g. page_bench01's "alloc_pages order:..." line
-CASE_PREFIX: dict[str, Callable[[dict[str, Any], Record], list[str]]] = {
-    "pages": pages_table.case_prefix,
-}
+def family_of(doc: Document) -> Family | None:
+    """The family that made ``doc`` (None: unknown here, or a merged ``run`` document)."""
+    from skbbench import registry
+
+    try:
+        return registry.get(doc.command)
+    except UsageError:
+        return None
 
 
-# family name -> the seed posts' values to draw as markers (variant -> x -> cycles)
-PUBLISHED: dict[str, Callable[[dict[str, Any]], dict[str, dict[float, float]]]] = {
-    "bulk": bulk_table.published_series,
-}
+def _hook(doc: Document, name: str) -> Any:
+    family = family_of(doc)
+    module: ModuleType | None = family.report_module() if family else None
+    return getattr(module, name, None) if module else None
 
 
-def published_series(doc: dict[str, Any]) -> dict[str, dict[float, float]]:
-    series = PUBLISHED.get(doc.get("command", ""))
-    return series(doc) if series else {}
+def kernel_extras(doc: Document) -> list[str]:
+    render = _hook(doc, "kernel_lines")
+    return list(render(doc)) if render else []
 
 
-def case_prefix(doc: dict[str, Any], case: dict[str, Any], rec: Record) -> list[str]:
-    render = CASE_PREFIX.get(doc.get("command", ""))
-    return render(case, rec) if render else []
+def tables(doc: Document) -> list[Table]:
+    render = _hook(doc, "tables")
+    return list(render(doc)) if render else []
 
 
-def kernel_extras(doc: dict[str, Any]) -> list[str]:
-    render = KERNEL_EXTRAS.get(doc.get("command", ""))
-    return render(doc) if render else []
+def case_prefix(doc: Document, case: Case, rec: Record) -> list[str]:
+    render = _hook(doc, "case_prefix")
+    return list(render(case, rec)) if render else []
 
 
-def tables(doc: dict[str, Any]) -> list[Table]:
-    render = TABLES.get(doc.get("command", ""))
-    return render(doc) if render else []
+def published_series(doc: Document) -> dict[str, dict[float, float]]:
+    """The posts' values for ``doc`` (series -> x -> cycles), {} when there are none."""
+    series = _hook(doc, "published")
+    return dict(series(doc)) if series else {}
+
+
+def plot_axes(doc: Document) -> PlotAxes | None:
+    family = family_of(doc)
+    return family.plot if family else None

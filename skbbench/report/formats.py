@@ -1,4 +1,5 @@
-"""Render a result document in the global --format: kernel, table, markdown, csv, json, yaml."""
+"""Render a result document in the global --format: kernel, table, markdown, csv, json,
+yaml."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import csv
 import io
 from typing import Any
 
-from skbbench.results import dump_json
+from skbbench.document import Case, Document, dump_json
+from skbbench.report.kit import Table
 
 FORMATS = ("kernel", "table", "json", "yaml", "markdown", "csv")
 
@@ -26,44 +28,55 @@ COLUMNS = (
 )
 
 
-def _params(case: dict[str, Any]) -> str:
-    return " ".join(f"{k}={v}" for k, v in sorted(case.get("params", {}).items()) if k != "cpus")
-
-
-def summary_rows(doc: dict[str, Any]) -> list[list[Any]]:
-    rows = []
-    for case in doc["cases"]:
-        st = case.get("stats", {})
-        cyc, ns = st.get("cycles", {}), st.get("ns", {})
-        note = case.get("error") or (
-            "parallel CPUs " + ",".join(map(str, case["params"].get("cpus", [])))
-            if case.get("kind") == "parallel"
-            else ""
-        )
-        rows.append(
-            [
-                case["name"],
-                case["step"],
-                _params(case),
-                _r(cyc.get("median")),
-                _r(cyc.get("min")),
-                _r(cyc.get("max")),
-                _r(cyc.get("stddev")),
-                _r(ns.get("median"), 3),
-                _r(ns.get("min"), 3),
-                _r(ns.get("max"), 3),
-                st.get("repeats", 0),
-                note,
-            ]
-        )
-    return rows
+def _params(case: Case) -> str:
+    return " ".join(f"{k}={v}" for k, v in sorted(case.params.items()) if k != "cpus")
 
 
 def _r(value: float | None, digits: int = 2) -> float | str:
     return "" if value is None else round(value, digits)
 
 
-def render(doc: dict[str, Any], fmt: str) -> str:
+def summary_rows(doc: Document) -> list[list[Any]]:
+    rows = []
+    for case in doc.cases:
+        st = case.stats
+        cyc, ns = st.cycles, st.ns
+        note = case.error or (
+            "parallel CPUs " + ",".join(map(str, case.params.get("cpus", [])))
+            if case.parallel
+            else ""
+        )
+        rows.append(
+            [
+                case.name,
+                case.step,
+                _params(case),
+                _r(cyc.median if cyc else None),
+                _r(cyc.min if cyc else None),
+                _r(cyc.max if cyc else None),
+                _r(cyc.stddev if cyc else None),
+                _r(ns.median if ns else None, 3),
+                _r(ns.min if ns else None, 3),
+                _r(ns.max if ns else None, 3),
+                st.repeats,
+                note,
+            ]
+        )
+    return rows
+
+
+def render_tables(tables: list[Table], tablefmt: str) -> str:
+    """Tables as text (tabulate ``simple``) or GitHub markdown, each under its title."""
+    from tabulate import tabulate
+
+    parts = [
+        f"{t.title}\n" + tabulate(t.rows, headers=t.headers, tablefmt=tablefmt, floatfmt="g")
+        for t in tables
+    ]
+    return "\n\n".join(parts) + ("\n" if parts else "")
+
+
+def render(doc: Document, fmt: str) -> str:
     if fmt == "kernel":
         from skbbench.report.kernel import render_kernel
 
@@ -73,32 +86,19 @@ def render(doc: dict[str, Any], fmt: str) -> str:
     if fmt == "yaml":
         import yaml
 
-        return yaml.safe_dump(doc, sort_keys=False, width=120)
+        return str(yaml.safe_dump(doc.to_dict(), sort_keys=False, width=120))
     rows = summary_rows(doc)
-    headers = [c.replace("_", " ") for c in COLUMNS]
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(COLUMNS)
         writer.writerows(rows)
         return buf.getvalue()
-    from tabulate import tabulate
-
-    headers[3] = "cycles(tsc) median"
-    tablefmt = "github" if fmt == "markdown" else "simple"
-    out = tabulate(rows, headers=headers, tablefmt=tablefmt, floatfmt="g")
-    extra = _extra_tables(doc, tablefmt)
-    return out + "\n" + ("\n" + extra if extra else "")
-
-
-def _extra_tables(doc: dict[str, Any], tablefmt: str) -> str:
-    """Family-specific tables (e.g. before/after) rendered with tabulate."""
-    from tabulate import tabulate
-
     from skbbench.report.families import tables
 
-    parts = [
-        f"{title}\n" + tabulate(rows, headers=headers, tablefmt=tablefmt, floatfmt="g")
-        for title, headers, rows in tables(doc)
-    ]
-    return "\n\n".join(parts) + ("\n" if parts else "")
+    headers = [c.replace("_", " ") for c in COLUMNS]
+    headers[3] = "cycles(tsc) median"
+    tablefmt = "github" if fmt == "markdown" else "simple"
+    out = render_tables([Table("", headers, rows)], tablefmt).lstrip("\n")
+    extra = render_tables(tables(doc), tablefmt)
+    return out + ("\n" + extra if extra else "")

@@ -1,65 +1,52 @@
 """The `napi` tables, from a result document: the seed posts' before/after table for
 ``--compare A,B`` (one row per workload: cycles, ns and improved % per packet), the
-10 Gbit/s wire-speed budget (67.2 ns per minimum-size packet) with packets per second per
-core at each measured cost, and the per-packet counters that show the mechanism (slab
-fast/slow paths, __slab_free calls and objects per call, the skb layer's bulk calls,
-page allocator calls, page_frag refills). No numba here: documents only.
+10 Gbit/s wire-speed budget with packets per second per core at each measured cost, and
+the per-packet counters that show the mechanism (slab fast/slow paths, __slab_free calls
+and objects per call, the skb layer's bulk calls, page allocator calls, page_frag
+refills). No numba here: documents only.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from skbbench.config import document_config
-from skbbench.report.bulk_table import improved
-from skbbench.results import case_runs
-from skbbench.specs.napi import LABELS, WIRE_SPEED_NS, NapiConfig
-from skbbench.timebench import calc_stats
+from skbbench.document import Case, Document
+from skbbench.report.kit import (
+    WIRE_SPEED_NS,
+    Row,
+    Table,
+    budget_share,
+    budget_text,
+    header_line,
+    kernel_table,
+    median_point,
+    pair_rows,
+    pps,
+    table_headers,
+    table_rows,
+)
+from skbbench.specs.napi import LABELS, NapiConfig
 
-Row = tuple[str, tuple[int, str] | None, tuple[int, str] | None]
 
-
-def _config(doc: dict[str, Any]) -> NapiConfig:
-    cfg = document_config(doc)
+def _config(doc: Document) -> NapiConfig:
+    cfg = doc.run_config()
     assert isinstance(cfg, NapiConfig)
     return cfg
 
 
-def _median(case: dict[str, Any]) -> tuple[int, str, float] | None:
-    """(cycles, "x.xxx" ns, ns) per packet of the median repeat (first CPU for threads)."""
-    runs = case_runs(case)
-    if not runs or case.get("error"):
-        return None
-    rec = runs[case.get("stats", {}).get("median_run", 0)][0]
-    st = calc_stats(rec)
-    if st.error:
-        return None
-    ns = rec.time_interval / rec.invoked if rec.invoked else 0.0
-    return st.tsc_cycles, f"{st.ns_per_call_quotient}.{st.ns_per_call_decimal:03d}", ns
+def _single_cases(doc: Document) -> list[Case]:
+    return [c for c in doc.cases if not c.parallel and "workload" in c.params]
 
 
-def _single_cases(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        c
-        for c in doc.get("cases", [])
-        if c.get("kind") == "single" and "workload" in c.get("params", {})
-    ]
-
-
-def comparison(doc: dict[str, Any]) -> tuple[str, str, list[Row]]:
-    """(A, B, rows) with rows = (workload, (cycles, ns) of A or None, ... of B)."""
+def comparison(doc: Document) -> tuple[str, str, list[Row]]:
+    """(A, B, rows) with rows = (workload, A's point or None, B's point or None)."""
     cfg = _config(doc)
     a, b = cfg.compare[0], cfg.compare[1]
-    found: dict[tuple[str, str], tuple[int, str] | None] = {}
-    workloads: list[str] = []
-    for case in _single_cases(doc):
-        p = case["params"]
-        m = _median(case)
-        found[(p["workload"], p["variant"])] = (m[0], m[1]) if m else None
-        if p["workload"] not in workloads:
-            workloads.append(p["workload"])
-    rows = [(w, found.get((w, a)), found.get((w, b))) for w in workloads]
-    return a, b, [r for r in rows if r[1] is not None or r[2] is not None]
+    items = [
+        (str(c.params["workload"]), str(c.params["variant"]), median_point(c))
+        for c in _single_cases(doc)
+    ]
+    return a, b, pair_rows(items, a, b)
 
 
 def per_packet(counters: dict[str, Any]) -> dict[str, float]:
@@ -114,54 +101,30 @@ def per_packet(counters: dict[str, Any]) -> dict[str, float]:
     return out
 
 
-def _pps(ns: float) -> str:
-    return f"{1e3 / ns:.2f} Mpps" if ns > 0 else "n/a"
-
-
-def tsc_mhz(doc: dict[str, Any]) -> float | None:
-    mhz = doc.get("machine", {}).get("tsc_mhz")
-    return float(mhz) if mhz else None
-
-
-def budget_line(doc: dict[str, Any]) -> str:
-    mhz = tsc_mhz(doc)
-    cyc = f" = {int(WIRE_SPEED_NS * mhz / 1000)} cycles(tsc) at {mhz:.0f} MHz" if mhz else ""
+def budget_line(doc: Document) -> str:
     return (
-        f"10 Gbit/s wire speed, minimum-size packets: budget {WIRE_SPEED_NS:.3f} ns{cyc} "
+        f"10 Gbit/s wire speed, minimum-size packets: budget {budget_text(doc)} "
         f"per packet ({1e3 / WIRE_SPEED_NS:.2f} Mpps)"
     )
 
 
-def render_kernel(doc: dict[str, Any]) -> list[str]:
+def kernel_lines(doc: Document) -> list[str]:
     """Lines printed after the Type lines in the kernel format."""
     lines: list[str] = []
     a, b, rows = comparison(doc)
     if rows:
-        lines.append(f"workload- {LABELS.get(a, a)} - {LABELS.get(b, b)}")
-        for key, ra, rb in rows:
-            if ra is None or rb is None:
-                lines.append(
-                    f"{key} - "
-                    + ("missing" if ra is None else f"{ra[0]} cycles(tsc)")
-                    + " - "
-                    + ("missing" if rb is None else f"{rb[0]} cycles(tsc)")
-                )
-                continue
-            lines.append(
-                f"{key} - {ra[0]} cycles(tsc) {ra[1]} ns - {rb[0]} cycles(tsc) {rb[1]} ns - "
-                f"{improved(ra[0], rb[0])}"
-            )
+        lines += kernel_table("workload", rows, LABELS.get(a, a), LABELS.get(b, b))
     cases = _single_cases(doc)
     if not cases:
         return lines
     lines.append(budget_line(doc))
     for case in cases:
-        m = _median(case)
+        m = median_point(case)
         if m is None:
             continue
         lines.append(
-            f"{case['name']}: {m[1]} ns per packet = {_pps(m[2])} per core, "
-            f"{m[2] / WIRE_SPEED_NS * 100:.0f}% of the budget"
+            f"{case.name}: {m.ns_text} ns per packet = {pps(m.ns)} per core, "
+            f"{budget_share(m.ns):.0f}% of the budget"
         )
     lines.append(
         "per packet: slab alloc fast/slow, slab free fast/slow (objects per __slab_free), "
@@ -169,11 +132,11 @@ def render_kernel(doc: dict[str, Any]) -> list[str]:
         "frag refills"
     )
     for case in cases:
-        pp = per_packet(case.get("counters", {}))
+        pp = per_packet(case.counters)
         if not pp:
             continue
         lines.append(
-            f"{case['name']}: {pp['slab_alloc_fast']:.3f}/{pp['slab_alloc_slow']:.3f} "
+            f"{case.name}: {pp['slab_alloc_fast']:.3f}/{pp['slab_alloc_slow']:.3f} "
             f"{pp['slab_free_fast']:.3f}/{pp['slab_free_slow']:.3f} "
             f"({pp['slab_free_objects_per_call']:.1f}) {pp['new_slabs']:.4f} "
             f"{pp['skb_alloc_bulk']:.3f}/{pp['skb_free_bulk']:.3f} "
@@ -183,71 +146,56 @@ def render_kernel(doc: dict[str, Any]) -> list[str]:
     return lines
 
 
-def render_tables(doc: dict[str, Any]) -> list[tuple[str, list[str], list[list[Any]]]]:
+PER_PACKET_HEADERS = [
+    "case",
+    "cycles(tsc)",
+    "ns",
+    "Mpps per core",
+    f"% of {WIRE_SPEED_NS} ns",
+    "slab alloc fast",
+    "slab alloc slow",
+    "slab free fast",
+    "slab free slow",
+    "objects per __slab_free",
+    "new slabs",
+    "skb bulk alloc calls",
+    "skb bulk free calls",
+    "objects per free_bulk",
+    "page allocs",
+    "page frees",
+    "frag refills",
+]
+
+
+def tables(doc: Document) -> list[Table]:
     """The same as tables for the table/markdown formats."""
-    out: list[tuple[str, list[str], list[list[Any]]]] = []
+    out: list[Table] = []
     a, b, rows = comparison(doc)
     if rows:
-        headers = [
-            "workload",
-            f"{a} cycles(tsc)",
-            f"{a} ns",
-            f"{b} cycles(tsc)",
-            f"{b} ns",
-            "improved %",
-        ]
-        body: list[list[Any]] = []
-        for key, ra, rb in rows:
-            imp: float | str = ""
-            if ra and rb and ra[0]:
-                imp = round((ra[0] - rb[0]) / ra[0] * 100, 1)
-            ca, na = ra if ra else ("", "")
-            cb, nb = rb if rb else ("", "")
-            body.append([key, ca, na, cb, nb, imp])
+        head = header_line("workload", LABELS.get(a, a), LABELS.get(b, b))
         out.append(
-            (
-                f"workload- {LABELS.get(a, a)} - {LABELS.get(b, b)}  (improved = (A-B)/A)",
-                headers,
-                body,
+            Table(
+                f"{head}  (improved = (A-B)/A)", table_headers("workload", a, b), table_rows(rows)
             )
         )
     cases = _single_cases(doc)
     if not cases:
         return out
-    headers = [
-        "case",
-        "cycles(tsc)",
-        "ns",
-        "Mpps per core",
-        "% of 67.2 ns",
-        "slab alloc fast",
-        "slab alloc slow",
-        "slab free fast",
-        "slab free slow",
-        "objects per __slab_free",
-        "new slabs",
-        "skb bulk alloc calls",
-        "skb bulk free calls",
-        "objects per free_bulk",
-        "page allocs",
-        "page frees",
-        "frag refills",
-    ]
     body = []
     for case in cases:
-        m = _median(case)
-        pp = per_packet(case.get("counters", {}))
+        m = median_point(case)
         if m is None:
             continue
+        pp = per_packet(case.counters)
         body.append(
             [
-                case["name"],
-                m[0],
-                m[1],
-                round(1e3 / m[2], 2) if m[2] else "",
-                round(m[2] / WIRE_SPEED_NS * 100, 1),
+                case.name,
+                m.cycles,
+                m.ns_text,
+                round(1e3 / m.ns, 2) if m.ns else "",
+                round(budget_share(m.ns), 1),
             ]
             + [round(v, 4) for v in pp.values()]
         )
-    out.append((f"per packet ({budget_line(doc)})", headers, body))
+    out.append(Table(f"per packet ({budget_line(doc)})", PER_PACKET_HEADERS, body))
     return out

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from skbbench.results import case_runs
+from skbbench.document import Case, Document
+from skbbench.report.kit import Table, median_point
 from skbbench.specs.pages import MODULES, ORDER_STEP, OUTSTANDING, PAGE_BENCH01, PAGE_BENCH02
 from skbbench.timebench import Record, calc_stats
 
@@ -33,52 +34,44 @@ def outstanding_line(n: int, order: int, cycles: int) -> str:
     )
 
 
-def case_prefix(case: dict[str, Any], rec: Record) -> list[str]:
+def case_prefix(case: Case, rec: Record) -> list[str]:
     """The module's line printed right before this case's Type line (from ``rec``)."""
     st = calc_stats(rec)
     if st.error:
         return []
-    params = case.get("params", {})
-    order = int(params.get("order", 0))
-    if case["name"] == ORDER_STEP and params.get("module") == MODULES[PAGE_BENCH01]:
+    order = int(case.params.get("order", 0))
+    if case.name == ORDER_STEP and case.params.get("module") == MODULES[PAGE_BENCH01]:
         return [f"{MODULES[PAGE_BENCH01]}: {order_line(order, st.tsc_cycles)}"]
-    if case["name"] == OUTSTANDING:
-        return [f"{MODULES[PAGE_BENCH02]}: {outstanding_line(case['step'], order, st.tsc_cycles)}"]
+    if case.name == OUTSTANDING:
+        return [f"{MODULES[PAGE_BENCH02]}: {outstanding_line(case.step, order, st.tsc_cycles)}"]
     return []
 
 
-def _median(case: dict[str, Any]) -> tuple[int, float] | None:
-    runs = case_runs(case)
-    if not runs or case.get("error"):
-        return None
-    rec = runs[case.get("stats", {}).get("median_run", 0)][0]
-    st = calc_stats(rec)
-    if st.error:
-        return None
-    return st.tsc_cycles, rec.time_interval / rec.invoked
-
-
-def render_tables(doc: dict[str, Any]) -> list[tuple[str, list[str], list[list[Any]]]]:
-    out: list[tuple[str, list[str], list[list[Any]]]] = []
+def tables(doc: Document) -> list[Table]:
+    out: list[Table] = []
     orders: list[list[Any]] = []
     outstanding: list[list[Any]] = []
-    for case in doc.get("cases", []):
-        v = _median(case)
-        if v is None:
+    for case in doc.cases:
+        point = median_point(case)
+        if point is None:
             continue
-        cycles, ns = v
-        order = int(case.get("params", {}).get("order", 0))
-        if case["name"] == ORDER_STEP:
-            orders.append([order, cycles, round(ns, 3), cycles >> order])
-        elif case["name"] == OUTSTANDING:
-            pa = case.get("counters", {}).get("page_alloc", {})
+        order = int(case.params.get("order", 0))
+        if case.name == ORDER_STEP:
+            orders.append([order, point.cycles, round(point.ns, 3), point.cycles >> order])
+        elif case.name == OUTSTANDING:
+            pa = case.counters.get("page_alloc", {})
             pages = max(1, int(pa.get("pgalloc", 0)))
             outstanding.append(
-                [case["step"], cycles, round(ns, 3), round(pa.get("zone_lock", 0) / pages, 4)]
+                [
+                    case.step,
+                    point.cycles,
+                    round(point.ns, 3),
+                    round(pa.get("zone_lock", 0) / pages, 4),
+                ]
             )
     if orders:
         out.append(
-            (
+            Table(
                 "page_bench01 alloc_pages_order_step: cost per block and per 4 KiB",
                 ["order", "cycles(tsc) per block", "ns per block", "cycles(tsc) per 4 KiB"],
                 orders,
@@ -86,7 +79,7 @@ def render_tables(doc: dict[str, Any]) -> list[tuple[str, list[str], list[list[A
         )
     if outstanding:
         out.append(
-            (
+            Table(
                 "page_bench02 step_outstanding_pages: cost per page against N outstanding "
                 "(pcp high 186, batch 31)",
                 ["N", "cycles(tsc) per page", "ns per page", "zone lock per page (last run)"],

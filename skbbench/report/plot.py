@@ -1,34 +1,40 @@
-"""``skbbench plot``: cycles (or ns) per element against a swept parameter, one line per
-series: bulk size and variant by default; a family's spec names its own (``PLOT_SERIES``,
-``PLOT_X``, ``PLOT_XLABEL``, ``PLOT_YUNIT``), e.g. pages per outstanding N, recycle per
-holding delay.
+"""``skbbench plot``: cycles(tsc) (or ns) per element as each family's descriptor says
+(skbbench.family.PlotAxes): one line per series against a numeric x (bulk size, pages
+outstanding, release delay), with a tick at every measured x and a log axis when the
+sizes span a decade or more; or, for a categorical x (napi's workloads), grouped bars,
+one group per x and one bar per series. y is the median of a case's kept repeats; the
+band (or error bar) spans the per-process medians when the run had several worker
+processes, else the repeats' quartiles, so one disturbed repeat cannot stretch it. The
+posts' published values are drawn as markers, named in the legend.
 
-matplotlib is the optional ``plot`` extra (``pip install 'skbbench[plot]'``); it is
-imported only here, lazily, and its absence is a one-line usage error.
-
-Plotted cases are those with the series param (``params["variant"]`` by default); x is
-the x param (``params["size"]`` by default, else the case's step), on a log2 axis; y is
-the median of the repeats with a band from the first to the third quartile. Documents
-whose cases are per workload (``napi``) are drawn per workload instead: one line per
-variant across the workloads. Published values (the seed posts' tables, from
-skbbench.report.families.PUBLISHED) are drawn as markers for the variants plotted.
+matplotlib is the optional ``plot`` extra; it is imported only here, lazily, and its
+absence is a one-line usage error. PNG, SVG or PDF by the output's suffix.
 """
 
 from __future__ import annotations
 
 import io
 import statistics
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from skbbench.document import Case, Document, Metric
+from skbbench.document.merge import split_document
 from skbbench.errors import UsageError
+from skbbench.family import PlotAxes
 from skbbench.outfile import check_output_path, write_output
-from skbbench.results import repeat_values, split_document
+from skbbench.report.families import family_of, published_series
 
 IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
+INSTALL_HINT = "pip install 'skbbench[plot]'"
 MISSING_MESSAGE = (
-    "plotting needs matplotlib, which is not installed: "
-    "pip install 'skbbench[plot]' (or pip install matplotlib)"
+    f"plotting needs matplotlib, which is not installed: {INSTALL_HINT} (or pip install matplotlib)"
+)
+LOG_SPAN = 10  # a log x axis when the largest x is at least 10 x the smallest
+# a document of a family this installation does not know: its variants against its sizes
+UNKNOWN_FAMILY = PlotAxes(
+    x="size", xlabel="size (params.size, else the step)", title="per-element cost"
 )
 
 
@@ -43,94 +49,105 @@ def _pyplot() -> Any:
     return plt
 
 
-Series = dict[str, list[tuple[float, float, float, float]]]  # variant -> (x, median, q1, q3)
+@dataclass(frozen=True)
+class PlotPoint:
+    x: float | str
+    median: float
+    low: float
+    high: float
 
 
-def _quartiles(values: list[float]) -> tuple[float, float]:
-    """First and third quartile (the band: robust to the odd disturbed repeat)."""
+Series = dict[str, list[PlotPoint]]  # series name -> points in x order
+
+
+def _spread(case: Case, metric: Metric, values: list[float]) -> tuple[float, float]:
+    """The band of one point: the per-process medians' range with two or more worker
+    processes, else the first to third quartile of the repeats."""
+    by_process = case.values_by_process(metric, exclude=case.left_out)
+    if len(by_process) >= 2:
+        medians = [statistics.median(v) for v in by_process.values()]
+        return min(medians), max(medians)
     if len(values) < 2:
         return values[0], values[0]
     q = statistics.quantiles(values, n=4, method="inclusive")
     return q[0], q[2]
 
 
-def categories(doc: dict[str, Any]) -> list[str]:
-    """The workloads of a document whose cases are per workload (napi), in run order:
-    such documents are plotted per workload (x = 1, 2, ...) instead of against a size."""
-    out: list[str] = []
-    for case in doc.get("cases", []):
-        params = case.get("params", {})
-        w = params.get("workload")
-        if "variant" in params and isinstance(w, str) and w not in out:
-            out.append(w)
-    return out
+def _x_of(case: Case, axes: PlotAxes) -> float | str | None:
+    x = case.step if axes.x == "step" else case.params.get(axes.x, case.step)
+    if axes.categorical:
+        return str(x)
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or x <= 0:
+        return None
+    return float(x)
 
 
-def axes(doc: dict[str, Any]) -> tuple[str, str, str, str, str]:
-    """(series param, x param, x label, y unit, title) the document's family plots with."""
-    from skbbench import registry
-    from skbbench.errors import UsageError as _Usage
-    from skbbench.spec import RunConfig
-
-    family: type[RunConfig] = RunConfig
-    try:
-        family = registry.get(doc.get("command", ""))
-    except _Usage:
-        pass
-    return (
-        family.PLOT_SERIES,
-        family.PLOT_X,
-        family.PLOT_XLABEL,
-        family.PLOT_YUNIT,
-        family.PLOT_TITLE,
-    )
-
-
-def sweep_series(doc: dict[str, Any], metric: str = "cycles") -> Series:
-    """series -> sorted points (x, median, first quartile, third quartile)."""
-    series_key, x_key, *_ = axes(doc)
+def sweep_series(doc: Document, axes: PlotAxes, metric: Metric = Metric.CYCLES) -> Series:
+    """series -> points (x, median, band low, band high), in x order (a categorical x:
+    in run order)."""
     out: Series = {}
-    cats = categories(doc)
-    for case in doc["cases"]:
-        params = case.get("params", {})
-        if series_key not in params:
+    for case in doc.cases:
+        if axes.series not in case.params or (axes.categorical and case.parallel):
             continue
-        if case.get("kind", "single") != "single" and cats:
+        x = _x_of(case, axes)
+        values = case.values(metric)
+        if x is None or not values:
             continue
-        x = params.get(x_key, case.get("step"))
-        if cats:
-            x = cats.index(params["workload"]) + 1
-        if isinstance(x, bool) or not isinstance(x, (int, float)) or x <= 0:
-            continue
-        values = repeat_values(case, metric)
-        if not values:
-            continue
-        q1, q3 = _quartiles(values)
-        out.setdefault(str(params[series_key]), []).append(
-            (float(x), statistics.median(values), q1, q3)
-        )
-    for points in out.values():
-        points.sort()
+        low, high = _spread(case, metric, values)
+        name = str(case.params[axes.series])
+        out.setdefault(name, []).append(PlotPoint(x, statistics.median(values), low, high))
+    if not axes.categorical:
+        for points in out.values():
+            points.sort(key=lambda p: float(p.x))
     return out
 
 
-def published_series(doc: dict[str, Any]) -> dict[str, dict[float, float]]:
-    """The seed post's cycles per element for ``doc``'s family (variant -> x -> cycles),
-    {} when nothing was published for it."""
-    from skbbench.report.families import published_series as family_series
+@dataclass
+class _Drawn:
+    label: str
+    doc: Document
+    axes: PlotAxes
+    series: Series
 
-    return family_series(doc)
+
+def _collect(docs: list[tuple[str, Document]], metric: Metric) -> list[_Drawn]:
+    drawn: list[_Drawn] = []
+    for label, doc in docs:
+        parts = split_document(doc)
+        names = [p.label for p in doc.runs()] or [""]
+        found = False
+        why = ""
+        for part, run in zip(parts, names, strict=False):
+            family = family_of(part)
+            axes = UNKNOWN_FAMILY if family is None else family.plot
+            if axes is None:
+                why = f"the {part.command} family has no plot"
+                continue
+            s = sweep_series(part, axes, metric)
+            if s:
+                name = f"{label} {run}" if len(parts) > 1 and run else label
+                drawn.append(_Drawn(name, part, axes, s))
+                found = True
+            else:
+                why = f"no case with params.{axes.series} and a {axes.x} to plot"
+        if not found:
+            raise UsageError(f"{label}: nothing to plot ({why or 'no cases'})")
+    kinds = {(d.axes.x, d.axes.categorical) for d in drawn}
+    if len(kinds) > 1:
+        raise UsageError("the files plot different quantities: draw each family on its own")
+    return drawn
 
 
 def plot_documents(
-    docs: list[tuple[str, dict[str, Any]]],
+    docs: list[tuple[str, Document]],
     output: str | Path,
-    metric: str = "cycles",
+    metric: Metric = Metric.CYCLES,
     published: bool = True,
     title: str | None = None,
 ) -> int:
     """Plot ``(label, document)`` pairs into ``output`` (.png, .svg or .pdf), checked
-    before drawing and written safely (skbbench.outfile). Returns the number of lines drawn."""
+    before drawing and written safely (skbbench.outfile). Returns the number of series
+    drawn."""
     out = Path(output)
     if out.suffix.lower() not in IMAGE_SUFFIXES:
         raise UsageError(
@@ -138,79 +155,19 @@ def plot_documents(
             f"{', '.join(IMAGE_SUFFIXES)}"
         )
     target = check_output_path(out)  # before drawing: a bad path costs nothing
-    series: list[tuple[str, dict[str, Any], Series]] = []
-    for label, doc in docs:
-        found = False
-        parts = split_document(doc)
-        for part, run in zip(
-            parts, doc.get("config", {}).get("runs", [{}] * len(parts)), strict=False
-        ):
-            s = sweep_series(part, metric)
-            if s:
-                name = f"{label} {run['label']}" if len(parts) > 1 and "label" in run else label
-                series.append((name, part, s))
-                found = True
-        if not found:
-            raise UsageError(
-                f"{label}: no case with params.{axes(doc)[0]} and a positive "
-                f"{axes(doc)[1]} to plot (plot draws sweeps: bulk sizes, outstanding pages, "
-                "holding delays)"
-            )
+    drawn = _collect(docs, metric)
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
-    lines = 0
-    sizes: set[float] = set()
-    many = len(series) > 1
-    published_done: set[str] = set()
-    colors: dict[str, str] = {}
-    for label, part, s in series:
-        for variant, points in s.items():
-            xs = [p[0] for p in points]
-            sizes.update(xs)
-            name = f"{label}: {variant}" if many else variant
-            (line,) = ax.plot(xs, [p[1] for p in points], marker=".", label=name)
-            colors.setdefault(variant, line.get_color())
-            ax.fill_between(
-                xs,
-                [p[2] for p in points],
-                [p[3] for p in points],
-                color=line.get_color(),
-                alpha=0.15,
-                linewidth=0,
-            )
-            lines += 1
-        if published and metric == "cycles":
-            for variant, pts in published_series(part).items():
-                if variant not in s or variant in published_done:
-                    continue
-                published_done.add(variant)
-                ks = sorted(pts)
-                ax.scatter(
-                    ks,
-                    [pts[k] for k in ks],
-                    marker="x",
-                    s=30,
-                    color=colors.get(variant),
-                    label=f"published: {variant}",
-                    zorder=3,
-                )
-    cats = categories(series[0][1]) if series else []
-    _, _, xlabel, yunit, default_title = axes(series[0][1]) if series else axes({})
-    if cats:
-        ax.set_xticks(range(1, len(cats) + 1))
-        ax.set_xticklabels(cats)
-        ax.set_xlabel("workload")
-        ax.set_ylabel(f"cycles(tsc) per {yunit}" if metric == "cycles" else f"ns per {yunit}")
-        ax.set_title(title or f"{default_title} (median, quartiles)")
+    axes = drawn[0].axes
+    if axes.categorical:
+        lines = _bars(ax, drawn)
     else:
-        ax.set_xscale("log", base=2)
-        ticks = sorted(sizes)
-        if ticks and len(ticks) <= 20:
-            ax.set_xticks(ticks)
-            ax.set_xticklabels([f"{t:g}" for t in ticks])
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel(f"cycles(tsc) per {yunit}" if metric == "cycles" else f"ns per {yunit}")
-        ax.set_title(title or f"{default_title} (median, quartile band)")
+        lines = _lines(ax, drawn, metric, published)
+    unit = "cycles(tsc)" if metric is Metric.CYCLES else "ns"
+    ax.set_ylabel(f"{unit} per {axes.unit}")
+    ax.set_xlabel(axes.xlabel)
+    band = "per-process range" if any(_several(d) for d in drawn) else "quartiles of the repeats"
+    ax.set_title(title or f"{axes.title} (median; band: {band})")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize="small")
     fig.tight_layout()
@@ -219,3 +176,81 @@ def plot_documents(
     plt.close(fig)
     write_output(target, buf.getvalue())
     return lines
+
+
+def _several(d: _Drawn) -> bool:
+    return d.doc.processes > 1
+
+
+def _lines(ax: Any, drawn: list[_Drawn], metric: Metric, published: bool) -> int:
+    lines = 0
+    xs_all: set[float] = set()
+    colors: dict[str, str] = {}
+    many = len(drawn) > 1
+    marked: set[str] = set()
+    for d in drawn:
+        for name, points in d.series.items():
+            xs = [float(p.x) for p in points]
+            xs_all.update(xs)
+            label = f"{d.label}: {name}" if many else name
+            (line,) = ax.plot(xs, [p.median for p in points], marker=".", label=label)
+            colors.setdefault(name, line.get_color())
+            ax.fill_between(
+                xs,
+                [p.low for p in points],
+                [p.high for p in points],
+                color=line.get_color(),
+                alpha=0.15,
+                linewidth=0,
+            )
+            lines += 1
+        if published and metric is Metric.CYCLES:
+            for name, pts in published_series(d.doc).items():
+                if name not in d.series or name in marked:
+                    continue
+                marked.add(name)
+                ks = sorted(pts)
+                xs_all.update(ks)
+                ax.scatter(
+                    ks,
+                    [pts[k] for k in ks],
+                    marker="x",
+                    s=30,
+                    color=colors.get(name),
+                    label=f"published: {name}",
+                    zorder=3,
+                )
+    ticks = sorted(xs_all)
+    if drawn[0].axes.log_x and ticks and ticks[-1] >= LOG_SPAN * ticks[0]:
+        ax.set_xscale("log", base=2)
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([f"{t:g}" for t in ticks], rotation=90 if len(ticks) > 12 else 0)
+    ax.minorticks_off()
+    return lines
+
+
+def _bars(ax: Any, drawn: list[_Drawn]) -> int:
+    cats: list[str] = []
+    bars: list[tuple[str, dict[str, PlotPoint]]] = []
+    many = len(drawn) > 1
+    for d in drawn:
+        for name, points in d.series.items():
+            for p in points:
+                if str(p.x) not in cats:
+                    cats.append(str(p.x))
+            bars.append((f"{d.label}: {name}" if many else name, {str(p.x): p for p in points}))
+    width = 0.8 / max(1, len(bars))
+    for i, (name, by_cat) in enumerate(bars):
+        xs = [j + (i - (len(bars) - 1) / 2) * width for j, c in enumerate(cats) if c in by_cat]
+        pts = [by_cat[c] for c in cats if c in by_cat]
+        ax.bar(
+            xs,
+            [p.median for p in pts],
+            width=width,
+            yerr=[[p.median - p.low for p in pts], [p.high - p.median for p in pts]],
+            capsize=2,
+            label=name,
+        )
+    ax.set_xticks(range(len(cats)))
+    ax.set_xticklabels(cats)
+    return len(bars)

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from skbbench.results import case_runs
+from skbbench.document import Case, Document
+from skbbench.report.kit import Table, median_point
 from skbbench.specs.recycle import STRATEGIES, STRATEGY_LABELS, WORKLOADS
-from skbbench.timebench import calc_stats
 
 WORKLOAD_TEXT = {
     "router": "router: pages released at TX completion on the RX CPU (softirq), delay fixed",
@@ -24,31 +24,22 @@ WORKLOAD_TEXT = {
 Cell = dict[str, float]
 
 
-def _cell(case: dict[str, Any]) -> Cell | None:
-    runs = case_runs(case)
-    if not runs or case.get("error"):
+def _cell(case: Case) -> Cell | None:
+    point, rep = median_point(case), case.median_repeat()
+    if point is None or rep is None:
         return None
-    rec = runs[case.get("stats", {}).get("median_run", 0)][0]
-    st = calc_stats(rec)
-    if st.error:
-        return None
-    window = case.get("counters", {}).get("window", {})
+    window = case.counters.get("window", {})
     alloc = sum(v.get("pgalloc", 0) for k, v in window.items() if k.startswith("page_alloc"))
     free = sum(v.get("pgfree", 0) for k, v in window.items() if k.startswith("page_alloc"))
-    n = rec.invoked
-    return {
-        "cycles": st.tsc_cycles,
-        "ns": rec.time_interval / n,
-        "alloc": alloc / n,
-        "free": free / n,
-    }
+    n = rep.records[0].invoked
+    return {"cycles": point.cycles, "ns": point.ns, "alloc": alloc / n, "free": free / n}
 
 
-def grid(doc: dict[str, Any]) -> dict[str, dict[int, dict[str, Cell]]]:
+def grid(doc: Document) -> dict[str, dict[int, dict[str, Cell]]]:
     """workload -> delay -> strategy -> cell."""
     out: dict[str, dict[int, dict[str, Cell]]] = {}
-    for case in doc.get("cases", []):
-        p = case.get("params", {})
+    for case in doc.cases:
+        p = case.params
         if "workload" not in p:
             continue
         cell = _cell(case)
@@ -79,7 +70,7 @@ def _strategies(rows: dict[int, dict[str, Cell]]) -> list[str]:
     return [s for s in STRATEGIES if s in present]
 
 
-def render_kernel(doc: dict[str, Any]) -> list[str]:
+def kernel_lines(doc: Document) -> list[str]:
     g = grid(doc)
     lines: list[str] = []
     for workload in WORKLOADS:
@@ -112,9 +103,9 @@ def render_kernel(doc: dict[str, Any]) -> list[str]:
     return lines
 
 
-def render_tables(doc: dict[str, Any]) -> list[tuple[str, list[str], list[list[Any]]]]:
+def tables(doc: Document) -> list[Table]:
     g = grid(doc)
-    out: list[tuple[str, list[str], list[list[Any]]]] = []
+    out: list[Table] = []
     for workload in WORKLOADS:
         rows = g.get(workload)
         if not rows:
@@ -142,5 +133,5 @@ def render_tables(doc: dict[str, Any]) -> list[tuple[str, list[str], list[list[A
         ch = changes(rows)
         if ch:
             title += " -- cheapest changes at " + "; ".join(ch)
-        out.append((title, headers, body))
+        out.append(Table(title, headers, body))
     return out

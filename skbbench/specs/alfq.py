@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from skbbench.family import Family
 from skbbench.model.alf_queue_layout import ALF_MAX_SIZE, alf_size_problem
 from skbbench.spec import U32_MAX, RunConfig, fail, option, set_field
 from skbbench.timebench import loops_overflow
@@ -44,10 +45,6 @@ def _ring(size: int, key: str) -> None:
 @dataclass(frozen=True)
 class AlfqConfig(RunConfig):
     NAME = "alfq"
-    HELP = (
-        "alf_queue_bench + alf_queue_parallel01: the Array-based Lock-Free queue, MPMC "
-        "(cmpxchg) vs SPSC, bulking, and cross-CPU on pinned threads."
-    )
 
     loops: int = option(
         "int",
@@ -152,3 +149,18 @@ class AlfqConfig(RunConfig):
                     )
         if self.prefill > self.q_size:
             raise fail("prefill", f"{self.prefill} is larger than q_size {self.q_size}")
+
+
+MODULES = {
+    "bench": "skbbench.bench.alf_queue_bench",
+    "parallel": "skbbench.bench.alf_queue_parallel01",
+}
+
+FAMILY = Family(
+    config=AlfqConfig,
+    help=(
+        "alf_queue_bench + alf_queue_parallel01: the Array-based Lock-Free queue, MPMC "
+        "(cmpxchg) vs SPSC, bulking, and cross-CPU on pinned threads."
+    ),
+    modules=lambda cfg: [MODULES[g] for g in GROUPS if g in cfg.groups],
+)

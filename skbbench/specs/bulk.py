@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from skbbench.family import Family, PlotAxes
 from skbbench.model.kconfig_layout import WHAT_IF_HELP, WHAT_IFS, parse_assignments
 from skbbench.spec import U32_MAX, RunConfig, fail, option, set_field
 
@@ -84,10 +85,6 @@ def quick_reuse_name(variant: str) -> str:
 @dataclass(frozen=True)
 class BulkConfig(RunConfig):
     NAME = "bulk"
-    HELP = (
-        "slab_bulk_test01-03 on a SLUB v4.4 model: the bulk API before/after the "
-        "detached-freelist patchset, with the seed post's comparison table."
-    )
 
     test: str = option(
         "choice",
@@ -334,3 +331,19 @@ class BulkConfig(RunConfig):
             set_field(self, "sizes", DEFAULT_SIZES[self.test])
         if not self.loops:
             set_field(self, "loops", CHECK_LOOPS if self.check else DEFAULT_LOOPS[self.test])
+
+
+FAMILY = Family(
+    config=BulkConfig,
+    help=(
+        "slab_bulk_test01-03 on a SLUB v4.4 model: the bulk API before/after the "
+        "detached-freelist patchset, with the seed post's comparison table."
+    ),
+    modules=lambda cfg: [f"skbbench.bench.slab_bulk_test{cfg.test}"],
+    report="skbbench.report.bulk_table",
+    plot=PlotAxes(
+        x="size",
+        xlabel="bulk size (objects per call)",
+        title="per-element cost against bulk size",
+    ),
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from skbbench.family import Family, PlotAxes
 from skbbench.spec import U32_MAX, RunConfig, fail, option, set_field
 
 # Kernel variants (`--variants`, `--compare A,B`): name -> table label, description.
@@ -56,11 +57,6 @@ def thread_case_name(variant: str) -> str:
 @dataclass(frozen=True)
 class NapiConfig(RunConfig):
     NAME = "napi"
-    HELP = (
-        "The skb recycle loops of the NAPI bulk-free and NAPI-cache posts: an ixgbe-style "
-        "NAPI driver loop on skb, page_frag, slab (SLUB or SLAB) and page allocator models, "
-        "per kernel variant and workload, in cycles(tsc) per packet."
-    )
 
     variants: tuple[str, ...] = option(
         "str_list",
@@ -184,3 +180,23 @@ class NapiConfig(RunConfig):
             raise fail("threads", "1: use 0 (one thread) or 2 (RX and consumer threads)")
         if self.threads and "remote" not in self.workloads:
             raise fail("threads", "the two-thread mode runs the remote workload: add it")
+
+
+FAMILY = Family(
+    config=NapiConfig,
+    help=(
+        "The skb recycle loops of the NAPI bulk-free and NAPI-cache posts: an ixgbe-style "
+        "NAPI driver loop on skb, page_frag, slab (SLUB or SLAB) and page allocator models, "
+        "per kernel variant and workload, in cycles(tsc) per packet."
+    ),
+    modules=lambda cfg: ["skbbench.bench.napi_bench"],
+    report="skbbench.report.napi_table",
+    plot=PlotAxes(
+        x="workload",
+        xlabel="workload",
+        unit="packet",
+        title="per-packet cost by workload and kernel variant",
+        categorical=True,
+        log_x=False,
+    ),
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from skbbench.family import Family
 from skbbench.model.pages_layout import (
     PP_ALLOC_CACHE_REFILL,
     PP_ALLOC_CACHE_SIZE,
@@ -67,11 +68,6 @@ SKB_MANY = 4  # skb_array_parallel01's parallel_cpus default
 @dataclass(frozen=True)
 class PagepoolConfig(RunConfig):
     NAME = "pagepool"
-    HELP = (
-        "bench_page_pool_simple, bench_page_pool_cross_cpu, skb_array_bench01/parallel01: "
-        "page_pool (v4.18 or modern) over the page allocator model, its ptr_ring, and "
-        "ptr_ring/skb_array alone, on one CPU and on pinned threads."
-    )
 
     groups: tuple[str, ...] = option(
         "str_list", (), "Subset of the modules to run.", choices=GROUPS, shown_default="all"
@@ -219,3 +215,14 @@ class PagepoolConfig(RunConfig):
             raise fail("prefill", f"{self.prefill} is larger than q_size {self.q_size}")
         if self.prefill >= self.q_size and SKB_ARRAY_PARALLEL in self.groups:
             raise fail("prefill", f"{self.prefill}: leaves no free slot in q_size {self.q_size}")
+
+
+FAMILY = Family(
+    config=PagepoolConfig,
+    help=(
+        "bench_page_pool_simple, bench_page_pool_cross_cpu, skb_array_bench01/parallel01: "
+        "page_pool (v4.18 or modern) over the page allocator model, its ptr_ring, and "
+        "ptr_ring/skb_array alone, on one CPU and on pinned threads."
+    ),
+    modules=lambda cfg: [f"skbbench.bench.{g}" for g in GROUPS if g in cfg.groups],
+)

@@ -4,8 +4,8 @@ the v4.6 page allocator model): options, checks, module and case names."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
 
+from skbbench.family import Family, PlotAxes
 from skbbench.model.mm_types import MAX_ORDER, PAGE_ALLOC_COSTLY_ORDER
 from skbbench.model.pages_layout import PTR_RING_MAX_SIZE
 from skbbench.spec import U32_MAX, RunConfig, fail, option, set_field
@@ -70,16 +70,6 @@ def _orders(key: str, orders: tuple[int, ...]) -> None:
 @dataclass(frozen=True)
 class PagesConfig(RunConfig):
     NAME = "pages"
-    HELP = (
-        "page_bench01/02/04_bulk/05: the v4.6 page allocator model (buddy lists, per-CPU "
-        "lists batch 31 / high 186, zone lock, compound pages, alloc_pages_bulk), single "
-        "pages, orders, N outstanding pages, bulk, and alloc/free across two pinned CPUs."
-    )
-    PLOT_SERIES: ClassVar[str] = "series"
-    PLOT_X: ClassVar[str] = "outstanding"
-    PLOT_XLABEL: ClassVar[str] = "outstanding pages (N allocated before they are freed)"
-    PLOT_YUNIT: ClassVar[str] = "page"
-    PLOT_TITLE: ClassVar[str] = "per-page cost against pages outstanding"
 
     groups: tuple[str, ...] = option(
         "str_list", (), "Subset of the modules to run.", choices=GROUPS, shown_default="all"
@@ -175,3 +165,22 @@ class PagesConfig(RunConfig):
         _orders("page_order", (self.page_order,))
         if self.prefill > self.q_size:
             raise fail("prefill", f"{self.prefill} is larger than q_size {self.q_size}")
+
+
+FAMILY = Family(
+    config=PagesConfig,
+    help=(
+        "page_bench01/02/04_bulk/05: the v4.6 page allocator model (buddy lists, per-CPU "
+        "lists batch 31 / high 186, zone lock, compound pages, alloc_pages_bulk), single "
+        "pages, orders, N outstanding pages, bulk, and alloc/free across two pinned CPUs."
+    ),
+    modules=lambda cfg: [f"skbbench.bench.{g}" for g in GROUPS if g in cfg.groups],
+    report="skbbench.report.pages_table",
+    plot=PlotAxes(
+        series="series",
+        x="outstanding",
+        xlabel="outstanding pages (N allocated before they are freed)",
+        unit="page",
+        title="per-page cost against pages outstanding",
+    ),
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from skbbench.family import Family
 from skbbench.spec import U32_MAX, RunConfig, fail, option, set_field
 
 GROUPS = ("fastpath", "pattern", "parallel")
@@ -47,10 +48,6 @@ FASTPATH_FACTOR = 30  # the fastpath scenarios run loops x 30
 @dataclass(frozen=True)
 class QmempoolConfig(RunConfig):
     NAME = "qmempool"
-    HELP = (
-        "qmempool_bench + qmempool_bench_parallel: the queue-based pool in front of the "
-        "SLUB model vs SLUB itself, with the saving table and the 10G wire-speed budget."
-    )
 
     loops: int = option(
         "int",
@@ -114,3 +111,19 @@ class QmempoolConfig(RunConfig):
             raise fail(
                 "loops", f"{self.loops} x {FASTPATH_FACTOR} overflows the 32-bit invoke count"
             )
+
+
+def _modules(cfg: QmempoolConfig) -> list[str]:
+    parallel = ["skbbench.bench.qmempool_bench_parallel"] if "parallel" in cfg.groups else []
+    return ["skbbench.bench.qmempool_bench", *parallel]
+
+
+FAMILY = Family(
+    config=QmempoolConfig,
+    help=(
+        "qmempool_bench + qmempool_bench_parallel: the queue-based pool in front of the "
+        "SLUB model vs SLUB itself, with the saving table and the 10G wire-speed budget."
+    ),
+    modules=_modules,
+    report="skbbench.report.qmempool_table",
+)

@@ -5,8 +5,8 @@ page_pool, under a router and a host workload (docs/recycle.md)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
 
+from skbbench.family import Family, PlotAxes
 from skbbench.model.pages_layout import PP_RING_MAX, PP_VERSIONS
 from skbbench.spec import U32_MAX, RunConfig, fail, option, set_field
 
@@ -41,16 +41,6 @@ def warm_packets(ring: int, delay: int) -> int:
 @dataclass(frozen=True)
 class RecycleConfig(RunConfig):
     NAME = "recycle"
-    HELP = (
-        "The page_pool debate (netdev/linux-mm, April 2016) as an experiment: RX pages "
-        "recycled by the page allocator, refcount reuse (page_count == 1) or page_pool, "
-        "under a router workload and a host workload with a swept holding delay."
-    )
-    PLOT_SERIES: ClassVar[str] = "series"
-    PLOT_X: ClassVar[str] = "delay"
-    PLOT_XLABEL: ClassVar[str] = "delay before the page is released (packets; host: mean)"
-    PLOT_YUNIT: ClassVar[str] = "page"
-    PLOT_TITLE: ClassVar[str] = "per-page cost against the release delay"
 
     workloads: tuple[str, ...] = option(
         "str_list", WORKLOADS, "Workloads to run.", choices=WORKLOADS
@@ -122,3 +112,22 @@ class RecycleConfig(RunConfig):
             )
         if not self.pool_size:
             set_field(self, "pool_size", self.ring)
+
+
+FAMILY = Family(
+    config=RecycleConfig,
+    help=(
+        "The page_pool debate (netdev/linux-mm, April 2016) as an experiment: RX pages "
+        "recycled by the page allocator, refcount reuse (page_count == 1) or page_pool, "
+        "under a router workload and a host workload with a swept holding delay."
+    ),
+    modules=lambda cfg: ["skbbench.bench.rx_recycle"],
+    report="skbbench.report.recycle_table",
+    plot=PlotAxes(
+        series="series",
+        x="delay",
+        xlabel="delay before the page is released (packets; host: mean)",
+        unit="page",
+        title="per-page cost against the release delay",
+    ),
+)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from skbbench.family import Family
 from skbbench.spec import U32_MAX, RunConfig, option, set_field
 
 # Scenario names, in the order they run (the original's names, `funcion` sic).
@@ -21,7 +22,6 @@ SAMPLE_NAMES = (
 @dataclass(frozen=True)
 class SampleConfig(RunConfig):
     NAME = "sample"
-    HELP = "time_bench_sample primitives: loop, calls, cmpxchg, atomics, spin lock."
 
     loops: int = option(
         "int",
@@ -41,3 +41,10 @@ class SampleConfig(RunConfig):
     def __post_init__(self) -> None:
         if not self.tests:
             set_field(self, "tests", SAMPLE_NAMES)
+
+
+FAMILY = Family(
+    config=SampleConfig,
+    help="time_bench_sample primitives: loop, calls, cmpxchg, atomics, spin lock.",
+    modules=lambda cfg: ["skbbench.bench.sample"],
+)

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from typing import TextIO
 
 
 class Progress:
+    """``progress(label)`` rewrites one status line (``[elapsed] prefix label``) once the
+    run is older than ``delay`` seconds; ``done()`` clears it."""
+
     def __init__(
-        self, stream: TextIO | None = None, delay: float = 2.0, enabled: bool = True
+        self,
+        stream: TextIO | None = None,
+        delay: float = 2.0,
+        enabled: bool = True,
+        prefix: str = "",
     ) -> None:
         self.stream = stream or sys.stderr
         self.enabled = enabled and bool(getattr(self.stream, "isatty", lambda: False)())
         self.start = time.monotonic()
         self.delay = delay
+        self.prefix = prefix
         self.shown = False
 
     def __call__(self, label: str) -> None:
@@ -24,9 +31,7 @@ class Progress:
         elapsed = time.monotonic() - self.start
         if elapsed < self.delay:
             return
-        worker = os.environ.get("SKBBENCH_WORKER")
-        where = f"process {worker}: " if worker else ""
-        self.stream.write(f"\r\x1b[K[{elapsed:5.1f}s] {where}{label}")
+        self.stream.write(f"\r\x1b[K[{elapsed:5.1f}s] {self.prefix}{label}")
         self.stream.flush()
         self.shown = True
 

@@ -1,0 +1,92 @@
+"""Run every case of a config in this process: pin, build the cases, warm up and repeat
+each, probe the core clock before and after, and make the result document."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import os
+import sys
+from collections.abc import Callable
+
+from skbbench.bench.build import build_cases
+from skbbench.cachedir import prune_old_caches
+from skbbench.document import Case, Document, Repeat, WorkerProcess
+from skbbench.harness.clock import probe_clock
+from skbbench.harness.compilenote import announce_compiles
+from skbbench.harness.cpus import choose_cpu, pin_current_thread
+from skbbench.harness.runner import Progress, check_timing_counts, run_all
+from skbbench.metadata import machine_metadata, measurement_warnings
+from skbbench.spec import RunConfig
+
+Notify = Callable[[str], None]
+
+
+def summarize(lines: list[str], cases: int) -> str:
+    """One note for many "unstable" warnings: how many cases, and the first (all of them
+    are in the result document's warnings)."""
+    head = lines[0].split(": ", 1)[0]
+    return (
+        f"{head}: {len(lines)} of {cases} case(s), e.g. {lines[0].split(': ', 1)[1]} "
+        "(all listed in the result's warnings)"
+    )
+
+
+def _tagged(case: Case, process: int) -> Case:
+    """The case with every record naming the worker process that measured it."""
+    repeats = [
+        Repeat(tuple(dataclasses.replace(r, process=process) for r in rep.records))
+        for rep in case.repeats
+    ]
+    return case.with_(repeats=repeats)
+
+
+def run_in_process(
+    cfg: RunConfig, progress: Progress | None, notify: Notify, process: int = 0
+) -> Document:
+    """All cases in this process (warm-up + repeats each); records tagged ``process``."""
+    prune_old_caches()
+    cpu = choose_cpu(cfg.cpu)
+    machine = machine_metadata()  # before pinning: a TSC calibration may run here
+    pin_current_thread(cpu)
+    skipped: list[str] = []
+    cases = build_cases(cfg, skipped)
+    check_timing_counts(cases)
+    if process == 0:  # once per run, after every check passed
+        for warning in measurement_warnings(machine):
+            notify(f"WARNING: {warning}")
+        for note in skipped:
+            notify(note)
+    with announce_compiles(notify):
+        before = probe_clock()
+        unstable: list[str] = []
+
+        def case_done(result: Case) -> None:
+            unstable.extend(result.warnings())
+
+        results = run_all(
+            cases, repeat=cfg.repeat, warmup=cfg.warmup, progress=progress, on_case=case_done
+        )
+        after = probe_clock()
+    if unstable:
+        notify(summarize(unstable, len(results)))
+    machine.pinned_cpu = cpu
+    if "skbbench.harness.spin" in sys.modules:  # kernel-only costs were charged
+        machine.busy_wait_calibration = sys.modules["skbbench.harness.spin"].calibration_report()
+    machine.processes = [
+        WorkerProcess(
+            process=process,
+            pid=os.getpid(),
+            clock_before=before,
+            clock_after=after,
+        )
+    ]
+    doc = Document(
+        command=cfg.NAME,
+        config=cfg.to_dict(),
+        cases=[_tagged(c, process) for c in results],
+        machine=machine,
+        created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    )
+    doc.warnings = measurement_warnings(machine) + doc.case_warnings() + skipped
+    return doc
