@@ -18,7 +18,6 @@ from typing import Any, ClassVar, Literal, TypeVar
 from skbbench.errors import UsageError
 
 Kind = Literal["int", "float", "bool", "str", "choice", "int_list", "str_list"]
-KINDS: tuple[Kind, ...] = ("int", "float", "bool", "str", "choice", "int_list", "str_list")
 U32_MAX = 2**32 - 1
 
 

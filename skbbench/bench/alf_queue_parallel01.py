@@ -74,10 +74,6 @@ _ONE = np.uint64(1)
 _ZERO = np.uint64(0)
 _U32 = np.uint64(0xFFFFFFFF)
 
-# mode of the per-CPU kernel
-MODE_MPMC = 0
-MODE_SPSC = 1
-
 
 @njit(nogil=True, cache=True, _nrt=False)
 def prefill_queue(q, n, buf):

@@ -37,7 +37,6 @@ from skbbench.bench.kmem import (
     SLUB,
     kmem_alloc,
     kmem_alloc_bulk,
-    kmem_free,
     kmem_free_bulk,
 )
 from skbbench.bench.slab_bulk_common import (
@@ -182,22 +181,6 @@ def objhash_prefill(kc, s, h, n, allocator, check):
             return False
         objhash_add_one(s, h, obj)
     return True
-
-
-@njit(nogil=True, cache=True, _nrt=False)
-def objhash_drain(kc, s, h, allocator, check):
-    # module exit: free every object left in the hash
-    freed = 0
-    for b in range(HASHSZ):
-        obj = h[b]
-        while obj != _0:
-            nxt = s[obj >> _3]
-            kmem_free(allocator, check, kc, s, 0, obj)
-            obj = nxt
-            freed += 1
-        h[b] = _0
-    h[_COUNT] = _0
-    return freed
 
 
 @njit(inline="always", nogil=True)

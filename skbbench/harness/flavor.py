@@ -107,7 +107,3 @@ def flavor_field(typingctx, f, shift, mask):
 def is_flavor(t) -> bool:
     """For the call wrappers (harness.calls): a flavor argument is a type, not data."""
     return isinstance(t, FlavorType)
-
-
-def null_flavor(context, t):
-    return context.get_constant_null(t)

@@ -78,10 +78,6 @@ def calibration() -> SpinCalibration:
     return _calibration
 
 
-def ticks_per_iter() -> float:
-    return calibration().per_iter
-
-
 _measured: dict[int, float] = {}
 _chosen: dict[float, int] = {}
 

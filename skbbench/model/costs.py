@@ -33,8 +33,6 @@ PROFILES: dict[str, CostProfile] = {
     "zero": CostProfile("zero", 0.0, 0.0, 0.0, 0.0),
 }
 
-DEFAULT_PROFILE = "published"
-
 
 def get_profile(name: str | CostProfile) -> CostProfile:
     """The named profile (or ``name`` itself when it already is a profile)."""

@@ -669,9 +669,3 @@ def page_pool_create(
         refill=alloc_cache_refill,
         napi_cpu=napi_cpu,
     )
-
-
-def page_pool_destroy(pool: PagePool, cpu: int = 0) -> dict[str, int | None]:
-    """page_pool_destroy: every page of the alloc cache and the ring back to the page
-    allocator (on ``cpu``); the pages returned and, modern, those still in flight."""
-    return pool.destroy(cpu)

@@ -343,14 +343,6 @@ def napi_build_skb(s, nh, cpu, pc, data, frag_size, allocator):
 
 
 @njit(nogil=True, cache=True, _nrt=False)
-def rfc_napi_alloc_head(s, nh, cpu, pc, allocator):
-    # RFC "net: bulk alloc and reuse of SKBs in NAPI context" (__napi_alloc_skb): when the
-    # shared defer array is empty, kmem_cache_alloc_bulk 8 heads into it; pop one -- the
-    # operations v5.12's napi_skb_cache_get later kept, on the same per-CPU array
-    return napi_skb_cache_get(s, nh, cpu, pc, allocator)
-
-
-@njit(nogil=True, cache=True, _nrt=False)
 def rfc_build_skb(s, nh, cpu, pc, data, frag_size, allocator):
     # the RFC's __napi_alloc_skb: head from the NAPI array, then the usual build (the
     # steps of napi_build_skb)

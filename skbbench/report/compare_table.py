@@ -15,7 +15,6 @@ from skbbench.compare import Comparison, Metric, Mode, RatioVerdict, Verdict
 from skbbench.stats import min_p_value
 
 UNITS = {Metric.CYCLES: "cycles(tsc)", Metric.NS: "ns"}
-CASE_COLUMNS = ("case", "baseline", "current", "ratio", "change", "p", "verdict", "note")
 CSV_COLUMNS = (
     "key",
     "case",

@@ -10,7 +10,7 @@ from typing import Any
 
 from skbbench.document import Case, Document
 from skbbench.errors import UsageError
-from skbbench.family import Family, PlotAxes
+from skbbench.family import Family
 from skbbench.report.kit import Table
 from skbbench.timebench import Record
 
@@ -50,8 +50,3 @@ def published_series(doc: Document) -> dict[str, dict[float, float]]:
     """The posts' values for ``doc`` (series -> x -> cycles), {} when there are none."""
     series = _hook(doc, "published")
     return dict(series(doc)) if series else {}
-
-
-def plot_axes(doc: Document) -> PlotAxes | None:
-    family = family_of(doc)
-    return family.plot if family else None

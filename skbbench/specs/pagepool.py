@@ -26,7 +26,6 @@ GROUPS = (SIMPLE, CROSS_CPU, SKB_ARRAY, SKB_ARRAY_PARALLEL)
 FOR_LOOP = "for_loop"
 ATOMIC_INC = "atomic_inc"
 LOCK = "lock"
-BASELINES = (FOR_LOOP, ATOMIC_INC, LOCK)
 TYPE_FAST_PATH = "fast_path"  # page_pool_recycle_direct
 TYPE_PTR_RING = "ptr_ring"  # page_pool_put_page(allow_direct=false)
 TYPE_PAGE_ALLOCATOR = "page_allocator"  # the page leaves the pool: put_page
