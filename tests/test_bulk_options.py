@@ -67,7 +67,8 @@ def test_holes_of_a_merged_cache_are_visited_once_by_a_bulk_that_fits_a_slab():
 
 
 def test_traffic_of_other_users_runs_inside_the_timed_loop():
-    cfg = _cfg(setup="merged", merged_traffic=5.0, merged_remote=1.0)
+    # counters in the timed run (SLUB_STATS=y): one flavor to compile, not two
+    cfg = _cfg(setup="merged", merged_traffic=5.0, merged_remote=1.0, kconfig=["SLUB_STATS=y"])
     counters, params = _counters(cfg, "after", 34)
     allocs = round(5.0 * (3000 // 34) * 34 / 1000)
     st = counters["slub_stats"]
@@ -157,9 +158,10 @@ def test_bad_tunables_are_one_line_errors(args, needle):
 
 
 def test_kconfig_memcg_active_runs_the_memcg_paths_without_changing_the_allocator_state():
-    default, _ = _counters(_cfg(), "after", 64)
-    active, params = _counters(_cfg(kconfig=["MEMCG_KMEM_ACTIVE=y"]), "after", 64)
-    assert params["kconfig"] == "MEMCG_KMEM_ACTIVE=y"
+    # counters in the timed run (SLUB_STATS=y): one flavor each to compile, not two
+    default, _ = _counters(_cfg(kconfig=["SLUB_STATS=y"]), "after", 64)
+    active, params = _counters(_cfg(kconfig=["SLUB_STATS=y", "MEMCG_KMEM_ACTIVE=y"]), "after", 64)
+    assert params["kconfig"] == "SLUB_STATS=y MEMCG_KMEM_ACTIVE=y"
     assert active["slub_stats"] == default["slub_stats"]
 
 

@@ -90,12 +90,13 @@ def test_atomic_add_returns_old_and_store_load_roundtrip():
     assert a[0] == 15
 
 
-def test_rdtscp_aux_reports_the_pinned_cpu():
+def test_rdtscp_aux_reports_the_pinned_cpu(all_cpus):
     for cpu in allowed_cpus()[:2]:
         pin_current_thread(cpu)
         assert _aux() & 0xFFF == cpu
 
 
+@pytest.mark.exclusive  # measures time
 def test_barrier_loop_is_not_deleted_and_scales_with_loops():
     _timed_loop(10)
     small = min(_timed_loop(1_000_000)[0] for _ in range(3))
@@ -159,6 +160,8 @@ def test_unlocked_cmpxchg16b_has_the_semantics_of_the_locked_one():
 
 
 def test_unlocked_cmpxchg16b_is_emitted_without_lock_prefix():
+    for fn in (_cas128_local, _cas128):  # compiled here: tests may run in any order
+        fn(aligned_words(4), 2, U(0), U(0), U(0), U(0))
     found = _instructions(_cas128_local, "cmpxchg16b")
     assert found and all("lock" not in line for line in found), found
     locked = _instructions(_cas128, "cmpxchg16b")

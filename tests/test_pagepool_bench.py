@@ -8,9 +8,9 @@ import json
 import pytest
 
 from skbbench.config import resolve
-from skbbench.harness.cpus import allowed_cpus
 from skbbench.specs.pagepool import PagepoolConfig
 from tests.clirunner import invoke
+from tests.conftest import ALL_CPUS, on_all_cpus
 
 SMALL = [
     "--loops", "1000",
@@ -30,9 +30,10 @@ def doc(request):
     groups = "bench_page_pool_simple,bench_page_pool_cross_cpu"
     if request.param == "modern":
         groups += ",skb_array_bench01,skb_array_parallel01"
-    r = invoke(
-        "--format", "json", "pagepool", *SMALL, "--version", request.param, "--groups", groups
-    )
+    with on_all_cpus():  # the cross-CPU modules run on two CPUs
+        r = invoke(
+            "--format", "json", "pagepool", *SMALL, "--version", request.param, "--groups", groups
+        )
     assert r.returncode == 0, r.stderr
     return json.loads(r.stdout)
 
@@ -125,13 +126,13 @@ def test_notes_in_kernel_format():
         (["--cross-pool-size", "40000"], "cross_pool_size"),
         (["--alloc-cache", "256"], "alloc_cache"),
         (["--version", "v5.0"], "--version"),
-        (["--returning-cpus", str(len(allowed_cpus()))], "--returning-cpus"),
-        (["--parallel-cpus", str(len(allowed_cpus()) + 1)], "--parallel-cpus"),
+        (["--returning-cpus", str(len(ALL_CPUS))], "--returning-cpus"),
+        (["--parallel-cpus", str(len(ALL_CPUS) + 1)], "--parallel-cpus"),
         (["--prefill", "9000", "--q-size", "8000"], "prefill"),
         (["--cross-loops", "1000"], "cross_loops"),
     ],
 )
-def test_bad_input_is_one_line_exit_2(args, key):
+def test_bad_input_is_one_line_exit_2(args, key, all_cpus):
     r = invoke("pagepool", *args)
     assert r.returncode == 2, r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and key in r.stderr

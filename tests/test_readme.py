@@ -8,6 +8,10 @@ have (0 otherwise; a comparison may also exit 1). Repeated commands run once. ``
 install``, ``python -m pytest`` and ``python tools/...`` lines
 are covered elsewhere (CI runs the install and test commands; the tools have their own
 tests) and skipped here; so is ``skbbench plot`` when matplotlib is not installed.
+
+Each section (``## ...``) runs in a clone of its own, so sections run in parallel
+(pytest-xdist) on the CPU of their worker; a command that needs more CPUs (it says so) is
+run again on every CPU, alone.
 """
 
 from __future__ import annotations
@@ -22,9 +26,22 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import ALL_CPUS, on_all_cpus
+
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 RUNNABLE = ("skbbench ", "mkdir ")
+
+
+def readme_sections(text: str) -> list[tuple[str, list[tuple[int, str, int]]]]:
+    """(section title, its commands) of every section with commands, in README order."""
+    titles = {n: line[3:].strip() for n, line in enumerate(text.splitlines(), 1)}
+    heads = sorted(n for n, line in titles.items() if text.splitlines()[n - 1].startswith("## "))
+    out: dict[str, list[tuple[int, str, int]]] = {}
+    for number, command, expect in readme_commands(text):
+        head = max((n for n in heads if n < number), default=0)
+        out.setdefault(titles.get(head, "(top)"), []).append((number, command, expect))
+    return list(out.items())
 
 
 def readme_commands(text: str) -> list[tuple[int, str, int]]:
@@ -72,27 +89,61 @@ def test_the_readme_has_commands():
     assert any(c.startswith("skbbench compare") for _, c, _ in commands)
 
 
-@pytest.fixture(scope="module")
-def clone(tmp_path_factory):
-    if not (ROOT / ".git").exists():
-        pytest.skip("not a git checkout")
-    tmp = tmp_path_factory.mktemp("clone")
+SECTIONS = readme_sections(README.read_text())
+
+
+def _slug(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:40]
+
+
+def _clone(tmp: Path) -> dict[str, str]:
+    """A fresh clone's files in ``tmp``; the environment its commands run in."""
     _fresh_clone(tmp)
-    bindir = tmp_path_factory.mktemp("bin")
+    bindir = tmp / ".bin"
+    bindir.mkdir()
     wrapper = bindir / "skbbench"
     wrapper.write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} -m skbbench "$@"\n')
     wrapper.chmod(0o755)
-    env = {
+    return {
         **os.environ,
         "PATH": f"{bindir}:{os.environ.get('PATH', '')}",
         "PYTHONPATH": str(ROOT),
         "SKBBENCH_BASELINES": str(tmp / "baselines"),
     }
-    return tmp, env
 
 
-def test_readme_commands_run_as_written(clone):
-    tmp, env = clone
+# families whose default run has modules on several CPUs (MIN_CPUS, parallel cases)
+SEVERAL_CPUS = re.compile(r"^skbbench (alfq|pages|pagepool|parallel)\b|--threads 2")
+
+
+def _needs_more_cpus(p: subprocess.CompletedProcess[str]) -> bool:
+    """The command said it needs more CPUs than its worker has (a usage error, or a
+    module skipped with a note)."""
+    return "CPU(s) allowed" in p.stderr or "allowed CPUs, only" in p.stderr
+
+
+def _run(command: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", "-c", command], cwd=cwd, env=env, capture_output=True, text=True, timeout=900
+    )
+
+
+def test_every_command_belongs_to_a_section():
+    commands = readme_commands(README.read_text())
+    assert sum(len(cmds) for _, cmds in SECTIONS) == len(commands)
+
+
+@pytest.mark.parametrize(
+    "title, commands",
+    [
+        pytest.param(t, c, id=_slug(t), marks=pytest.mark.xdist_group(f"readme-{_slug(t)}"))
+        for t, c in SECTIONS
+    ],
+)
+def test_readme_commands_run_as_written(title, commands, tmp_path):
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    env = _clone(tmp_path)
     try:
         import matplotlib  # noqa: F401
 
@@ -101,24 +152,24 @@ def test_readme_commands_run_as_written(clone):
         have_plot = False
     failures = []
     done: set[str] = set()
-    one_cpu = len(os.sched_getaffinity(0)) < 2
-    for number, command, expect in readme_commands(README.read_text()):
+    for number, command, expect in commands:
         if command.startswith("skbbench plot") and not have_plot or command in done:
             continue
         done.add(command)
         # a comparison's verdict is its result, not a failure: exit 1 (regression) is an
         # answer too (two runs of one config disagree in about 1 pair in 20, by design)
         allowed = {expect, 1} if command.startswith("skbbench compare") else {expect}
-        p = subprocess.run(
-            ["bash", "-c", command],
-            cwd=tmp,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=900,
-        )
+
+        if SEVERAL_CPUS.search(command):
+            with on_all_cpus():
+                p = _run(command, tmp_path, env)
+        else:
+            p = _run(command, tmp_path, env)
+        if _needs_more_cpus(p) and len(ALL_CPUS) > len(os.sched_getaffinity(0)):
+            with on_all_cpus():
+                p = _run(command, tmp_path, env)
         tail = (p.stderr.strip().splitlines() or ["(no stderr)"])[-1]
-        if p.returncode == 2 and one_cpu and "CPU(s) allowed" in tail:
+        if p.returncode == 2 and len(ALL_CPUS) < 2 and "CPU(s) allowed" in tail:
             continue  # a command that asks for two CPUs (--threads 2) on a one-CPU machine
         if p.returncode not in allowed:
             failures.append(f"README line {number}: `{command}` exit {p.returncode}: {tail}")

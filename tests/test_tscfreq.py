@@ -7,6 +7,7 @@ import pytest
 from skbbench import sysinfo, tscfreq
 
 
+@pytest.mark.exclusive  # measures time
 def test_calibration_agrees_with_the_kernel_rate():
     kernel = tscfreq._kernel_mhz()
     if kernel is None:

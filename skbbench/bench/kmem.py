@@ -4,7 +4,9 @@ SLUB (v4.4) and SLAB (v4.6) models offer the same entry points; a bench kernel p
 with a compile-time constant: its body is ``inline="always"`` and calls these helpers
 with ``allocator`` and ``check`` passed as literals by thin cached wrappers, so LLVM keeps
 only the chosen allocator's code in each compiled kernel (no dispatch in the timed loop).
-``kc`` is SLUB's compile-time Kconfig (skbbench.model.kconfig_layout; SLAB ignores it).
+``kc`` is SLUB's compile-time Kconfig (skbbench.model.kconfig_layout; SLAB ignores it);
+the benchmark's own flavor bits stop here (``flavor_only``): they select benchmark code,
+and a model compiled once serves every benchmark flavor.
 
 As in the benchmark modules, every call is a real call into the allocator: the exported
 kmem_cache_alloc / kmem_cache_free / kmem_cache_alloc_bulk / kmem_cache_free_bulk, and
@@ -18,10 +20,12 @@ import numpy as np
 from numba import njit
 
 from skbbench.harness.calls import call_out_of_line
+from skbbench.harness.flavor import flavor_only
 from skbbench.model import bulk as slub_bulk
 from skbbench.model import slab as slab_model
 from skbbench.model import slab_debug, slub_debug
 from skbbench.model import slub as slub_model
+from skbbench.model.kconfig_layout import KCONFIG_MASK
 
 SLUB = 0
 SLAB = 1
@@ -32,18 +36,20 @@ GFP_ATOMIC = 0
 @njit(inline="always", nogil=True)
 def kmem_alloc(allocator, check, kc, s, cpu):
     # kmem_cache_alloc(s, GFP_ATOMIC) of the chosen allocator (checked: SLUB_DEBUG-like)
+    mkc = flavor_only(kc, KCONFIG_MASK)
     if allocator == SLAB:
         if check:
             return slab_debug.kmem_cache_alloc_checked(s, cpu)
         return call_out_of_line(slab_model.kmem_cache_alloc_export, s, np.uint64(cpu))
     if check:
         return slub_debug.kmem_cache_alloc_checked(s, cpu)
-    return slub_model.kmem_cache_alloc_kc(kc, s, cpu, GFP_ATOMIC)
+    return slub_model.kmem_cache_alloc_kc(mkc, s, cpu, GFP_ATOMIC)
 
 
 @njit(inline="always", nogil=True)
 def kmem_free(allocator, check, kc, s, cpu, x):
     # kmem_cache_free of the chosen allocator
+    mkc = flavor_only(kc, KCONFIG_MASK)
     if allocator == SLAB:
         if check:
             slab_debug.kmem_cache_free_checked(s, cpu, x)
@@ -52,12 +58,13 @@ def kmem_free(allocator, check, kc, s, cpu, x):
     elif check:
         slub_debug.kmem_cache_free_checked(s, cpu, x)
     else:
-        slub_model.kmem_cache_free_kc(kc, s, cpu, x)
+        slub_model.kmem_cache_free_kc(mkc, s, cpu, x)
 
 
 @njit(inline="always", nogil=True)
 def kmem_alloc_bulk(allocator, check, kc, s, cpu, size, p, variant):
     # kmem_cache_alloc_bulk (or the fallback loop) of the chosen allocator: size or 0
+    mkc = flavor_only(kc, KCONFIG_MASK)
     if allocator == SLAB:
         if check:
             return slab_debug.kmem_cache_alloc_bulk_checked(s, cpu, size, p, variant)
@@ -66,12 +73,13 @@ def kmem_alloc_bulk(allocator, check, kc, s, cpu, size, p, variant):
         return call_out_of_line(slab_model.kmem_cache_alloc_bulk_export, s, cpu, size, p)
     if check:
         return slub_bulk.kmem_cache_alloc_bulk_checked(s, cpu, size, p, variant)
-    return slub_bulk.kmem_cache_alloc_bulk_kc(kc, s, cpu, size, p, variant)
+    return slub_bulk.kmem_cache_alloc_bulk_kc(mkc, s, cpu, size, p, variant)
 
 
 @njit(inline="always", nogil=True)
 def kmem_free_bulk(allocator, check, kc, s, cpu, size, p, variant):
     # kmem_cache_free_bulk (or the fallback loop, or kfree_bulk) of the chosen allocator
+    mkc = flavor_only(kc, KCONFIG_MASK)
     if allocator == SLAB:
         if check:
             slab_debug.kmem_cache_free_bulk_checked(s, cpu, size, p, variant)
@@ -83,4 +91,4 @@ def kmem_free_bulk(allocator, check, kc, s, cpu, size, p, variant):
     elif check:
         slub_bulk.kmem_cache_free_bulk_checked(s, cpu, size, p, variant)
     else:
-        slub_bulk.kmem_cache_free_bulk_kc(kc, s, cpu, size, p, variant)
+        slub_bulk.kmem_cache_free_bulk_kc(mkc, s, cpu, size, p, variant)

@@ -104,6 +104,23 @@ def flavor_field(typingctx, f, shift, mask):
     return sig, codegen
 
 
+@intrinsic
+def flavor_only(typingctx, f, mask):
+    """The flavor with only the bits of ``mask`` (a literal int): a caller passes on only
+    what the callee reads, so callers whose flavors differ in other bits share the
+    callee's compiled code (e.g. a benchmark's own bits never reach the model)."""
+    value = _literal_int(mask)
+    if not isinstance(f, FlavorType) or value is None:
+        return None
+    out = FlavorType(f.flags & value)
+    sig = out(f, mask)
+
+    def codegen(context, builder, signature, args):
+        return context.get_constant_null(out)
+
+    return sig, codegen
+
+
 def is_flavor(t) -> bool:
     """For the call wrappers (harness.calls): a flavor argument is a type, not data."""
     return isinstance(t, FlavorType)

@@ -25,6 +25,7 @@ LOOKAHEAD_SHIFT = 16  # build_detached_freelist's lookahead (3 in v4.4)
 LOOKAHEAD_MASK = 0xFF
 DEFAULT_LOOKAHEAD = 3
 # Bits 48..62 belong to the benchmark kernels that pass the flavor (not Kconfig options).
+KCONFIG_MASK = (1 << 48) - 1  # the bits the models read
 
 
 @dataclass(frozen=True)
