@@ -45,6 +45,17 @@ class OutputTarget:
     real: str  # the file written: symlinks resolved (a device or FIFO path; "" for streams)
     fd: int | None = None
 
+    def is_stdout(self) -> bool:
+        """Whether writing here writes to this process's standard output (``-o
+        /dev/stdout``, ``-o /dev/fd/1``): then the document is the output, printed once."""
+        if self.kind != "stream" or self.fd is None:
+            return False
+        try:
+            mine, out = os.fstat(self.fd), os.fstat(sys.stdout.fileno())
+        except (OSError, ValueError):
+            return False
+        return (mine.st_dev, mine.st_ino) == (out.st_dev, out.st_ino)
+
     def close(self) -> None:
         if self.fd is not None and self.kind in ("chardev", "fifo"):
             try:
@@ -148,6 +159,8 @@ def check_output_path(path: str | Path, note: Callable[[str], None] | None = Non
     anything that is not a regular file, character device or FIFO (sockets, block
     devices). A character device or FIFO is opened for writing here and held open."""
     text = os.fspath(path)
+    if not text.strip():
+        raise UsageError("-o/--output: an empty file name (name the file to write)")
     note = note or _note
     real, fd = resolve_output(text)
     if fd is not None:

@@ -229,7 +229,7 @@ def test_plot_says_matplotlib_is_missing_in_one_line(tmp_path, monkeypatch):
     assert p.returncode == 2 and not out.exists()
     assert p.stderr.strip() == (
         "skbbench: error: plotting needs matplotlib, which is not "
-        "installed: pip install 'skbbench[plot]' (or pip install "
+        "installed: pip install '.[plot]' in the skbbench checkout (or pip install "
         "matplotlib)"
     )
 

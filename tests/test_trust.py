@@ -245,23 +245,6 @@ def test_the_injection_knob_is_read_from_the_environment(monkeypatch):
     assert new_window()[W_INJECT] == 0
 
 
-def test_compile_note_fires_once_for_a_long_compile():
-    from numba import njit
-
-    from skbbench.harness.compilenote import NOTE, announce_compiles
-
-    notes: list[str] = []
-    with announce_compiles(notes.append, delay=0.0):
-
-        @njit
-        def f(x):
-            return x + 1
-
-        f(1)
-        f(1.5)
-    assert notes == [NOTE]
-
-
 # --------------------------------------------------------------------------------------
 # CLI conventions
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from skbbench.cli.options import format_option, output_format
+from skbbench.cli.options import output_format, shared_options
 
 
 @click.group("baseline", short_help="Stored baselines: save, update, list.")
@@ -55,7 +55,7 @@ def baseline_update(name: str, results: str, directory: str | None) -> None:
 
 @baseline.command("list", short_help="List the stored baselines.")
 @_dir_option
-@format_option
+@shared_options
 @click.pass_context
 def baseline_list(ctx: click.Context, directory: str | None) -> None:
     """List the stored baselines."""

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from skbbench import config, registry
-from skbbench.cli.options import format_option, note, output_format, verbosity
+from skbbench.cli.options import note, output_format, shared_options, verbosity
 from skbbench.document import Document
 from skbbench.errors import EXIT_CASE_FAILED
 from skbbench.family import Family
@@ -50,10 +50,15 @@ def execute_with_feedback(ctx: click.Context, cfg: RunConfig) -> Document:
     from skbbench.session import execute
     from skbbench.session.progress import Progress
 
-    say = note(ctx)
     progress = Progress(enabled=verbosity(ctx) >= 0)
+    say_line = note(ctx)
+
+    def say(line: str) -> None:  # a note clears the progress line, which comes back after
+        progress.done()
+        say_line(line)
+
     try:
-        doc = execute(cfg, progress=progress, notify=say)
+        doc = execute(cfg, progress=progress, notify=say, quiet=verbosity(ctx) < 0)
     finally:
         progress.done()
     if verbosity(ctx) > 0:
@@ -63,12 +68,29 @@ def execute_with_feedback(ctx: click.Context, cfg: RunConfig) -> Document:
                 f"process {proc.process}: core/TSC {clock.core_per_tsc if clock else None}, "
                 f"for_loop {clock.for_loop_cycles if clock else None} cycles(tsc)"
             )
+    say(where_it_ran(doc))
+    return doc
+
+
+def where_it_ran(doc: Document) -> str:
+    """The CPUs the cases ran on: the pinned CPU of the single-thread cases, the CPUs of
+    the parallel ones (one thread per CPU), and the worker processes."""
     n = doc.processes
     left_out = sum(bool(p.disturbed) for p in doc.machine.processes)
     runs = f" in {n} worker processes" if n > 1 else ""
     runs += f" ({left_out} disturbed, left out)" if left_out else ""
-    say(f"ran on CPU {doc.machine.pinned_cpu}{runs} (pinned; --cpu N to choose)")
-    return doc
+    parallel_cpus = sorted(
+        {int(cpu) for c in doc.cases if c.parallel for cpu in c.params.get("cpus", [])}
+    )
+    single = any(not c.parallel for c in doc.cases)
+    places = []
+    if single or not parallel_cpus:
+        places.append(f"CPU {doc.machine.pinned_cpu} (pinned; --cpu N to choose)")
+    if parallel_cpus:
+        cpus = ",".join(map(str, parallel_cpus))
+        what = "parallel cases on" if single else ""
+        places.append(f"{what} CPUs {cpus} (one thread per CPU)".strip())
+    return f"ran on {' and '.join(places)}{runs}"
 
 
 def failed_cases(doc: Document) -> list[str]:
@@ -88,11 +110,13 @@ def run_and_report(ctx: click.Context, cfg: RunConfig, output: str | None) -> in
     from skbbench.outfile import check_output_path
     from skbbench.report.formats import render
 
-    target = check_output_path(output) if output else None  # refuse a bad path before the run
+    # refuse a bad path before the run
+    target = check_output_path(output) if output is not None else None
     doc = execute_with_feedback(ctx, cfg)
     if target:
         write_document(doc, target)
-    click.echo(render(doc, output_format(ctx)), nl=False)
+    if not (target and target.is_stdout()):  # one document per output
+        click.echo(render(doc, output_format(ctx)), nl=False)
     failed = failed_cases(doc)
     if failed:
         note(ctx)(f"{len(failed)} case(s) failed: {', '.join(failed[:5])}")
@@ -126,7 +150,7 @@ def make_command(family: Family) -> click.Command:
             "before the run.",
         )
     )
-    command: Any = format_option(callback)
+    command: Any = shared_options(callback)
     for decorator in reversed(params):
         command = decorator(command)
     return click.command(

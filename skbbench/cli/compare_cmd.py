@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from skbbench.cli.options import format_option, output_format
+from skbbench.cli.options import output_format, shared_options
 from skbbench.compare.options import (
     DEFAULT_ALPHA,
     DEFAULT_TOLERANCE,
@@ -118,7 +118,7 @@ def parse_alpha(text: str) -> float:
 @click.option(
     "--only-changes", is_flag=True, help="List only the cases whose verdict is not 'no change'."
 )
-@format_option
+@shared_options
 @click.pass_context
 def compare(
     ctx: click.Context,

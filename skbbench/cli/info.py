@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import click
 
-from skbbench.cli.options import format_option, output_format
+from skbbench.cli.options import output_format, shared_options
 from skbbench.metadata import machine_metadata, measurement_warnings
 from skbbench.report.machine import render_machine
 
 
 @click.command(short_help="The machine as the measurements see it.")
-@format_option
+@shared_options
 @click.pass_context
 def info(ctx: click.Context) -> None:
     """CPU, TSC frequency and its source, TSC flags, governor, boost, virtualization,

@@ -1,5 +1,5 @@
-"""Options and conventions every command shares: --format also after the command name,
--q/-v, one-line notes on stderr. Exit statuses: skbbench.errors."""
+"""Options and conventions every command shares: --format, -q and -v also after the
+command name, one-line notes on stderr. Exit statuses: skbbench.errors."""
 
 from __future__ import annotations
 
@@ -16,23 +16,57 @@ F = TypeVar("F", bound=Callable[..., Any])
 def _set_format(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is not None:
         ctx.ensure_object(dict)
-        ctx.obj["format"] = value
+        ctx.find_root().ensure_object(dict)["format"] = value
     return value
 
 
-def format_option(f: F) -> F:
-    """``--format`` after the command name too (it overrides the one before it)."""
-    decorator = click.option(
-        "--format",
-        "fmt_override",
-        type=click.Choice(FORMATS),
-        default=None,
-        expose_value=False,
-        is_eager=True,
-        callback=_set_format,
-        help="Output format (same as `skbbench --format`, which it overrides).",
-    )
-    return decorator(f)
+def _set_verbosity(level: int) -> Callable[[click.Context, click.Parameter, bool], bool]:
+    def callback(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+        if value:
+            ctx.find_root().ensure_object(dict)["verbosity"] = level
+        return value
+
+    return callback
+
+
+def shared_options(f: F) -> F:
+    """``--format``, ``-q`` and ``-v`` after the command name too (they override the
+    ones before it), so `skbbench bulk -q` works as `skbbench -q bulk` does."""
+    decorators = [
+        click.option(
+            "--format",
+            "fmt_override",
+            type=click.Choice(FORMATS),
+            default=None,
+            expose_value=False,
+            is_eager=True,
+            callback=_set_format,
+            help="Output format (same as `skbbench --format`, which it overrides).",
+        ),
+        click.option(
+            "-q",
+            "--quiet",
+            "quiet_override",
+            is_flag=True,
+            expose_value=False,
+            is_eager=True,
+            callback=_set_verbosity(-1),
+            help="No notes or progress on stderr (same as `skbbench -q`).",
+        ),
+        click.option(
+            "-v",
+            "--verbose",
+            "verbose_override",
+            is_flag=True,
+            expose_value=False,
+            is_eager=True,
+            callback=_set_verbosity(1),
+            help="More notes on stderr (same as `skbbench -v`).",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        f = decorator(f)
+    return f
 
 
 def output_format(ctx: click.Context) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from skbbench.cli.options import format_option, note, output_format
+from skbbench.cli.options import note, output_format, shared_options
 from skbbench.errors import EXIT_CASE_FAILED, UsageError
 
 
@@ -55,7 +55,7 @@ from skbbench.errors import EXIT_CASE_FAILED, UsageError
     default=None,
     help="Baselines directory (default: $SKBBENCH_BASELINES or ./baselines).",
 )
-@format_option
+@shared_options
 @click.pass_context
 def run(
     ctx: click.Context,
@@ -101,9 +101,10 @@ def run(
             f"({', '.join(labels)}): rename one so its cases keep distinct keys"
         )
     target = None
-    if output:  # fail before a long run, not after it
+    if output is not None:  # fail before a long run, not after it
         format_for_path(output, output_fmt)
         target = check_output_path(output)
+    to_stdout = target is not None and target.is_stdout()
     if save_baseline:
         baselines.check_save(save_baseline, baselines_dir)
     from skbbench.cli.bench import execute_with_feedback, failed_cases
@@ -114,12 +115,14 @@ def run(
     for i, cfg in enumerate(cfgs):
         doc = execute_with_feedback(ctx, cfg)
         docs.append(doc)
+        if to_stdout:  # the document written to -o is the output: one document per output
+            continue
         if fmt not in ("json", "yaml"):
             if len(cfgs) > 1:
                 click.echo(("\n" if i else "") + f"# {configs[i]} ({cfg.NAME})")
             click.echo(render(doc, fmt), nl=False)
     merged = merge_documents(docs, labels)
-    if fmt in ("json", "yaml"):
+    if fmt in ("json", "yaml") and not to_stdout:
         click.echo(render(merged, fmt), nl=False)
     if target:
         write_document(merged, target, output_fmt)

@@ -132,8 +132,9 @@ def scatter_warnings(name: str, step: int, stats: CaseStats) -> list[str]:
         high = cyc.max > OUTLIER * cyc.median
         if cv > UNSTABLE_CV or high:
             out.append(
-                f"unstable: {label}: repeats scatter (CV {cv:.1%}, max {cyc.max / cyc.median:.2f}x "
-                "the median): the machine was busy or the VM preempted; the median is kept"
+                f"unstable: {label}: repeats scatter (CV {cv:.1%}; from "
+                f"{cyc.min / cyc.median:.2f}x to {cyc.max / cyc.median:.2f}x the median): "
+                "the machine was busy or the VM preempted; the median is kept"
             )
     medians = stats.process_medians_cycles
     if len(medians) > 1:

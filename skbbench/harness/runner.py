@@ -102,6 +102,8 @@ def run_case(
             if i >= warmup:
                 result.repeats.append(Repeat((rec,)))
         if case.counters is not None:
+            if progress:
+                progress(f"{case.name} (step:{case.step}) counters")
             result.counters = dict(case.counters())
     except BenchAbort as exc:
         result.error = str(exc) or "ABORT: function being timed failed"
@@ -247,6 +249,15 @@ def check_timing_counts(cases: list[Case | ParallelCase], loops_key: str = "loop
             )
 
 
+def _numbered(progress: Progress, prefix: str) -> Progress:
+    """``progress`` with every label prefixed (the case's number)."""
+
+    def say(label: str) -> None:
+        progress(prefix + label)
+
+    return say
+
+
 def run_all(
     cases: list[Case | ParallelCase],
     repeat: int,
@@ -256,11 +267,12 @@ def run_all(
 ) -> list[CaseResult]:
     """Every case in order; ``on_case`` sees each result as soon as it is complete."""
     out = []
-    for case in cases:
+    for i, case in enumerate(cases, 1):
+        numbered = _numbered(progress, f"case {i}/{len(cases)}: ") if progress else None
         if isinstance(case, ParallelCase):
-            res = run_parallel_case(case, repeat, warmup, progress)
+            res = run_parallel_case(case, repeat, warmup, numbered)
         else:
-            res = run_case(case, repeat, warmup, progress)
+            res = run_case(case, repeat, warmup, numbered)
         if on_case is not None:
             on_case(res)
         out.append(res)

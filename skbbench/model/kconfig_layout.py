@@ -97,8 +97,8 @@ OPTIONS: tuple[KconfigOption, ...] = (
 BY_KEY = {o.key: o for o in OPTIONS}
 WHAT_IFS = {"locked-cmpxchg": LOCKED_CPU_CMPXCHG}
 WHAT_IF_HELP = {
-    "locked-cmpxchg": "this_cpu_cmpxchg_double as a locked cmpxchg16b (the model before "
-    "issue 13) instead of the kernel's unlocked one",
+    "locked-cmpxchg": "this_cpu_cmpxchg_double as a locked cmpxchg16b instead of the "
+    "kernel's unlocked one (what the lock prefix would cost)",
 }
 
 

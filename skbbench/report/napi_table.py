@@ -39,8 +39,11 @@ def _single_cases(doc: Document) -> list[Case]:
 
 
 def comparison(doc: Document) -> tuple[str, str, list[Row]]:
-    """(A, B, rows) with rows = (workload, A's point or None, B's point or None)."""
+    """(A, B, rows) with rows = (workload, A's point or None, B's point or None); no rows
+    when a single variant ran (nothing to compare)."""
     cfg = _config(doc)
+    if len(cfg.compare) != 2:
+        return "", "", []
     a, b = cfg.compare[0], cfg.compare[1]
     items = [
         (str(c.params["workload"]), str(c.params["variant"]), median_point(c))

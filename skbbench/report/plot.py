@@ -27,7 +27,7 @@ from skbbench.outfile import check_output_path, write_output
 from skbbench.report.families import family_of, published_series
 
 IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
-INSTALL_HINT = "pip install 'skbbench[plot]'"
+INSTALL_HINT = "pip install '.[plot]' in the skbbench checkout"
 MISSING_MESSAGE = (
     f"plotting needs matplotlib, which is not installed: {INSTALL_HINT} (or pip install matplotlib)"
 )

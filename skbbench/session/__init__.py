@@ -24,11 +24,15 @@ def _silent(_: str) -> None:
 
 
 def execute(
-    cfg: RunConfig, progress: Progress | None = None, notify: Notify | None = None
+    cfg: RunConfig,
+    progress: Progress | None = None,
+    notify: Notify | None = None,
+    quiet: bool = False,
 ) -> Document:
     """Run the benchmark ``cfg`` describes on a pinned CPU; returns the result document.
-    ``notify`` receives one-line notes while it runs (compiling, unstable repeats)."""
+    ``notify`` receives one-line notes while it runs (compiling, unstable repeats);
+    ``quiet`` silences worker processes too."""
     notify = notify or _silent
     if cfg.processes > 1 and worker_label() is None:
-        return run_in_workers(cfg, notify)
+        return run_in_workers(cfg, notify, quiet)
     return run_in_process(cfg, progress, notify)

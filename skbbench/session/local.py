@@ -13,7 +13,7 @@ from skbbench.bench.build import build_cases
 from skbbench.cachedir import prune_old_caches
 from skbbench.document import Case, Document, Repeat, WorkerProcess
 from skbbench.harness.clock import probe_clock
-from skbbench.harness.compilenote import announce_compiles
+from skbbench.harness.compilenote import compile_feedback
 from skbbench.harness.cpus import choose_cpu, pin_current_thread
 from skbbench.harness.runner import Progress, check_timing_counts, run_all
 from skbbench.metadata import machine_metadata, measurement_warnings
@@ -57,7 +57,7 @@ def run_in_process(
             notify(f"WARNING: {warning}")
         for note in skipped:
             notify(note)
-    with announce_compiles(notify):
+    with compile_feedback(notify, progress) as feedback:
         before = probe_clock()
         unstable: list[str] = []
 
@@ -65,7 +65,11 @@ def run_in_process(
             unstable.extend(result.warnings())
 
         results = run_all(
-            cases, repeat=cfg.repeat, warmup=cfg.warmup, progress=progress, on_case=case_done
+            cases,
+            repeat=cfg.repeat,
+            warmup=cfg.warmup,
+            progress=feedback.progress,
+            on_case=case_done,
         )
         after = probe_clock()
     if unstable:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from typing import TextIO
 
@@ -24,6 +25,7 @@ class Progress:
         self.delay = delay
         self.prefix = prefix
         self.shown = False
+        self._lock = threading.Lock()  # the compile ticker writes from its own thread
 
     def __call__(self, label: str) -> None:
         if not self.enabled:
@@ -31,11 +33,14 @@ class Progress:
         elapsed = time.monotonic() - self.start
         if elapsed < self.delay:
             return
-        self.stream.write(f"\r\x1b[K[{elapsed:5.1f}s] {self.prefix}{label}")
-        self.stream.flush()
-        self.shown = True
+        with self._lock:
+            self.stream.write(f"\r\x1b[K[{elapsed:5.1f}s] {self.prefix}{label}")
+            self.stream.flush()
+            self.shown = True
 
     def done(self) -> None:
-        if self.shown:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
+        with self._lock:
+            if self.shown:
+                self.stream.write("\r\x1b[K")
+                self.stream.flush()
+                self.shown = False

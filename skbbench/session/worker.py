@@ -25,9 +25,13 @@ def main() -> int:
     try:
         request = json.loads(sys.stdin.read())
         cfg = resolve_mapping(request["config"], "worker request")
-        progress = Progress(prefix=f"process {worker_label()}: ")
+        quiet = bool(request.get("quiet", False))
+        progress = Progress(prefix=f"process {worker_label()}: ", enabled=not quiet)
 
         def notify(line: str) -> None:
+            if quiet:
+                return
+            progress.done()  # a note clears the progress line, which comes back after
             print(f"skbbench: {line}", file=sys.stderr, flush=True)
 
         try:

@@ -75,11 +75,13 @@ class NapiConfig(RunConfig):
     )
     compare: tuple[str, ...] = option(
         "str_list",
-        ("v4.4", "v4.6"),
-        "The two variants A,B of the before/after table (improved = (A-B)/A).",
+        (),
+        "The two variants A,B of the before/after table (improved = (A-B)/A); both must "
+        "be among --variants.",
         choices=VARIANTS,
         length=(2, 2),
         metavar="A,B",
+        shown_default="the first two of --variants (no table for one variant)",
     )
     packets: int = option(
         "int",
@@ -160,14 +162,25 @@ class NapiConfig(RunConfig):
     def __post_init__(self) -> None:
         if not self.packets:
             set_field(self, "packets", CHECK_PACKETS if self.check else DEFAULT_PACKETS)
-        if self.compare[0] == self.compare[1]:
-            raise fail(
-                "compare", f"expected two different variants A,B, got {','.join(self.compare)}"
-            )
         for key in ("variants", "workloads"):
             values = getattr(self, key)
             if len(set(values)) != len(values):
                 raise fail(key, f"listed twice: {','.join(values)}")
+        if not self.compare:
+            set_field(self, "compare", self.variants[:2] if len(self.variants) > 1 else ())
+        elif self.compare[0] == self.compare[1]:
+            raise fail(
+                "compare", f"expected two different variants A,B, got {','.join(self.compare)}"
+            )
+        else:
+            absent = [v for v in self.compare if v not in self.variants]
+            if absent:
+                raise fail(
+                    "compare",
+                    f"{','.join(absent)} {'is' if len(absent) == 1 else 'are'} not run "
+                    f"(--variants {','.join(self.variants)}): add to --variants or compare "
+                    "two that are run",
+                )
         for key in ("rx_ring", "tx_ring"):
             n = getattr(self, key)
             if n < 8 or n & (n - 1):
