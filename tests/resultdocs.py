@@ -133,3 +133,11 @@ def compare(
     return compare_documents(
         typed(base), typed(cur), CompareOptions(**options), baseline_name, current_name
     )
+
+
+def write_json(path: Any, doc: dict[str, Any]) -> Any:
+    """Write a test document as JSON; returns the path."""
+    import json
+
+    path.write_text(json.dumps(doc))
+    return path

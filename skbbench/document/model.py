@@ -238,8 +238,9 @@ class ClockProbe:
 @dataclass
 class WorkerProcess:
     """One worker process of a run: its number (from 0), pid, clock probes before and
-    after its cases, and, when the run had several, its slowdown against the fastest and
-    whether it was disturbed (left out of the statistics)."""
+    after its cases, how many functions it compiled (0 when every kernel came from the
+    cache) and in how many seconds, and, when the run had several, its slowdown against
+    the fastest and whether it was disturbed (left out of the statistics)."""
 
     process: int
     pid: int | None = None
@@ -248,6 +249,8 @@ class WorkerProcess:
     slowdown: float | None = None
     disturbed: bool | None = None
     run: str | None = None  # the config's label in a merged `run` document
+    compiled: int | None = None  # functions Numba compiled in this process (not cached)
+    compile_seconds: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -274,6 +277,10 @@ class WorkerProcess:
             out["disturbed"] = self.disturbed
         if self.run is not None:
             out["run"] = self.run
+        if self.compiled is not None:
+            out["compiled"] = self.compiled
+        if self.compile_seconds is not None:
+            out["compile_seconds"] = self.compile_seconds
         out.update(self.extra)
         return out
 
@@ -288,6 +295,8 @@ class WorkerProcess:
             slowdown=own.get("slowdown"),
             disturbed=own.get("disturbed"),
             run=own.get("run"),
+            compiled=own.get("compiled"),
+            compile_seconds=own.get("compile_seconds"),
             extra=extra,
         )
 

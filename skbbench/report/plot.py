@@ -172,7 +172,9 @@ def plot_documents(
     ax.legend(fontsize="small")
     fig.tight_layout()
     buf = io.BytesIO()
-    fig.savefig(buf, format=out.suffix.lower().lstrip("."))
+    # SVG text stays text (searchable, selectable), not glyph outlines
+    with plt.rc_context({"svg.fonttype": "none"}):
+        fig.savefig(buf, format=out.suffix.lower().lstrip("."))
     plt.close(fig)
     write_output(target, buf.getvalue())
     return lines

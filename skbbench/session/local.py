@@ -50,14 +50,15 @@ def run_in_process(
     machine = machine_metadata()  # before pinning: a TSC calibration may run here
     pin_current_thread(cpu)
     skipped: list[str] = []
-    cases = build_cases(cfg, skipped)
-    check_timing_counts(cases)
-    if process == 0:  # once per run, after every check passed
-        for warning in measurement_warnings(machine):
-            notify(f"WARNING: {warning}")
-        for note in skipped:
-            notify(note)
     with compile_feedback(notify, progress) as feedback:
+        feedback.progress("building the cases")
+        cases = build_cases(cfg, skipped)
+        check_timing_counts(cases)
+        if process == 0:  # once per run, after every check passed
+            for warning in measurement_warnings(machine):
+                notify(f"WARNING: {warning}")
+            for note in skipped:
+                notify(note)
         before = probe_clock()
         unstable: list[str] = []
 
@@ -83,6 +84,8 @@ def run_in_process(
             pid=os.getpid(),
             clock_before=before,
             clock_after=after,
+            compiled=feedback.compiled,
+            compile_seconds=round(feedback.seconds, 2),
         )
     ]
     doc = Document(
