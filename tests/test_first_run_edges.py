@@ -105,7 +105,7 @@ def test_stderr_names_the_cpus_a_parallel_run_used():
 
 
 def test_the_unstable_warning_gives_the_spread_on_both_sides():
-    doc = typed(document([case("c", [100.0, 100.0, 100.0, 40.0, 30.0])]))
+    doc = typed(document([case("c", [100.0, 100.0, 100.0, 100.0, 30.0])]))
     (line,) = scatter_warnings("c", 1, doc.cases[0].stats)
     spread = re.search(r"from ([\d.]+)x to ([\d.]+)x the median", line)
     assert spread, line
@@ -132,3 +132,21 @@ def test_readme_and_gitignore_cover_what_a_user_meets():
     for needle in ("XDG_CACHE_HOME", "`-q`", "`-v`", "4 a case failed", "130 interrupted"):
         assert needle in README, needle
     assert ".venv/" in (ROOT / ".gitignore").read_text().split()
+
+
+def test_one_summary_line_per_kind_and_scatter_only_with_verbose():
+    from skbbench.session.local import summarize
+    from skbbench.session.progress import shown
+
+    lines = [
+        "unstable: 'a' (step:1): the median is in doubt by +-9% (...)",
+        "unstable: 'b' (step:2): the median is in doubt by +-5% (...)",
+        "unstable: 'c' (step:3): the median is in doubt by +-4% (...)",
+        "unstable: 'd' (step:4): the median is in doubt by +-4% (...)",
+    ]
+    line = summarize(lines, 44)
+    assert line.startswith("unstable: 4 of 44 case(s) with a median in doubt")
+    assert "'a' (step:1), 'b' (step:2), 'c' (step:3) and 1 more" in line
+    scatter = "scatter: 3 of 44 case(s) with outlying repeats that did not move the median"
+    assert not shown(scatter, 0) and shown(scatter, 1) and not shown(line, -1)
+    assert shown(line, 0)

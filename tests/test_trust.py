@@ -180,7 +180,13 @@ def test_scatter_warnings_name_the_case():
 
     assert scatter_warnings("a", 1, stats(multi("a", [[100, 100.1, 100.2]]))) == []
     (line,) = scatter_warnings("x", 8, stats(multi("a", [[100, 100.1, 400]])))
-    assert line.startswith("unstable: 'x' (step:8): repeats scatter") and "4.00x" in line
+    assert line.startswith("unstable: 'x' (step:8): the median is in doubt") and "4.00x" in line
+    # one slow repeat of five does not move the median: a scatter note, not "unstable"
+    (line,) = scatter_warnings("y", 8, stats(multi("a", [[100, 100.1, 100.2, 100.1, 400]])))
+    assert line.startswith("scatter: 'y' (step:8): repeats scatter") and "not moved" in line
+    # two slow repeats of five: the middle repeats are apart, the median is in doubt
+    (line,) = scatter_warnings("z", 8, stats(multi("a", [[100, 100.1, 100.2, 190, 200]])))
+    assert line.startswith("unstable: 'z' (step:8): the median is in doubt by +-45%")
     apart = stats(multi("a", [[100, 100], [120, 120]]))
     assert any("between processes" in w for w in scatter_warnings("a", 1, apart))
 

@@ -48,17 +48,18 @@ def execute_with_feedback(ctx: click.Context, cfg: RunConfig) -> Document:
     runs benchmarks): measurement warnings first, compile and unstable notes as they come,
     the pinned CPU at the end."""
     from skbbench.session import execute
-    from skbbench.session.progress import Progress
+    from skbbench.session.progress import Progress, shown
 
     progress = Progress(enabled=verbosity(ctx) >= 0)
     say_line = note(ctx)
 
     def say(line: str) -> None:  # a note clears the progress line, which comes back after
-        progress.done()
-        say_line(line)
+        if shown(line, verbosity(ctx)):
+            progress.done()
+            say_line(line)
 
     try:
-        doc = execute(cfg, progress=progress, notify=say, quiet=verbosity(ctx) < 0)
+        doc = execute(cfg, progress=progress, notify=say, verbosity=verbosity(ctx))
     finally:
         progress.done()
     if verbosity(ctx) > 0:

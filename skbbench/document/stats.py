@@ -76,6 +76,7 @@ class CaseStats:
     processes: int
     process_medians_cycles: tuple[float, ...]
     process_medians_ns: tuple[float, ...]
+    quartiles_cycles: tuple[float, float] | None = None  # first and third, of the repeats
 
     @classmethod
     def compute(
@@ -100,6 +101,7 @@ class CaseStats:
                 statistics.median(p[0] for p in by_process[k]) for k in order
             ),
             process_medians_ns=tuple(statistics.median(p[1] for p in by_process[k]) for k in order),
+            quartiles_cycles=_quartiles(cycles),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -116,25 +118,53 @@ class CaseStats:
         }
 
 
+def _quartiles(values: Sequence[float]) -> tuple[float, float] | None:
+    if len(values) < 2:
+        return None
+    q = statistics.quantiles(values, n=4, method="inclusive")
+    return q[0], q[2]
+
+
+# the noise between runs this machine normally has: half the interquartile range of a
+# case's repeats, against its median, beyond which the reported median is in doubt
+MEDIAN_NOISE = 0.03
 UNSTABLE_CV = 0.05  # coefficient of variation of a case's repeats in one process
 OUTLIER = 1.5  # a repeat this many times the median was disturbed (preemption, steal)
 UNSTABLE_PROCESS_CV = 0.03  # CV of the per-process medians
 
 
+def median_doubt(stats: CaseStats) -> float:
+    """Half the interquartile range of the repeats against their median: how far the
+    reported median could move in a run like this one (0 without enough repeats)."""
+    cyc, q = stats.cycles, stats.quartiles_cycles
+    if cyc is None or q is None or not cyc.median:
+        return 0.0
+    return (q[1] - q[0]) / 2 / cyc.median
+
+
 def scatter_warnings(name: str, step: int, stats: CaseStats) -> list[str]:
-    """ "unstable" lines for a case whose repeats scatter: a large CV or repeats far above
-    the median within the run, or process medians far apart."""
+    """Lines for a case whose repeats scatter. ``unstable:`` when the median itself is in
+    doubt (the middle repeats spread beyond MEDIAN_NOISE); ``scatter:`` when repeats lie
+    far from a median they do not move (a large CV, or repeats far above it); ``unstable
+    between processes:`` when the process medians lie apart."""
     cyc = stats.cycles
     label = f"'{name}' (step:{step})"
     out = []
     if cyc is not None and cyc.median and cyc.mean:
         cv = cyc.stddev / cyc.mean
-        high = cyc.max > OUTLIER * cyc.median
-        if cv > UNSTABLE_CV or high:
+        spread = (
+            f"CV {cv:.1%}; from {cyc.min / cyc.median:.2f}x to {cyc.max / cyc.median:.2f}x "
+            "the median"
+        )
+        doubt = median_doubt(stats)
+        if doubt > MEDIAN_NOISE:
             out.append(
-                f"unstable: {label}: repeats scatter (CV {cv:.1%}; from "
-                f"{cyc.min / cyc.median:.2f}x to {cyc.max / cyc.median:.2f}x the median): "
-                "the machine was busy or the VM preempted; the median is kept"
+                f"unstable: {label}: the median is in doubt by +-{doubt:.0%} (middle repeats "
+                f"apart; {spread}): the machine was busy or the VM preempted"
+            )
+        elif cv > UNSTABLE_CV or cyc.max > OUTLIER * cyc.median:
+            out.append(
+                f"scatter: {label}: repeats scatter ({spread}), the median is not moved by them"
             )
     medians = stats.process_medians_cycles
     if len(medians) > 1:

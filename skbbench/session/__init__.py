@@ -27,12 +27,12 @@ def execute(
     cfg: RunConfig,
     progress: Progress | None = None,
     notify: Notify | None = None,
-    quiet: bool = False,
+    verbosity: int = 0,
 ) -> Document:
     """Run the benchmark ``cfg`` describes on a pinned CPU; returns the result document.
     ``notify`` receives one-line notes while it runs (compiling, unstable repeats);
-    ``quiet`` silences worker processes too."""
+    ``verbosity`` (-1 quiet, 1 verbose) is passed to worker processes."""
     notify = notify or _silent
     if cfg.processes > 1 and worker_label() is None:
-        return run_in_workers(cfg, notify, quiet)
+        return run_in_workers(cfg, notify, verbosity)
     return run_in_process(cfg, progress, notify)

@@ -23,11 +23,19 @@ Notify = Callable[[str], None]
 
 
 def summarize(lines: list[str], cases: int) -> str:
-    """One note for many "unstable" warnings: how many cases, and the first (all of them
-    are in the result document's warnings)."""
+    """One note for many warnings of one kind (``unstable``, ``scatter``, ``unstable
+    between processes``): how many cases, and the first few named (all of them are in the
+    result document's warnings)."""
     head = lines[0].split(": ", 1)[0]
+    names = [line.split(": ", 2)[1] for line in lines]
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    what = {
+        "unstable": "a median in doubt (middle repeats apart: the machine was busy)",
+        "scatter": "outlying repeats that did not move the median",
+        "unstable between processes": "process medians apart (clock drift or load)",
+    }.get(head, lines[0].split(": ", 2)[2])
     return (
-        f"{head}: {len(lines)} of {cases} case(s), e.g. {lines[0].split(': ', 1)[1]} "
+        f"{head}: {len(lines)} of {cases} case(s) with {what}: {shown} "
         "(all listed in the result's warnings)"
     )
 
@@ -73,8 +81,10 @@ def run_in_process(
             on_case=case_done,
         )
         after = probe_clock()
-    if unstable:
-        notify(summarize(unstable, len(results)))
+    for kind in ("unstable:", "scatter:"):  # scatter: the CLI shows it with -v only
+        lines = [w for w in unstable if w.startswith(kind)]
+        if lines:
+            notify(summarize(lines, len(results)))
     machine.pinned_cpu = cpu
     if "skbbench.harness.spin" in sys.modules:  # kernel-only costs were charged
         machine.busy_wait_calibration = sys.modules["skbbench.harness.spin"].calibration_report()

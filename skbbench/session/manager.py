@@ -29,11 +29,11 @@ def worker_label() -> str | None:
     return os.environ.get(WORKER_ENV) or None
 
 
-def run_worker(cfg: RunConfig, process: int, quiet: bool = False) -> Document:
+def run_worker(cfg: RunConfig, process: int, verbosity: int = 0) -> Document:
     """One worker process: the config in on stdin, the document (or a typed error) out on
     stdout; its stderr (progress, notes) goes straight to ours. A KeyboardInterrupt here
     (Ctrl-C reaches the worker too) ends the worker and propagates."""
-    request = json.dumps({"config": cfg.to_dict(), "process": process, "quiet": quiet})
+    request = json.dumps({"config": cfg.to_dict(), "process": process, "verbosity": verbosity})
     label = f"{process + 1}/{cfg.processes}" + (" (extra)" if process >= cfg.processes else "")
     env = {**os.environ, WORKER_ENV: label}
     proc = subprocess.run(
@@ -58,18 +58,18 @@ def run_worker(cfg: RunConfig, process: int, quiet: bool = False) -> Document:
     return read_document(reply, f"worker process {process + 1}")
 
 
-def run_in_workers(cfg: RunConfig, notify: Notify, quiet: bool = False) -> Document:
+def run_in_workers(cfg: RunConfig, notify: Notify, verbosity: int = 0) -> Document:
     """``cfg.processes`` worker processes, plus one more while fewer than that many ran
-    within DISTURBED of the fastest, at most ``cfg.processes`` more in all (``quiet``:
-    the workers print neither progress nor notes)."""
-    docs = [run_worker(cfg, p, quiet) for p in range(cfg.processes)]
+    within DISTURBED of the fastest, at most ``cfg.processes`` more in all (``verbosity``
+    -1: the workers print neither progress nor notes; 1: also the ``scatter`` notes)."""
+    docs = [run_worker(cfg, p, verbosity) for p in range(cfg.processes)]
     merged = merge_clean(docs)
     while len(docs) < 2 * cfg.processes:
         slow = slow_processes(merged.cases)
         if len(docs) - len(slow) >= cfg.processes:
             break
         notify(f"NOTE: {describe(slow, 'measuring in one more process')}")
-        docs.append(run_worker(cfg, len(docs), quiet))
+        docs.append(run_worker(cfg, len(docs), verbosity))
         merged = merge_clean(docs)
     from skbbench.session.local import summarize
 

@@ -44,3 +44,13 @@ class Progress:
                 self.stream.write("\r\x1b[K")
                 self.stream.flush()
                 self.shown = False
+
+
+VERBOSE_ONLY = ("scatter:",)  # notes shown with -v only
+
+
+def shown(note: str, verbosity: int) -> bool:
+    """Whether a note is printed at ``verbosity`` (-1 quiet, 0 normal, 1 verbose)."""
+    if verbosity < 0:
+        return False
+    return verbosity > 0 or not note.startswith(VERBOSE_ONLY)

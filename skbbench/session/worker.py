@@ -20,16 +20,16 @@ def main() -> int:
     from skbbench.config import resolve_mapping
     from skbbench.session.local import run_in_process
     from skbbench.session.manager import worker_label
-    from skbbench.session.progress import Progress
+    from skbbench.session.progress import Progress, shown
 
     try:
         request = json.loads(sys.stdin.read())
         cfg = resolve_mapping(request["config"], "worker request")
-        quiet = bool(request.get("quiet", False))
-        progress = Progress(prefix=f"process {worker_label()}: ", enabled=not quiet)
+        verbosity = int(request.get("verbosity", 0))
+        progress = Progress(prefix=f"process {worker_label()}: ", enabled=verbosity >= 0)
 
         def notify(line: str) -> None:
-            if quiet:
+            if not shown(line, verbosity):
                 return
             progress.done()  # a note clears the progress line, which comes back after
             print(f"skbbench: {line}", file=sys.stderr, flush=True)
