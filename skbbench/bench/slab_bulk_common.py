@@ -389,7 +389,7 @@ def counter_delta(after: dict[str, Any], before: dict[str, Any]) -> dict[str, An
     return out
 
 
-Body = Callable[[Flavor, list[np.ndarray], np.ndarray], int]
+Body = Callable[[Flavor, list[np.ndarray], np.ndarray, int], int]  # (kc, arrays, window, loops)
 
 
 class _Run:
@@ -424,12 +424,12 @@ class _Run:
         window = new_window()
         if self.replayed is None:  # counters compiled into the timed run
             before = cache.counters() if held else {}
-            cnt = self.body(self.timed, arrays, window)
+            cnt = self.body(self.timed, arrays, window, self.loops)
             cache.raise_if_error()
             self.last = counter_delta(cache.counters(), before) if held else cache.counters()
         else:
             start = replay.start(cache.machine, arrays)
-            cnt = self.body(self.timed, arrays, window)
+            cnt = self.body(self.timed, arrays, window, self.loops)
             self.pending = (cache, replay.finish(cache.machine, start, arrays))
             cache.raise_if_error()
         for cpu, obj in held:  # the other users free theirs before kmem_cache_destroy
@@ -453,13 +453,25 @@ class _Run:
                 cache.free(0, obj)
         held[0] = held[1]
 
+    def compile(self, counting: bool) -> None:
+        """Compile the kernel of the timed run (or, ``counting``, of the replay) by running
+        it with no loops on a cache of its own: nothing is timed or counted."""
+        flavor = self.replayed if counting else self.timed
+        if flavor is None:
+            return
+        cache = make_cache(self.cfg, self.allocator, self.name, self.max_slabs)
+        self.body(flavor, [cache.s] + self.make_arrays(cache), new_window(), 0)
+        cache.destroy()
+
     def counters(self) -> dict[str, Any]:
         if self.pending is not None:
             cache, pending = self.pending
             self.pending = None
             flavor = self.replayed
             assert flavor is not None
-            arrays = replay.replay(pending, lambda a: self.body(flavor, a, new_window()))
+            arrays = replay.replay(
+                pending, lambda a: self.body(flavor, a, new_window(), self.loops)
+            )
             view = cache_view(cache, arrays[0])
             view.raise_if_error()
             self.last = view.counters()
@@ -485,8 +497,8 @@ def bulk_case(
         sched, held = traffic_schedule(cfg, iterations, bulk, cache.nr_cpus)
         return [np.zeros(max(bulk, 1), dtype=np.uint64), sched, held]
 
-    def body(kc: Flavor, a: list[np.ndarray], window: np.ndarray) -> int:
-        return int(kernel(kc, a[0], 0, iterations, bulk, a[1], vid, window, a[2], a[3]))
+    def body(kc: Flavor, a: list[np.ndarray], window: np.ndarray, loops: int) -> int:
+        return int(kernel(kc, a[0], 0, loops, bulk, a[1], vid, window, a[2], a[3]))
 
     traffic = cfg.merged()[2] > 0
     run = _Run(
@@ -506,6 +518,7 @@ def bulk_case(
         step=bulk,
         run=run,
         counters=run.counters,
+        compile=run.compile,
         params={"variant": variant, **cache_params(cfg, allocator)},
         group=group,
         expected_invoked=iterations * bulk,
@@ -531,8 +544,8 @@ def for_loop_case(loops: int, group: str) -> Case:
 def fastpath_case(cfg: BulkConfig, allocator: str, loops: int, group: str) -> Case:
     kernel = FASTPATH_KERNELS[(allocator, cfg.check)]
 
-    def body(kc: Flavor, a: list[np.ndarray], window: np.ndarray) -> int:
-        return int(kernel(kc, a[0], 0, loops, window))
+    def body(kc: Flavor, a: list[np.ndarray], window: np.ndarray, n: int) -> int:
+        return int(kernel(kc, a[0], 0, n, window))
 
     run = _Run(cfg, allocator, "slab_bench_test1", 64, body, lambda cache: [], loops, 0)
     return Case(
@@ -541,6 +554,7 @@ def fastpath_case(cfg: BulkConfig, allocator: str, loops: int, group: str) -> Ca
         step=0,
         run=run,
         counters=run.counters,
+        compile=run.compile,
         params=cache_params(cfg, allocator),
         group=group,
         expected_invoked=loops,

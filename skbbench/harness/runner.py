@@ -42,6 +42,9 @@ class Case:
     run: Callable[[], Record]
     params: dict[str, Any] = field(default_factory=dict)
     counters: Callable[[], dict[str, Any]] | None = None
+    # compile(counting): compile the timed run's kernels (or the counter replay's) without
+    # timing or counting anything, so a cold cache can compile the two in parallel
+    compile: Callable[[bool], None] | None = None
     key: str | None = None
     group: str = ""
     expected_invoked: int | None = None  # elements one run will count, checked up front

@@ -8,15 +8,18 @@ import datetime as _dt
 import os
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from skbbench.bench.build import build_cases
 from skbbench.cachedir import prune_old_caches
 from skbbench.document import Case, Document, Repeat, WorkerProcess
 from skbbench.harness.clock import probe_clock
 from skbbench.harness.compilenote import compile_feedback
-from skbbench.harness.cpus import choose_cpu, pin_current_thread
+from skbbench.harness.cpus import allowed_cpus, choose_cpu, pin_current_thread
+from skbbench.harness.runner import Case as RunnerCase
 from skbbench.harness.runner import Progress, check_timing_counts, run_all
 from skbbench.metadata import machine_metadata, measurement_warnings
+from skbbench.session.precompile import start as start_helper
 from skbbench.spec import RunConfig
 
 Notify = Callable[[str], None]
@@ -38,6 +41,26 @@ def summarize(lines: list[str], cases: int) -> str:
         f"{head}: {len(lines)} of {cases} case(s) with {what}: {shown} "
         "(all listed in the result's warnings)"
     )
+
+
+def compile_ahead(
+    cfg: RunConfig, cases: list[Any], cold: bool, progress: Callable[[str], None]
+) -> None:
+    """Before anything is timed: compile the cases' timed kernels here and, when the cache
+    is cold (building the cases compiled something) and a second CPU is allowed, their
+    counter-replay kernels in a helper process at the same time (skbbench.session.
+    precompile). With a warm cache this only loads what the first case would load."""
+    hooks = [c.compile for c in cases if isinstance(c, RunnerCase) and c.compile is not None]
+    if not hooks:
+        return
+    others = [c for c in allowed_cpus() if c not in os.sched_getaffinity(0)]
+    helper = start_helper(cfg, others) if cold and others else None
+    for i, hook in enumerate(hooks, 1):
+        progress(f"compiling the timed kernels ({i}/{len(hooks)})")
+        hook(False)
+    if helper is not None:
+        progress("waiting for the counter kernels (compiled in a helper process)")
+        helper.wait()
 
 
 def _tagged(case: Case, process: int) -> Case:
@@ -67,6 +90,7 @@ def run_in_process(
                 notify(f"WARNING: {warning}")
             for note in skipped:
                 notify(note)
+        compile_ahead(cfg, cases, cold=feedback.compiled > 0, progress=feedback.progress)
         before = probe_clock()
         unstable: list[str] = []
 
