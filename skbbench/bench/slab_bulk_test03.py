@@ -319,6 +319,17 @@ class Test03Module:
                 raise BenchAbort()
             return window_record(window, loops=iterations, step=bulk)
 
+        def compile_kernel(counting: bool) -> None:
+            # the loop with no iterations on a cache of its own: compiles, times nothing
+            flavor = self.replayed if counting else self.timed
+            if flavor is None:
+                return
+            cache = make_cache(self.cfg, self.allocator, "slab_bulk_test03", 64)
+            h = np.zeros(OBJHASH_WORDS, dtype=np.uint64)
+            objs = np.zeros(ARRAY_MAX, dtype=np.uint64)
+            kernel(flavor, cache.s, h, objs, 0, bulk, modulo, vid, new_window())
+            cache.destroy()
+
         def counters() -> dict[str, Any]:
             if pending:
                 cache, p = pending.pop()
@@ -338,6 +349,7 @@ class Test03Module:
             step=bulk,
             run=run,
             counters=counters,
+            compile=compile_kernel,
             params={
                 "variant": variant,
                 "block": self.block,
