@@ -112,6 +112,14 @@ class RunConfig:
         max=100,
     )
     cpu: int | None = option("int", None, "Pin to this CPU (default: the last allowed CPU).", min=0)
+    interleave: bool = option(
+        "bool",
+        True,
+        "Spread each case's repeats over the run (all cases' first repeats, then all "
+        "second ones, in a shuffled order per round) so a slow spell of the host lands on "
+        "one repeat of many cases, not on every repeat of a few; --no-interleave runs each "
+        "case's repeats back to back. Cases whose runs share state always run back to back.",
+    )
 
     @classmethod
     def options(cls) -> tuple[Option, ...]:

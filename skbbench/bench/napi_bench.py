@@ -232,6 +232,7 @@ def build_cases(cfg: NapiConfig) -> list[Case | ParallelCase]:
                     step=cfg.budget,
                     run=run,
                     counters=run.counters,
+                    independent_runs=True,  # each run builds its model and tears it down
                     params=case_params(cfg, variant, workload),
                     group=GROUP,
                     expected_invoked=cfg.packets,

@@ -519,6 +519,7 @@ def bulk_case(
         run=run,
         counters=run.counters,
         compile=run.compile,
+        independent_runs=True,  # each run creates and destroys its cache
         params={"variant": variant, **cache_params(cfg, allocator)},
         group=group,
         expected_invoked=iterations * bulk,
@@ -538,7 +539,15 @@ def for_loop_case(loops: int, group: str) -> Case:
             raise BenchAbort()
         return window_record(window, loops=n, step=0)
 
-    return Case(name=FOR_LOOP, loops=n, step=0, run=run, group=group, expected_invoked=n)
+    return Case(
+        name=FOR_LOOP,
+        loops=n,
+        step=0,
+        run=run,
+        group=group,
+        expected_invoked=n,
+        independent_runs=True,
+    )
 
 
 def fastpath_case(cfg: BulkConfig, allocator: str, loops: int, group: str) -> Case:
@@ -555,6 +564,7 @@ def fastpath_case(cfg: BulkConfig, allocator: str, loops: int, group: str) -> Ca
         run=run,
         counters=run.counters,
         compile=run.compile,
+        independent_runs=True,  # each run creates and destroys its cache
         params=cache_params(cfg, allocator),
         group=group,
         expected_invoked=loops,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -91,7 +92,9 @@ def run(
     if not configs:
         raise UsageError("run: missing CONFIG (a YAML file or a shipped name; --list shows them)")
     cfgs = [config.load_file(resolve_config(path)) for path in configs]
-    overrides = {k: v for k, v in (("processes", processes), ("repeat", repeat)) if v is not None}
+    overrides: dict[str, Any] = {
+        k: v for k, v in (("processes", processes), ("repeat", repeat)) if v is not None
+    }
     if overrides:
         cfgs = [dataclasses.replace(c, **overrides) for c in cfgs]
     labels = [Path(p).stem for p in configs]

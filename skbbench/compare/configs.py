@@ -8,7 +8,7 @@ from typing import Any
 from skbbench.document import Document, Machine
 
 # Options that change how long or how often a run measures, not what it measures.
-NOT_RESULT_KEYS = ("repeat", "warmup", "processes", "cpu")
+NOT_RESULT_KEYS = ("repeat", "warmup", "processes", "cpu", "interleave")
 TSC_JITTER = 0.005  # TSC calibrations of one machine agree far better than 0.5 %
 
 

@@ -15,6 +15,7 @@ This module imports no numba: the kernels live with the benchmarks.
 
 from __future__ import annotations
 
+import random
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,6 +43,9 @@ class Case:
     run: Callable[[], Record]
     params: dict[str, Any] = field(default_factory=dict)
     counters: Callable[[], dict[str, Any]] | None = None
+    # each run() sets up and tears down its own state: its repeats may be interleaved with
+    # other cases' (run_all's ``interleave``)
+    independent_runs: bool = False
     # compile(counting): compile the timed run's kernels (or the counter replay's) without
     # timing or counting anything, so a cold cache can compile the two in parallel
     compile: Callable[[bool], None] | None = None
@@ -82,11 +86,8 @@ def make_key(name: str, step: int, params: dict[str, Any]) -> str:
     return f"{name}|step={step}{extra}"
 
 
-def run_case(
-    case: Case, repeat: int, warmup: int = 1, progress: Progress | None = None
-) -> CaseResult:
-    """Warm-up then ``repeat`` timed runs on the calling (already pinned) thread."""
-    result = CaseResult(
+def _new_result(case: Case) -> CaseResult:
+    return CaseResult(
         key=case.case_key(),
         name=case.name,
         kind="single",
@@ -96,6 +97,28 @@ def run_case(
         group=case.group,
         messages=list(case.notes),
     )
+
+
+def _abort_text(exc: BenchAbort) -> str:
+    return str(exc) or "ABORT: function being timed failed"
+
+
+def _count(case: Case, result: CaseResult, progress: Progress | None) -> None:
+    """The case's counters (from its replay), once its last repeat ran."""
+    if case.counters is not None and result.error is None:
+        if progress:
+            progress(f"{case.name} (step:{case.step}) counters")
+        try:
+            result.counters = dict(case.counters())
+        except BenchAbort as exc:
+            result.error = _abort_text(exc)
+
+
+def run_case(
+    case: Case, repeat: int, warmup: int = 1, progress: Progress | None = None
+) -> CaseResult:
+    """Warm-up then ``repeat`` timed runs on the calling (already pinned) thread."""
+    result = _new_result(case)
     try:
         for i in range(warmup + repeat):
             if progress:
@@ -104,12 +127,9 @@ def run_case(
             rec = case.run()
             if i >= warmup:
                 result.repeats.append(Repeat((rec,)))
-        if case.counters is not None:
-            if progress:
-                progress(f"{case.name} (step:{case.step}) counters")
-            result.counters = dict(case.counters())
     except BenchAbort as exc:
-        result.error = str(exc) or "ABORT: function being timed failed"
+        result.error = _abort_text(exc)
+    _count(case, result, progress)
     return result
 
 
@@ -267,16 +287,60 @@ def run_all(
     warmup: int = 1,
     progress: Progress | None = None,
     on_case: Callable[[CaseResult], None] | None = None,
+    interleave: bool = False,
+    rng: random.Random | None = None,
 ) -> list[CaseResult]:
-    """Every case in order; ``on_case`` sees each result as soon as it is complete."""
-    out = []
-    for i, case in enumerate(cases, 1):
-        numbered = _numbered(progress, f"case {i}/{len(cases)}: ") if progress else None
+    """Every case; ``on_case`` sees each result as soon as it is complete.
+
+    Without ``interleave`` each case runs its warm-ups and repeats back to back, in order.
+    With it, the cases whose runs are independent (``Case.independent_runs``) run their
+    warm-ups in order, then ``repeat`` rounds of one repeat each, in a shuffled order per
+    round, then their counters; the other cases run back to back in the first pass."""
+    results: dict[int, CaseResult] = {}
+    rounds: list[int] = []
+    for i, case in enumerate(cases):
+        numbered = _numbered(progress, f"case {i + 1}/{len(cases)}: ") if progress else None
         if isinstance(case, ParallelCase):
-            res = run_parallel_case(case, repeat, warmup, numbered)
+            results[i] = run_parallel_case(case, repeat, warmup, numbered)
+        elif interleave and case.independent_runs:
+            results[i] = _warm_up(case, warmup, numbered)
+            rounds.append(i)
+            continue
         else:
-            res = run_case(case, repeat, warmup, numbered)
+            results[i] = run_case(case, repeat, warmup, numbered)
         if on_case is not None:
-            on_case(res)
-        out.append(res)
-    return out
+            on_case(results[i])
+    rng = rng or random.Random()
+    for r in range(repeat):
+        order = [i for i in rounds if results[i].error is None]
+        rng.shuffle(order)
+        for n, i in enumerate(order, 1):
+            case = cases[i]
+            assert isinstance(case, Case)
+            if progress:
+                progress(
+                    f"round {r + 1}/{repeat} ({n}/{len(order)}): {case.name} (step:{case.step})"
+                )
+            try:
+                results[i].repeats.append(Repeat((case.run(),)))
+            except BenchAbort as exc:
+                results[i].error = _abort_text(exc)
+    for i in rounds:
+        case = cases[i]
+        assert isinstance(case, Case)
+        _count(case, results[i], progress)
+        if on_case is not None:
+            on_case(results[i])
+    return [results[i] for i in range(len(cases))]
+
+
+def _warm_up(case: Case, warmup: int, progress: Progress | None) -> CaseResult:
+    result = _new_result(case)
+    try:
+        for _ in range(warmup):
+            if progress:
+                progress(f"{case.name} (step:{case.step}) warm-up")
+            case.run()
+    except BenchAbort as exc:
+        result.error = _abort_text(exc)
+    return result

@@ -103,6 +103,7 @@ def run_in_process(
             warmup=cfg.warmup,
             progress=feedback.progress,
             on_case=case_done,
+            interleave=cfg.interleave,
         )
         after = probe_clock()
     for kind in ("unstable:", "scatter:"):  # scatter: the CLI shows it with -v only
