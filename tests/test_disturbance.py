@@ -96,7 +96,7 @@ def test_a_run_measures_in_one_more_process_while_too_few_are_undisturbed(monkey
     cfg = resolve_mapping({"benchmark": "sample", "processes": 3}, "test")
     levels = {0: 1.0, 1: 1.4, 2: 1.001, 3: 1.002}
 
-    def fake_worker(cfg_, process: int):
+    def fake_worker(cfg_, process: int, verbosity: int = 0):
         doc = run_doc([levels.get(process, 1.45)], seed=process)
         for c in doc["cases"]:
             for run in c["runs"]:

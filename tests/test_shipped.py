@@ -24,7 +24,7 @@ def captured(monkeypatch, tmp_path):
 
     seen: list[dict] = []
 
-    def execute(cfg, progress=None, notify=None):
+    def execute(cfg, progress=None, notify=None, verbosity=0):
         seen.append(cfg)
         raise Ran
 
