@@ -14,6 +14,7 @@ EXIT_REGRESSION = 1  # compare found a regression
 EXIT_USAGE = 2  # bad input (one line, no traceback)
 EXIT_MODEL = 3  # a model invariant violated (--check)
 EXIT_CASE_FAILED = 4  # the run completed but a case aborted or failed its pin/overlap check
+EXIT_NOT_REPRESENTATIVE = 5  # --strict: the host was slow for the whole run
 EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
 
 EXIT_STATUSES = (
@@ -22,6 +23,7 @@ EXIT_STATUSES = (
     (EXIT_USAGE, "usage or input error"),
     (EXIT_MODEL, "a model invariant violated (--check)"),
     (EXIT_CASE_FAILED, "a case aborted or failed its pin/overlap check (results still printed)"),
+    (EXIT_NOT_REPRESENTATIVE, "--strict: the host was slow for the whole run (results printed)"),
     (EXIT_INTERRUPTED, "interrupted (Ctrl-C)"),
 )
 

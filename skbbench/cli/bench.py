@@ -12,9 +12,16 @@ from typing import Any
 import click
 
 from skbbench import config, registry
-from skbbench.cli.options import note, output_format, shared_options, verbosity
+from skbbench.cli.options import (
+    note,
+    output_format,
+    shared_options,
+    strict,
+    strict_option,
+    verbosity,
+)
 from skbbench.document import Document
-from skbbench.errors import EXIT_CASE_FAILED
+from skbbench.errors import EXIT_CASE_FAILED, EXIT_NOT_REPRESENTATIVE
 from skbbench.family import Family
 from skbbench.spec import Option, RunConfig
 
@@ -118,10 +125,18 @@ def run_and_report(ctx: click.Context, cfg: RunConfig, output: str | None) -> in
         write_document(doc, target)
     if not (target and target.is_stdout()):  # one document per output
         click.echo(render(doc, output_format(ctx)), nl=False)
+    return exit_status(ctx, doc)
+
+
+def exit_status(ctx: click.Context, doc: Document) -> int:
+    """4 when a case failed; 5 under --strict when the host was slow for the whole run."""
     failed = failed_cases(doc)
     if failed:
         note(ctx)(f"{len(failed)} case(s) failed: {', '.join(failed[:5])}")
         return EXIT_CASE_FAILED
+    if strict(ctx) and any(p.host_slow for p in doc.machine.processes):
+        note(ctx)("--strict: the host was slow for the whole run")
+        return EXIT_NOT_REPRESENTATIVE
     return 0
 
 
@@ -151,7 +166,7 @@ def make_command(family: Family) -> click.Command:
             "before the run.",
         )
     )
-    command: Any = shared_options(callback)
+    command: Any = strict_option(shared_options(callback))
     for decorator in reversed(params):
         command = decorator(command)
     return click.command(

@@ -87,3 +87,27 @@ def note(ctx: click.Context) -> Callable[[str], None]:
             click.echo(f"skbbench: {line}", err=True)
 
     return say
+
+
+def _set_strict(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    if value:
+        ctx.find_root().ensure_object(dict)["strict"] = True
+    return value
+
+
+def strict_option(f: F) -> F:
+    """``--strict``: exit 5 when the host was slow for the whole run (skbbench.reference)."""
+    decorator = click.option(
+        "--strict",
+        is_flag=True,
+        expose_value=False,
+        is_eager=True,
+        callback=_set_strict,
+        help="Exit with status 5 when the host was slower than the machine's reference for "
+        "the whole run (every clock probe): results not representative (for CI).",
+    )
+    return decorator(f)
+
+
+def strict(ctx: click.Context) -> bool:
+    return bool((ctx.find_root().obj or {}).get("strict", False))

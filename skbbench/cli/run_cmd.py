@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
-from skbbench.cli.options import note, output_format, shared_options
-from skbbench.errors import EXIT_CASE_FAILED, UsageError
+from skbbench.cli.options import output_format, shared_options, strict_option
+from skbbench.errors import UsageError
 
 
 @click.command("run", short_help="Run benchmarks described by YAML configs (or shipped names).")
@@ -57,6 +57,7 @@ from skbbench.errors import EXIT_CASE_FAILED, UsageError
     help="Baselines directory (default: $SKBBENCH_BASELINES or ./baselines).",
 )
 @shared_options
+@strict_option
 @click.pass_context
 def run(
     ctx: click.Context,
@@ -110,7 +111,7 @@ def run(
     to_stdout = target is not None and target.is_stdout()
     if save_baseline:
         baselines.check_save(save_baseline, baselines_dir)
-    from skbbench.cli.bench import execute_with_feedback, failed_cases
+    from skbbench.cli.bench import execute_with_feedback, exit_status
     from skbbench.report.formats import render
 
     fmt = output_format(ctx)
@@ -134,8 +135,4 @@ def run(
         click.echo(
             f"saved baseline '{save_baseline}' ({path}, {len(merged.cases)} cases)", err=True
         )
-    failed = failed_cases(merged)
-    if failed:
-        note(ctx)(f"{len(failed)} case(s) failed: {', '.join(failed[:5])}")
-        return EXIT_CASE_FAILED
-    return 0
+    return exit_status(ctx, merged)

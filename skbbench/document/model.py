@@ -251,6 +251,8 @@ class WorkerProcess:
     run: str | None = None  # the config's label in a merged `run` document
     compiled: int | None = None  # functions Numba compiled in this process (not cached)
     compile_seconds: float | None = None
+    host_slowdown: float | None = None  # median of its clock probes against the reference
+    host_slow: bool | None = None  # every probe slow: not representative (skbbench.reference)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -281,6 +283,10 @@ class WorkerProcess:
             out["compiled"] = self.compiled
         if self.compile_seconds is not None:
             out["compile_seconds"] = self.compile_seconds
+        if self.host_slowdown is not None:
+            out["host_slowdown"] = self.host_slowdown
+        if self.host_slow is not None:
+            out["host_slow"] = self.host_slow
         out.update(self.extra)
         return out
 
@@ -297,6 +303,8 @@ class WorkerProcess:
             run=own.get("run"),
             compiled=own.get("compiled"),
             compile_seconds=own.get("compile_seconds"),
+            host_slowdown=own.get("host_slowdown"),
+            host_slow=own.get("host_slow"),
             extra=extra,
         )
 

@@ -289,13 +289,15 @@ def run_all(
     on_case: Callable[[CaseResult], None] | None = None,
     interleave: bool = False,
     rng: random.Random | None = None,
+    on_round: Callable[[int], None] | None = None,
 ) -> list[CaseResult]:
     """Every case; ``on_case`` sees each result as soon as it is complete.
 
     Without ``interleave`` each case runs its warm-ups and repeats back to back, in order.
     With it, the cases whose runs are independent (``Case.independent_runs``) run their
     warm-ups in order, then ``repeat`` rounds of one repeat each, in a shuffled order per
-    round, then their counters; the other cases run back to back in the first pass."""
+    round, then their counters; the other cases run back to back in the first pass.
+    ``on_round(r)`` is called after round ``r`` (from 1) but the last."""
     results: dict[int, CaseResult] = {}
     rounds: list[int] = []
     for i, case in enumerate(cases):
@@ -325,6 +327,8 @@ def run_all(
                 results[i].repeats.append(Repeat((case.run(),)))
             except BenchAbort as exc:
                 results[i].error = _abort_text(exc)
+        if on_round is not None and order and r + 1 < repeat:
+            on_round(r + 1)
     for i in rounds:
         case = cases[i]
         assert isinstance(case, Case)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import os
+import statistics
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +20,7 @@ from skbbench.harness.cpus import allowed_cpus, choose_cpu, pin_current_thread
 from skbbench.harness.runner import Case as RunnerCase
 from skbbench.harness.runner import Progress, check_timing_counts, run_all
 from skbbench.metadata import machine_metadata, measurement_warnings
+from skbbench.reference import check_host, load_reference, update_reference
 from skbbench.session.precompile import start as start_helper
 from skbbench.spec import RunConfig
 
@@ -91,7 +93,8 @@ def run_in_process(
             for note in skipped:
                 notify(note)
         compile_ahead(cfg, cases, cold=feedback.compiled > 0, progress=feedback.progress)
-        before = probe_clock()
+        reference = load_reference()
+        probes = [probe_clock()]
         unstable: list[str] = []
 
         def case_done(result: Case) -> None:
@@ -104,8 +107,15 @@ def run_in_process(
             progress=feedback.progress,
             on_case=case_done,
             interleave=cfg.interleave,
+            on_round=lambda r: probes.append(probe_clock()),
         )
-        after = probe_clock()
+        probes.append(probe_clock())
+    host = check_host(reference, probes)
+    update_reference(reference, probes)
+    if process == 0 or host.whole_run:
+        host_note = host.warning()
+        if host_note:
+            notify(f"WARNING: {host_note}")
     for kind in ("unstable:", "scatter:"):  # scatter: the CLI shows it with -v only
         lines = [w for w in unstable if w.startswith(kind)]
         if lines:
@@ -117,10 +127,12 @@ def run_in_process(
         WorkerProcess(
             process=process,
             pid=os.getpid(),
-            clock_before=before,
-            clock_after=after,
+            clock_before=probes[0],
+            clock_after=probes[-1],
             compiled=feedback.compiled,
             compile_seconds=round(feedback.seconds, 2),
+            host_slowdown=(round(statistics.median(host.slowdowns), 4) if host.slowdowns else None),
+            host_slow=host.whole_run if host.slowdowns else None,
         )
     ]
     doc = Document(
@@ -130,5 +142,11 @@ def run_in_process(
         machine=machine,
         created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     )
-    doc.warnings = measurement_warnings(machine) + doc.case_warnings() + skipped
+    host_note = host.warning()
+    doc.warnings = (
+        measurement_warnings(machine)
+        + ([host_note] if host_note else [])
+        + doc.case_warnings()
+        + skipped
+    )
     return doc
