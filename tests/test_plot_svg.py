@@ -57,3 +57,27 @@ def test_the_saved_svg_says_what_is_plotted(name, tmp_path):
     ticks = [str(x) if axes.categorical else f"{x:g}" for x in XS[axes.categorical]]
     assert all(t in texts for t in ticks), (ticks, texts)
     assert {"a", "b"} <= set(texts)  # the legend names both series
+
+
+def test_close_ticks_keep_their_tick_but_not_an_overprinting_label():
+    from skbbench.report.plot import tick_labels
+
+    sizes = [1, 2, 3, 4, 8, 16, 30, 32, 34, 48, 64, 128, 158, 250]
+    labels = tick_labels([float(x) for x in sizes], log=True)
+    assert len(labels) == len(sizes)  # a tick at every measured size
+    assert labels[sizes.index(32)] == "" and labels[sizes.index(30)] == "30"
+    assert [lab for lab in labels if lab] == [
+        "1",
+        "2",
+        "3",
+        "4",
+        "8",
+        "16",
+        "30",
+        "34",
+        "48",
+        "64",
+        "128",
+        "158",
+        "250",
+    ]

@@ -14,6 +14,7 @@ absence is a one-line usage error. PNG, SVG or PDF by the output's suffix.
 from __future__ import annotations
 
 import io
+import math
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
@@ -223,12 +224,30 @@ def _lines(ax: Any, drawn: list[_Drawn], metric: Metric, published: bool) -> int
                     zorder=3,
                 )
     ticks = sorted(xs_all)
-    if drawn[0].axes.log_x and ticks and ticks[-1] >= LOG_SPAN * ticks[0]:
+    log = bool(drawn[0].axes.log_x and ticks and ticks[-1] >= LOG_SPAN * ticks[0])
+    if log:
         ax.set_xscale("log", base=2)
     ax.set_xticks(ticks)
-    ax.set_xticklabels([f"{t:g}" for t in ticks], rotation=90 if len(ticks) > 12 else 0)
+    ax.set_xticklabels(tick_labels(ticks, log), rotation=90 if len(ticks) > 12 else 0)
     ax.minorticks_off()
     return lines
+
+
+def tick_labels(ticks: list[float], log: bool, gap: float = 0.02) -> list[str]:
+    """A label for every tick that lies at least ``gap`` of the axis from the last one
+    labelled (a tick stays at every x; close ones, such as 30, 32, 34, would overprint)."""
+    if not ticks:
+        return []
+    pos = [math.log2(t) for t in ticks] if log else list(ticks)
+    span = (pos[-1] - pos[0]) or 1.0
+    out, last = [], None
+    for t, x in zip(ticks, pos, strict=True):
+        if last is None or (x - last) / span >= gap:
+            out.append(f"{t:g}")
+            last = x
+        else:
+            out.append("")
+    return out
 
 
 def _bars(ax: Any, drawn: list[_Drawn]) -> int:
