@@ -75,6 +75,23 @@ def _imports_numba(code: str) -> bool:
     return "NUMBA" in p.stdout
 
 
+def test_help_does_not_import_numpy():
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from skbbench.cli import cli\n"
+            "try:\n    cli.main(['--help'], standalone_mode=False)\nexcept SystemExit:\n    pass\n"
+            "import sys\nprint(sorted(m for m in sys.modules if m.split('.')[0] == 'numpy')[:3])",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip().splitlines()[-1] == "[]"  # numpy alone costs ~0.1 s
+
+
 def test_help_does_not_import_numba():
     assert not _imports_numba(
         "from skbbench.cli import cli\n"

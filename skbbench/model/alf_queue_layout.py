@@ -1,8 +1,8 @@
-"""alf_queue layout and alf_queue_alloc's size rule (numpy only: specs import it)."""
+"""alf_queue layout and alf_queue_alloc's size rule (no numpy: specs import it)."""
 
 from __future__ import annotations
 
-import numpy as np
+from numbers import Integral
 
 ALF_MAX_SIZE = 65536
 
@@ -21,8 +21,9 @@ RING = 24
 def alf_size_problem(size: object) -> str | None:
     """What alf_queue_alloc rejects with -EINVAL (a power of two, at most 65536), as a
     phrase to put after the value; None when the size is fine."""
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
+    if isinstance(size, bool) or not isinstance(size, Integral):
         return "must be an integer"
+    size = int(size)
     if size < 1 or size & (size - 1):
         return "is not a power of two (alf_queue_alloc: -EINVAL)"
     if size > ALF_MAX_SIZE:

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from skbbench.model.mmzone import MAX_ORDER as MAX_ORDER
+from skbbench.model.mmzone import PAGE_ALLOC_COSTLY_ORDER as PAGE_ALLOC_COSTLY_ORDER
+
 PAGE_SHIFT = 12
 PAGE_SIZE = 1 << PAGE_SHIFT
-MAX_ORDER = 11  # orders 0 .. MAX_ORDER - 1 (v4.6 CONFIG_FORCE_MAX_ZONEORDER default)
-PAGE_ALLOC_COSTLY_ORDER = 3
 
 PAGE_RECORD_WORDS = 8  # one 64-byte struct page per 4 KiB page
 

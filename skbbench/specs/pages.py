@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from skbbench.family import Family, PlotAxes
-from skbbench.model.mm_types import MAX_ORDER, PAGE_ALLOC_COSTLY_ORDER
+from skbbench.model.mmzone import MAX_ORDER, PAGE_ALLOC_COSTLY_ORDER
 from skbbench.model.pages_layout import PTR_RING_MAX_SIZE
 from skbbench.spec import U32_MAX, RunConfig, fail, option, set_field
 
