@@ -112,7 +112,8 @@ class HostCheck:
             )
         return (
             f"a slow spell of the host: {len(self.slow)} of {len(self.slowdowns)} clock "
-            f"probes ran more than {SPELL:.0%} slower than the machine's reference"
+            f"probes ran more than {SPELL:.0%} slower than the machine's reference (the "
+            "interleaved rounds it covered are left out and one more round was measured)"
         )
 
 

@@ -33,6 +33,7 @@ class Record:
     wall_stop: int
     cpu: int = -1  # the CPU the window ran on (TSC_AUX), -1 when unknown
     process: int = 0  # which worker process of the run measured it
+    spell: bool = False  # measured in a round during a slow spell of the host (left out)
 
     @property
     def tsc_interval(self) -> int:
@@ -43,7 +44,7 @@ class Record:
         return self.wall_stop - self.wall_start
 
     def to_dict(self) -> dict[str, int]:
-        return {
+        out = {
             "loops": self.loops,
             "step": self.step,
             "invoked": self.invoked,
@@ -54,6 +55,9 @@ class Record:
             "cpu": self.cpu,
             "process": self.process,
         }
+        if self.spell:
+            out["spell"] = True
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Record:
@@ -72,6 +76,7 @@ class Record:
             int(data["tsc_stop"]),
             int(data["wall_start"]),
             int(data["wall_stop"]),
+            spell=data.get("spell") is True,
             **optional,
         )
 

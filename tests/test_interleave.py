@@ -85,3 +85,56 @@ def test_interleave_is_an_option_on_by_default_and_not_a_result_key():
     assert config.resolve(BulkConfig, {}, "t").interleave is True
     assert config.resolve(BulkConfig, {"interleave": False}, "t").interleave is False
     assert "interleave" in NOT_RESULT_KEYS  # old baselines compare with new runs
+
+
+def _probes(pattern: list[bool]):
+    it = iter(pattern)
+    return lambda: next(it)
+
+
+def test_a_slow_spell_leaves_its_rounds_out_and_one_more_round_is_measured():
+    log: list[str] = []
+    # probes: before round 1, after rounds 1..4, after the extra round 5
+    results = run_all(
+        _cases(log),
+        repeat=4,
+        warmup=1,
+        interleave=True,
+        rng=random.Random(2),
+        probe=_probes([False, False, True, False, False, False]),
+    )
+    for r in results:
+        assert len(r.repeats) == 5  # one more round, once
+        spell = [rep.spell for rep in r.repeats]
+        assert spell == [False, True, True, False, False]  # rounds 2 and 3 touch the spell
+        assert r.kept() == [0, 3, 4]  # the statistics leave them out
+        assert r.stats.repeats == 3
+
+
+def test_a_whole_run_in_a_spell_leaves_nothing_out():
+    log: list[str] = []
+    results = run_all(
+        _cases(log),
+        repeat=3,
+        warmup=1,
+        interleave=True,
+        rng=random.Random(2),
+        probe=_probes([True] * 4),
+    )
+    assert all(len(r.repeats) == 3 and not any(x.spell for x in r.repeats) for r in results)
+
+
+def test_spell_marks_survive_the_result_file():
+    from skbbench.document import Case as DocCase
+
+    log: list[str] = []
+    (r, *_) = run_all(
+        _cases(log),
+        repeat=2,
+        warmup=0,
+        interleave=True,
+        rng=random.Random(2),
+        probe=_probes([True, False, False, False]),
+    )
+    back = DocCase.from_dict(r.to_dict())
+    assert [x.spell for x in back.repeats] == [True, False, False] and back.kept() == [1, 2]

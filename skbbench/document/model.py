@@ -69,6 +69,11 @@ class Repeat:
         return self.records[0].process if self.records else 0
 
     @property
+    def spell(self) -> bool:
+        """Measured in a round during a slow spell of the host (skbbench.reference)."""
+        return any(r.spell for r in self.records)
+
+    @property
     def counted(self) -> bool:
         """Whether any of its windows counted an element."""
         return any(r.invoked > 0 for r in self.records)
@@ -93,7 +98,9 @@ class Repeat:
 class Case:
     """All repeats of one scenario (one time_bench_loop or time_bench_run_concurrent
     call), its counters and notes. ``left_out``: worker processes whose repeats stay but
-    count in no statistic (disturbed by the host, skbbench.disturbance)."""
+    count in no statistic (disturbed by the host, skbbench.disturbance); repeats measured
+    during a slow spell of the host (``Repeat.spell``) count in none either, unless no
+    other repeat is left."""
 
     key: str
     name: str
@@ -116,7 +123,9 @@ class Case:
 
     def kept(self) -> list[int]:
         """Indices of the repeats the statistics use."""
-        return [i for i, r in enumerate(self.repeats) if r.process not in self.left_out]
+        kept = [i for i, r in enumerate(self.repeats) if r.process not in self.left_out]
+        quiet = [i for i in kept if not self.repeats[i].spell]
+        return quiet or kept
 
     @cached_property
     def stats(self) -> CaseStats:

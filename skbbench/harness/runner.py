@@ -15,6 +15,7 @@ This module imports no numba: the kernels live with the benchmarks.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import threading
 from collections.abc import Callable
@@ -289,7 +290,7 @@ def run_all(
     on_case: Callable[[CaseResult], None] | None = None,
     interleave: bool = False,
     rng: random.Random | None = None,
-    on_round: Callable[[int], None] | None = None,
+    probe: Callable[[], bool] | None = None,
 ) -> list[CaseResult]:
     """Every case; ``on_case`` sees each result as soon as it is complete.
 
@@ -297,7 +298,12 @@ def run_all(
     With it, the cases whose runs are independent (``Case.independent_runs``) run their
     warm-ups in order, then ``repeat`` rounds of one repeat each, in a shuffled order per
     round, then their counters; the other cases run back to back in the first pass.
-    ``on_round(r)`` is called after round ``r`` (from 1) but the last."""
+
+    ``probe()`` probes the host before the rounds and after each one and says whether it
+    was in a slow spell. A round with a slow probe on either side was measured during the
+    spell: when the host is quiet again, one more round is run (once per run), and the
+    spell rounds' repeats are marked (``Record.spell``: left out of the statistics), unless
+    every round was slow (then nothing is left out: the run says it is not representative)."""
     results: dict[int, CaseResult] = {}
     rounds: list[int] = []
     for i, case in enumerate(cases):
@@ -313,22 +319,39 @@ def run_all(
         if on_case is not None:
             on_case(results[i])
     rng = rng or random.Random()
-    for r in range(repeat):
+    slow = [probe() if probe is not None and rounds else False]  # slow[r]: before round r+1
+    added: list[list[tuple[int, int]]] = []  # per round: (case, repeat index) measured
+    planned = repeat
+    r = 0
+    while r < planned:
         order = [i for i in rounds if results[i].error is None]
         rng.shuffle(order)
+        measured = []
         for n, i in enumerate(order, 1):
             case = cases[i]
             assert isinstance(case, Case)
             if progress:
-                progress(
-                    f"round {r + 1}/{repeat} ({n}/{len(order)}): {case.name} (step:{case.step})"
-                )
+                where = f"round {r + 1}/{planned} ({n}/{len(order)})"
+                progress(f"{where}: {case.name} (step:{case.step})")
             try:
                 results[i].repeats.append(Repeat((case.run(),)))
+                measured.append((i, len(results[i].repeats) - 1))
             except BenchAbort as exc:
                 results[i].error = _abort_text(exc)
-        if on_round is not None and order and r + 1 < repeat:
-            on_round(r + 1)
+        added.append(measured)
+        slow.append(probe() if probe is not None and order else False)
+        r += 1
+        spell = [slow[k] or slow[k + 1] for k in range(r)]
+        if r == planned == repeat and any(spell) and not all(spell) and not slow[-1]:
+            planned += 1  # the host is quiet again: one more round, once
+    spell = [slow[k] or slow[k + 1] for k in range(r)]
+    if any(spell) and not all(spell):
+        for k, measured in enumerate(added):
+            if spell[k]:
+                for i, j in measured:
+                    rep = results[i].repeats[j]
+                    marked = tuple(dataclasses.replace(rec, spell=True) for rec in rep.records)
+                    results[i].repeats[j] = Repeat(marked)
     for i in rounds:
         case = cases[i]
         assert isinstance(case, Case)

@@ -13,14 +13,14 @@ from typing import Any
 
 from skbbench.bench.build import build_cases
 from skbbench.cachedir import prune_old_caches
-from skbbench.document import Case, Document, Repeat, WorkerProcess
+from skbbench.document import Case, ClockProbe, Document, Repeat, WorkerProcess
 from skbbench.harness.clock import probe_clock
 from skbbench.harness.compilenote import compile_feedback
 from skbbench.harness.cpus import allowed_cpus, choose_cpu, pin_current_thread
 from skbbench.harness.runner import Case as RunnerCase
 from skbbench.harness.runner import Progress, check_timing_counts, run_all
 from skbbench.metadata import machine_metadata, measurement_warnings
-from skbbench.reference import check_host, load_reference, update_reference
+from skbbench.reference import SPELL, Reference, check_host, load_reference, update_reference
 from skbbench.session.precompile import start as start_helper
 from skbbench.spec import RunConfig
 
@@ -65,6 +65,14 @@ def compile_ahead(
         helper.wait()
 
 
+def host_is_slow(reference: Reference | None, probes: list[ClockProbe]) -> bool:
+    """Probe the clock now (kept in ``probes``): was the host in a slow spell?"""
+    probe = probe_clock()
+    probes.append(probe)
+    slowdown = reference.slowdown(probe) if reference is not None else None
+    return slowdown is not None and slowdown > SPELL
+
+
 def _tagged(case: Case, process: int) -> Case:
     """The case with every record naming the worker process that measured it."""
     repeats = [
@@ -107,7 +115,7 @@ def run_in_process(
             progress=feedback.progress,
             on_case=case_done,
             interleave=cfg.interleave,
-            on_round=lambda r: probes.append(probe_clock()),
+            probe=lambda: host_is_slow(reference, probes),
         )
         probes.append(probe_clock())
     host = check_host(reference, probes)
