@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 from skbbench import config
+from skbbench.document import Metric
 from skbbench.harness.runner import BenchAbort, Case, run_all
 from skbbench.specs.bulk import BulkConfig
 from skbbench.timebench import Record
@@ -138,3 +139,17 @@ def test_spell_marks_survive_the_result_file():
     )
     back = DocCase.from_dict(r.to_dict())
     assert [x.spell for x in back.repeats] == [True, False, False] and back.kept() == [1, 2]
+
+
+def test_compare_s_per_process_values_leave_spell_repeats_out_too():
+    log: list[str] = []
+    (r, *_) = run_all(
+        _cases(log),
+        repeat=2,
+        warmup=0,
+        interleave=True,
+        rng=random.Random(2),
+        probe=_probes([True, False, False, False]),
+    )
+    values = [rep.value(Metric.CYCLES) for rep in r.repeats]
+    assert r.values_by_process() == {0: values[1:]}

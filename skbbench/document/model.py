@@ -149,12 +149,15 @@ class Case:
     ) -> dict[int, list[float]]:
         """Worker process (ascending) -> the per-element value of each of its repeats that
         counted anything; processes in ``exclude`` left out (all repeats are considered,
-        ``left_out`` too: the caller decides)."""
-        out: dict[int, list[float]] = {}
+        ``left_out`` too: the caller decides), and a process's repeats measured during a
+        slow spell too, unless it has no other."""
+        quiet: dict[int, list[float]] = {}
+        spell: dict[int, list[float]] = {}
         for rep in self.repeats:
             if rep.process in exclude or not rep.counted:
                 continue
-            out.setdefault(rep.process, []).append(rep.value(metric))
+            (spell if rep.spell else quiet).setdefault(rep.process, []).append(rep.value(metric))
+        out = {p: quiet.get(p) or spell[p] for p in set(quiet) | set(spell)}
         return dict(sorted(out.items()))
 
     def warnings(self) -> list[str]:
