@@ -59,6 +59,7 @@ def _register() -> None:
         history_cmd,
         info,
         plot_cmd,
+        report_cmd,
         run_cmd,
     )
 
@@ -70,6 +71,7 @@ def _register() -> None:
         compare_cmd.compare,
         baseline_cmd.baseline,
         plot_cmd.plot,
+        report_cmd.report,
         history_cmd.history,
     ):
         cli.add_command(other)
