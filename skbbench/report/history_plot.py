@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import statistics
+import textwrap
 
 from skbbench.history import CaseHistory, History
 from skbbench.report.plot import _pyplot
@@ -56,7 +57,9 @@ def history_svg(history: History, case: CaseHistory) -> bytes:
     labels = [_short(r.label) for r in history.runs]
     ax.set_xticklabels(labels, rotation=30 if len(labels) > 6 else 0, fontsize=7, ha="right")
     ax.set_ylabel(f"{history.unit}", fontsize=8)
-    ax.set_title(f"{case.key} (latest level: {case.trend.value})", fontsize=9)
+    title = f"{case.key} (latest level: {case.trend.value})"
+    ax.set_title("\n".join(textwrap.wrap(title, 110)), fontsize=8)
+    ax.ticklabel_format(axis="y", useOffset=False, style="plain")
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=7, loc="lower left")
     fig.tight_layout()
