@@ -19,6 +19,7 @@ from skbbench.errors import UsageError
 from skbbench.history import HistoryOptions, Trend, build_history, change_points
 from skbbench.history.edivisive import _best_split
 from skbbench.history.order import BY_COMMIT, BY_CREATED, order_runs
+from skbbench.history.series import analyse_series
 from tests.clirunner import invoke
 from tests.resultdocs import case, document, typed, write_json
 
@@ -261,3 +262,18 @@ def test_bad_input_is_one_line_exit_2(stepped, tmp_path):
         p = invoke("history", *args)
         assert p.returncode == 2, (args, p.stdout)
         assert len(p.stderr.strip().splitlines()) == 1, p.stderr
+
+
+def test_ranks_average_ties():
+    from skbbench.history.edivisive import ranks
+
+    assert ranks([3.0, 1.0, 2.0, 1.0]) == [4.0, 1.5, 3.0, 1.5]
+
+
+def test_a_step_is_found_despite_disturbed_runs():
+    x = _noise(11, 20, 0.005)
+    x = x[:10] + [v * 1.10 for v in x[10:]]
+    for i in (2, 7, 13, 17):  # runs the host slowed down by half or more
+        x[i] *= 1.5 + i / 20
+    assert change_points(x) == []  # on the values themselves the outliers hide the step
+    assert [s[0] for s in analyse_series(x, HistoryOptions())] == [10]

@@ -12,7 +12,9 @@ recomputed; p = (1 + permutations at least as large) / (1 + permutations)), and 
 while p < ``alpha``. This is the method behind MongoDB's signal processing and Apache
 Otava (Hunter); they replace the permutation test by a t-test, this module keeps the
 permutation test of the paper. numpy only; the permutations come from a seeded
-generator, so one series always gives the same answer.
+generator, so one series always gives the same answer. ``ranks`` turns a series into its
+ranks: skbbench.history runs the search on them, so that one disturbed run (a value
+twice the others) weighs no more than any other run above the level.
 """
 
 from __future__ import annotations
@@ -66,6 +68,22 @@ def _best_split(x: Array, min_size: int) -> tuple[int, float]:
     )
     best = int(np.argmax(q))
     return int(taus[best]), float(q[best])
+
+
+def ranks(values: Sequence[float]) -> list[float]:
+    """The ranks of ``values`` (1 = smallest; ties share their mean rank)."""
+    x = np.asarray(values, dtype=np.float64)
+    order = np.argsort(x, kind="stable")
+    sorted_x = x[order]
+    out = np.empty(len(x))
+    i = 0
+    while i < len(x):
+        j = i
+        while j + 1 < len(x) and sorted_x[j + 1] == sorted_x[i]:
+            j += 1
+        out[order[i : j + 1]] = (i + j) / 2 + 1
+        i = j + 1
+    return [float(r) for r in out]
 
 
 def _segments(bounds: list[int]) -> list[tuple[int, int]]:
