@@ -22,7 +22,7 @@ from skbbench.compare.samples import case_samples, process_clocks
 from skbbench.disturbance import disturbed_by_run, excluded
 from skbbench.document import Document
 from skbbench.errors import EXIT_OK, EXIT_REGRESSION, UsageError
-from skbbench.history.edivisive import DEFAULT_ALPHA, DEFAULT_PERMUTATIONS, change_points, ranks
+from skbbench.history.edivisive import DEFAULT_ALPHA, DEFAULT_PERMUTATIONS, change_points
 from skbbench.history.order import commit_of, order_runs
 
 DEFAULT_MIN_EFFECT = 0.05
@@ -167,10 +167,8 @@ def analyse_series(
     values: Sequence[float], options: HistoryOptions
 ) -> list[tuple[int, float, float, float]]:
     """(index, median before, median after, p) of the change points of ``values`` that
-    move the level by at least the minimum effect. The search runs on the ranks of the
-    values (a disturbed run's outlier counts as one value above the level, not by how far
-    above it is); the levels are the medians of the values."""
-    found = change_points(ranks(values), options.alpha, options.permutations)
+    move the level by at least the minimum effect (the levels: segment medians)."""
+    found = change_points(values, options.alpha, options.permutations)
     p_of = {c.index: c.p_value for c in found}
     kept = _merge_small(values, [c.index for c in found], options.min_effect)
     return [(i, before, after, p_of[i]) for i, before, after in kept]
