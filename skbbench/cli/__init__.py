@@ -52,12 +52,28 @@ def cli(ctx: click.Context, fmt: str, quiet: bool, verbose: bool) -> None:
 
 
 def _register() -> None:
-    from skbbench.cli import baseline_cmd, bench, compare_cmd, info, plot_cmd, run_cmd
+    from skbbench.cli import (
+        baseline_cmd,
+        bench,
+        compare_cmd,
+        history_cmd,
+        info,
+        plot_cmd,
+        report_cmd,
+        run_cmd,
+    )
 
     cli.add_command(info.info)
     for command in bench.benchmark_commands():
         cli.add_command(command)
-    for other in (run_cmd.run, compare_cmd.compare, baseline_cmd.baseline, plot_cmd.plot):
+    for other in (
+        run_cmd.run,
+        compare_cmd.compare,
+        baseline_cmd.baseline,
+        plot_cmd.plot,
+        report_cmd.report,
+        history_cmd.history,
+    ):
         cli.add_command(other)
 
 

@@ -156,6 +156,20 @@ def plot_documents(
             f"{', '.join(IMAGE_SUFFIXES)}"
         )
     target = check_output_path(out)  # before drawing: a bad path costs nothing
+    data, lines = render_plot(docs, out.suffix.lower().lstrip("."), metric, published, title)
+    write_output(target, data)
+    return lines
+
+
+def render_plot(
+    docs: list[tuple[str, Document]],
+    fmt: str = "svg",
+    metric: Metric = Metric.CYCLES,
+    published: bool = True,
+    title: str | None = None,
+) -> tuple[bytes, int]:
+    """The plot of ``(label, document)`` pairs as an image of type ``fmt`` (png, svg or
+    pdf) and the number of series drawn."""
     drawn = _collect(docs, metric)
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
@@ -175,10 +189,9 @@ def plot_documents(
     buf = io.BytesIO()
     # SVG text stays text (searchable, selectable), not glyph outlines
     with plt.rc_context({"svg.fonttype": "none"}):
-        fig.savefig(buf, format=out.suffix.lower().lstrip("."))
+        fig.savefig(buf, format=fmt)
     plt.close(fig)
-    write_output(target, buf.getvalue())
-    return lines
+    return buf.getvalue(), lines
 
 
 def _several(d: _Drawn) -> bool:
