@@ -62,6 +62,25 @@ def test_created_caches_take_the_rule_or_the_v618_capacity_as_given():
         fresh(form="6.19")
 
 
+@pytest.mark.parametrize("form", ["7.0", "6.18"])
+def test_a_cache_in_a_machine_sized_by_sheaves_meta_words(form):
+    from skbbench.model.page_alloc_create import new_machine, page_alloc_words
+    from skbbench.model.sheaves_create import sheaves_meta_words
+
+    cap = 32 if form == "6.18" else L.calculate_sheaf_capacity(256)
+    meta = sheaves_meta_words(2, 1, 16, 64, 256, cap, True, form) + page_alloc_words(2)
+    machine = new_machine(64, 2, profile="zero", meta_words=meta, arena_align_order=3)
+    c = kmem_cache_create(256, profile="zero", check=True, machine=machine, form=form)
+    assert c.s is machine.s and c.nr_cpus == 2 and c.objects == 16 and c.capacity == cap
+    assert machine.meta_left() >= 0
+    objs = c.alloc_bulk(0, 3 * cap).tolist()
+    for i, x in enumerate(objs):
+        c.free(i % 2, x)
+    c.destroy()
+    with pytest.raises(ModelParameterError, match="already has a slab allocator"):
+        kmem_cache_create(256, profile="zero", machine=machine, form=form)
+
+
 def test_stat_items_are_v70s():
     assert len(L.STAT_ITEMS) == 26 and len(set(L.STAT_ITEMS)) == 26
     assert L.STAT_ITEMS[0] == "ALLOC_FASTPATH" and L.STAT_ITEMS[-1] == "SHEAF_RETURN_SLOW"

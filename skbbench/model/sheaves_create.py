@@ -73,6 +73,27 @@ def slab_layer_words(
     return words + 4 * 8
 
 
+def sheaves_meta_words(
+    nr_cpus: int,
+    nr_nodes: int,
+    objects: int,
+    arena_pfns: int,
+    size: int,
+    capacity: int,
+    check: bool,
+    form: str = "7.0",
+) -> int:
+    """Meta-area words kmem_cache_create reserves in a machine of ``arena_pfns`` pages for
+    a cache of stride ``size``, ``objects`` per slab and sheaves of ``capacity`` (for a
+    caller that sizes the machine itself)."""
+    sheaf_words = _round8(L.kmalloc_size_roundup(L.sheaf_bytes(capacity)) // 8) if capacity else 8
+    blocks = pool_blocks(capacity, arena_pfns, size, nr_cpus, nr_nodes)
+    words = sheaf_layer_words(nr_cpus, nr_nodes, blocks, sheaf_words)
+    if form == "6.18":
+        return words + slub_create.slub_meta_words(nr_cpus, objects, arena_pfns, size, check)
+    return words + slab_layer_words(nr_cpus, nr_nodes, objects, arena_pfns, size, check)
+
+
 @dataclass
 class SheavesCache:
     """One kmem_cache with sheaves: the numpy state ``s`` and its parameters."""
@@ -647,16 +668,12 @@ def kmem_cache_create(
         if cpu_partial is not None:
             raise ModelParameterError("cpu_partial: v7.0 has no cpu partial slabs")
         capacity = L.calculate_sheaf_capacity(size, sheaf_capacity or 0, debug=not sheaves)
-    sheaf_words = _round8(L.kmalloc_size_roundup(L.sheaf_bytes(capacity)) // 8) if capacity else 8
-
     if machine is None:
         nr_pages = (max_slabs << order) + (0 if order else slub_create.pcp_batch_default())
         blocks = pool_blocks(capacity, nr_pages, size, nr_cpus, nr_nodes)
-        meta = sheaf_layer_words(nr_cpus, nr_nodes, blocks, sheaf_words) + page_alloc_words(nr_cpus)
-        if form == "6.18":
-            meta += slub_create.slub_meta_words(nr_cpus, objects, nr_pages, size, check)
-        else:
-            meta += slab_layer_words(nr_cpus, nr_nodes, objects, nr_pages, size, check)
+        meta = sheaves_meta_words(
+            nr_cpus, nr_nodes, objects, nr_pages, size, capacity, check, form
+        ) + page_alloc_words(nr_cpus)
         machine = new_machine(
             nr_pages,
             nr_cpus,
