@@ -11,7 +11,7 @@ import numpy as np
 from numba import njit
 
 from skbbench.bench.kmem import SLAB, SLUB, kmem_alloc, kmem_free
-from skbbench.bench.slab_bulk_common import FASTPATH_KERNELS
+from skbbench.bench.slab_bulk_kernels import FASTPATH_KERNELS
 from skbbench.harness.intrinsics import barrier
 from skbbench.harness.runner import BenchAbort, Case
 from skbbench.harness.window import new_window, time_bench_start, time_bench_stop, window_record
