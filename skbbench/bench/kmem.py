@@ -29,6 +29,7 @@ from skbbench.model import sheaves_debug, slab_debug, slub_debug
 from skbbench.model import slab as slab_model
 from skbbench.model import slub as slub_model
 from skbbench.model.kconfig_layout import KCONFIG_MASK
+from skbbench.model.mm_types import GFP_DIRECT_RECLAIM
 
 SLUB = 0
 SLAB = 1
@@ -36,11 +37,19 @@ SHEAVES = 2  # v7.0: sheaves over slabs without cpu slabs
 SHEAVES_618 = 3  # v6.18: opt-in sheaves in front of the v4.4 cpu slabs
 ALLOCATOR_IDS = {"slub": SLUB, "slab": SLAB, "sheaves": SHEAVES, "sheaves-6.18": SHEAVES_618}
 GFP_ATOMIC = 0
+GFP_KERNEL = GFP_DIRECT_RECLAIM  # may sleep: the sheaves refill on it
 
 
 @njit(inline="always", nogil=True)
 def kmem_alloc(allocator, check, kc, s, cpu):
     # kmem_cache_alloc(s, GFP_ATOMIC) of the chosen allocator (checked: SLUB_DEBUG-like)
+    return kmem_alloc_gfp(allocator, check, kc, s, cpu, GFP_ATOMIC)
+
+
+@njit(inline="always", nogil=True)
+def kmem_alloc_gfp(allocator, check, kc, s, cpu, gfp):
+    # kmem_cache_alloc(s, gfp) of the chosen allocator; SLAB's model and the checked
+    # entry points allocate GFP_ATOMIC
     mkc = flavor_only(kc, KCONFIG_MASK)
     if allocator == SLAB:
         if check:
@@ -49,14 +58,14 @@ def kmem_alloc(allocator, check, kc, s, cpu):
     if allocator == SHEAVES:
         if check:
             return sheaves_debug.kmem_cache_alloc_checked(s, cpu)
-        return sheaves_model.kmem_cache_alloc_kc(mkc, s, cpu, GFP_ATOMIC)
+        return sheaves_model.kmem_cache_alloc_kc(mkc, s, cpu, gfp)
     if allocator == SHEAVES_618:
         if check:
             return sheaves_debug.kmem_cache_alloc_checked_618(s, cpu)
-        return sheaves_model.kmem_cache_alloc_618_kc(mkc, s, cpu, GFP_ATOMIC)
+        return sheaves_model.kmem_cache_alloc_618_kc(mkc, s, cpu, gfp)
     if check:
         return slub_debug.kmem_cache_alloc_checked(s, cpu)
-    return slub_model.kmem_cache_alloc_kc(mkc, s, cpu, GFP_ATOMIC)
+    return slub_model.kmem_cache_alloc_kc(mkc, s, cpu, gfp)
 
 
 @njit(inline="always", nogil=True)
