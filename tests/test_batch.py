@@ -132,6 +132,21 @@ def test_bad_input_is_one_line_exit_2():
     assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1
 
 
+def test_cases_compile_ahead_without_timing_or_counting():
+    from skbbench.bench.slub_kunit_batch import batch_sheaves, build_cases
+
+    cfg = resolve(BatchConfig, {"batch": [10], "order": ["fifo"], "loops": 2000}, "test")
+    cases = build_cases(cfg)
+    assert all(c.compile is not None and c.independent_runs for c in cases)
+    for case in cases:
+        case.compile(False)
+        case.compile(True)
+    assert len({sig[0] for sig in batch_sheaves.signatures}) == 2  # timed and replay
+    for case in cases:  # and they still run and count after it
+        assert case.run().invoked == case.expected_invoked
+        assert case.counters is not None and case.counters()["slub_stats"]
+
+
 def test_batch_kernels_have_no_nrt_calls():
     import numpy as np
 

@@ -136,15 +136,24 @@ class _Run:
         self.last: dict[str, Any] = {}
         self.cache: Cache | None = None
 
-    def body(self, kc: Flavor, a: list[np.ndarray], window: np.ndarray) -> int:
-        return int(self.kernel(kc, a[0], 0, self.rounds, self.batch, a[1], a[2], window))
+    def body(self, kc: Flavor, a: list[np.ndarray], window: np.ndarray, rounds: int) -> int:
+        return int(self.kernel(kc, a[0], 0, rounds, self.batch, a[1], a[2], window))
+
+    def compile(self, counting: bool) -> None:
+        """Compile the timed run's kernel (``counting``: the replay's) by running it for
+        no rounds on a cache of its own: nothing is timed or counted."""
+        flavor = self.replayed if counting else self.timed
+        cache = make_cache(self.cfg, self.allocator, self.batch)
+        arrays = [cache.s, np.zeros(self.batch, dtype=np.uint64), self.order.copy()]
+        self.body(flavor, arrays, new_window(), 0)
+        cache.destroy()
 
     def __call__(self) -> Record:
         cache = make_cache(self.cfg, self.allocator, self.batch)
         arrays = [cache.s, np.zeros(self.batch, dtype=np.uint64), self.order.copy()]
         window = new_window()
         start = replay.start(cache.machine, arrays)
-        cnt = self.body(self.timed, arrays, window)
+        cnt = self.body(self.timed, arrays, window, self.rounds)
         self.pending = replay.finish(cache.machine, start, arrays)
         cache.raise_if_error()
         self.cache = cache
@@ -156,7 +165,9 @@ class _Run:
     def counters(self) -> dict[str, Any]:
         if self.pending is not None and self.cache is not None:
             pending, self.pending = self.pending, None
-            arrays = replay.replay(pending, lambda a: self.body(self.replayed, a, new_window()))
+            arrays = replay.replay(
+                pending, lambda a: self.body(self.replayed, a, new_window(), self.rounds)
+            )
             cache = self.cache
             machine = dataclasses.replace(cache.machine, s=arrays[0])
             view: Cache
@@ -208,6 +219,8 @@ def build_cases(cfg: BatchConfig) -> list[Case]:
                         step=batch,
                         run=run,
                         counters=run.counters,
+                        compile=run.compile,
+                        independent_runs=True,  # each run creates and destroys its cache
                         params=params,
                         group=MODULE,
                         expected_invoked=run.rounds * batch,
