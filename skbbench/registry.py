@@ -17,6 +17,7 @@ BUILTIN = (
     "skbbench.specs.sample",
     "skbbench.specs.parallel",
     "skbbench.specs.bulk",
+    "skbbench.specs.batch",
     "skbbench.specs.qmempool",
     "skbbench.specs.alfq",
     "skbbench.specs.pages",

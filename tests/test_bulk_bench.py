@@ -149,7 +149,7 @@ def _short(name):
 def test_hot_kernels_have_no_nrt_calls_and_the_kernels_call_boundaries():
     import numpy as np
 
-    from skbbench.bench.slab_bulk_common import bulk_quick_reuse, fastpath_reuse
+    from skbbench.bench.slab_bulk_kernels import bulk_quick_reuse, fastpath_reuse
     from skbbench.bench.slab_bulk_test03 import bulk_test_loop
     from skbbench.harness.flavor import Flavor
     from skbbench.harness.window import new_window
@@ -203,7 +203,7 @@ def test_hot_kernels_have_no_nrt_calls_and_the_kernels_call_boundaries():
 def test_slab_kernels_have_no_nrt_calls():
     import numpy as np
 
-    from skbbench.bench.slab_bulk_common import bulk_quick_reuse_slab
+    from skbbench.bench.slab_bulk_kernels import bulk_quick_reuse_slab
     from skbbench.harness.flavor import Flavor
     from skbbench.harness.window import new_window
     from skbbench.model.kconfig_layout import default_flags

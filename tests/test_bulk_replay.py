@@ -77,9 +77,11 @@ def test_a_replay_that_does_different_work_is_detected():
     other = bulk_case(
         _cfg(), "slub", "kmem bulk_quick_reuse", "after", 34, 3000 // 34 + 1, "t", [], "t"
     )
+    loops = other.run.loops
     with pytest.raises(ModelError, match="replay diverged"):
         replay.replay(
-            pending, lambda a: other.run.body(other.run.replayed, a, np.zeros(8, np.uint64))
+            pending,
+            lambda a: other.run.body(other.run.replayed, a, np.zeros(8, np.uint64), loops),
         )
 
 

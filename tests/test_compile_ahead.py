@@ -44,7 +44,7 @@ def test_the_helper_runs_only_on_a_cold_cache_with_a_cpu_to_spare(
 
 
 def test_bulk_cases_compile_both_flavors_without_timing_anything():
-    from skbbench.bench import slab_bulk_common as common
+    from skbbench.bench import slab_bulk_kernels as kernels
     from skbbench.bench.build import build_cases
 
     cfg = config.resolve(BulkConfig, {"sizes": (8,), "loops": 20000}, "test")
@@ -53,7 +53,7 @@ def test_bulk_cases_compile_both_flavors_without_timing_anything():
     for case in cases:
         case.compile(False)
         case.compile(True)
-    flavors = {sig[0] for sig in common.bulk_quick_reuse.signatures}
+    flavors = {sig[0] for sig in kernels.bulk_quick_reuse.signatures}
     assert len(flavors) == 2  # the timed flavor and the replay's
     for case in cases:  # and the cases still run and count after it
         rec = case.run()

@@ -25,7 +25,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from skbbench.bench.slab_bulk_common import fastpath_reuse  # noqa: E402
+from skbbench.bench.slab_bulk_kernels import fastpath_reuse  # noqa: E402
 from skbbench.harness.flavor import Flavor  # noqa: E402
 from skbbench.harness.window import W_TSC_START, W_TSC_STOP, new_window  # noqa: E402
 from skbbench.model import slub_layout as L  # noqa: E402

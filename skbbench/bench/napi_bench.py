@@ -22,6 +22,7 @@ from skbbench.harness.runner import BenchAbort, Case, ParallelCase
 from skbbench.harness.window import new_sync, new_window, window_record
 from skbbench.model.napi_create import NapiModel, napi_create
 from skbbench.model.napi_layout import NH_DONE
+from skbbench.model.sheaves_create import SheavesCache
 from skbbench.model.slab_create import SlabCache
 from skbbench.specs.napi import (
     DESCRIPTIONS,
@@ -137,7 +138,13 @@ def module_notes(cfg: NapiConfig) -> list[str]:
     cache = model.cache
     p = model.params()
     model.teardown()
-    if isinstance(cache, SlabCache):
+    if isinstance(cache, SheavesCache):
+        geometry = (
+            f"SLUB v{cache.form} sheaves object_size:{cache.object_size} size:{cache.size} "
+            f"order:{cache.order} objects/slab:{cache.objects} "
+            f"sheaf_capacity:{cache.capacity}"
+        )
+    elif isinstance(cache, SlabCache):
         geometry = (
             f"SLAB object_size:{cache.object_size} size:{cache.size} order:{cache.gfporder} "
             f"objects/slab:{cache.num} limit:{cache.limit} batchcount:{cache.batchcount} "

@@ -37,7 +37,7 @@ import numpy as np
 from numba import njit
 
 from skbbench.bench import qmempool_common as qb
-from skbbench.bench.kmem import SLAB, SLUB, kmem_alloc, kmem_free
+from skbbench.bench.kmem import SHEAVES, SHEAVES_618, SLAB, SLUB, kmem_alloc, kmem_free
 from skbbench.errors import ModelError, UsageError
 from skbbench.harness.cpus import choose_parallel_cpus
 from skbbench.harness.intrinsics import barrier
@@ -181,11 +181,38 @@ def parallel_kmem_cache_pattern_slab(s, cpu, iters, objs, window, sync, nthreads
     return _parallel_pattern(SLAB, s, cpu, iters, objs, window, sync, nthreads)
 
 
+@njit(nogil=True, cache=True, _nrt=False)
+def parallel_kmem_cache_fastpath_reuse_sheaves(s, cpu, iters, window, sync, nthreads):
+    return _parallel_fastpath_reuse(SHEAVES, s, cpu, iters, window, sync, nthreads)
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def parallel_kmem_cache_fastpath_reuse_sheaves_618(s, cpu, iters, window, sync, nthreads):
+    return _parallel_fastpath_reuse(SHEAVES_618, s, cpu, iters, window, sync, nthreads)
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def parallel_kmem_cache_pattern_sheaves(s, cpu, iters, objs, window, sync, nthreads):
+    return _parallel_pattern(SHEAVES, s, cpu, iters, objs, window, sync, nthreads)
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def parallel_kmem_cache_pattern_sheaves_618(s, cpu, iters, objs, window, sync, nthreads):
+    return _parallel_pattern(SHEAVES_618, s, cpu, iters, objs, window, sync, nthreads)
+
+
 FASTPATH = {
     "slub": parallel_kmem_cache_fastpath_reuse,
     "slab": parallel_kmem_cache_fastpath_reuse_slab,
+    "sheaves": parallel_kmem_cache_fastpath_reuse_sheaves,
+    "sheaves-6.18": parallel_kmem_cache_fastpath_reuse_sheaves_618,
 }
-PATTERN = {"slub": parallel_kmem_cache_pattern, "slab": parallel_kmem_cache_pattern_slab}
+PATTERN = {
+    "slub": parallel_kmem_cache_pattern,
+    "slab": parallel_kmem_cache_pattern_slab,
+    "sheaves": parallel_kmem_cache_pattern_sheaves,
+    "sheaves-6.18": parallel_kmem_cache_pattern_sheaves_618,
+}
 
 
 @dataclass
@@ -219,7 +246,7 @@ def conserve(data: _Shared) -> None:
         counters["qmempool"] = mp.stats()
         counters["qmempool_held"] = len(held)
         counters["qmempool_destroy_freed"] = mp.destroy()
-    counters["slub"] = data.cache.counters()
+    counters[qb.counters_key(data.cache)] = data.cache.counters()
     data.cache.destroy()  # ModelError if any object was not returned
     data.counters = counters
 

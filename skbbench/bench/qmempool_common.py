@@ -10,12 +10,12 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from skbbench.bench.kmem import SLAB, SLUB, kmem_alloc, kmem_free
-from skbbench.bench.slab_bulk_common import FASTPATH_KERNELS
+from skbbench.bench.kmem import SHEAVES, SHEAVES_618, SLAB, SLUB, kmem_alloc, kmem_free
+from skbbench.bench.slab_bulk_kernels import FASTPATH_KERNELS
 from skbbench.harness.intrinsics import barrier
 from skbbench.harness.runner import BenchAbort, Case
 from skbbench.harness.window import new_window, time_bench_start, time_bench_stop, window_record
-from skbbench.model import slab_create
+from skbbench.model import sheaves_create, slab_create
 from skbbench.model.qmempool import (
     QMemPool,
     __qmempool_alloc,
@@ -27,6 +27,7 @@ from skbbench.model.qmempool import (
     exported,
     qmempool_create,
 )
+from skbbench.model.sheaves_create import SheavesCache
 from skbbench.model.slab_create import SlabCache
 from skbbench.model.slub import KC_DEFAULT  # the Kconfig of the pool's own refills
 from skbbench.model.slub_create import SlubCache, kmem_cache_create
@@ -79,7 +80,22 @@ def benchmark_kmem_cache_pattern_slab(s, cpu, iters, objs, window):
     return _kmem_cache_pattern(SLAB, s, cpu, iters, objs, window)
 
 
-PATTERN_KERNELS = {"slub": benchmark_kmem_cache_pattern, "slab": benchmark_kmem_cache_pattern_slab}
+@njit(nogil=True, cache=True, _nrt=False)
+def benchmark_kmem_cache_pattern_sheaves(s, cpu, iters, objs, window):
+    return _kmem_cache_pattern(SHEAVES, s, cpu, iters, objs, window)
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def benchmark_kmem_cache_pattern_sheaves_618(s, cpu, iters, objs, window):
+    return _kmem_cache_pattern(SHEAVES_618, s, cpu, iters, objs, window)
+
+
+PATTERN_KERNELS = {
+    "slub": benchmark_kmem_cache_pattern,
+    "slab": benchmark_kmem_cache_pattern_slab,
+    "sheaves": benchmark_kmem_cache_pattern_sheaves,
+    "sheaves-6.18": benchmark_kmem_cache_pattern_sheaves_618,
+}
 
 
 @njit(inline="always", nogil=True)
@@ -260,11 +276,20 @@ class CacheSpec:
         return cls(cfg.object_size, nr_cpus or cfg.cpus, cfg.profile, cfg.allocator, max_slabs)
 
 
-Cache = SlubCache | SlabCache
+Cache = SlubCache | SlabCache | SheavesCache
 
 
 def new_cache(spec: CacheSpec, name: str) -> Cache:
     """kmem_cache_create of the chosen allocator model."""
+    if spec.allocator in ("sheaves", "sheaves-6.18"):
+        return sheaves_create.kmem_cache_create(
+            object_size=spec.object_size,
+            nr_cpus=spec.nr_cpus,
+            profile=spec.profile,
+            max_slabs=spec.max_slabs,
+            name=name,
+            form="6.18" if spec.allocator == "sheaves-6.18" else "7.0",
+        )
     create = slab_create.kmem_cache_create if spec.allocator == "slab" else kmem_cache_create
     return create(
         object_size=spec.object_size,
@@ -283,9 +308,16 @@ def teardown(mp: QMemPool | None, cache: Cache) -> dict[str, Any]:
         out["qmempool"] = mp.stats()
         out["qmempool_qstats_cpu0"] = list(mp.qstats(0))
         out["qmempool_destroy_freed"] = mp.destroy()
-    out["slab" if isinstance(cache, SlabCache) else "slub"] = cache.counters()
+    out[counters_key(cache)] = cache.counters()
     cache.destroy()
     return out
+
+
+def counters_key(cache: Cache) -> str:
+    """The key of the cache's counters in a case's counters."""
+    if isinstance(cache, SheavesCache):
+        return "sheaves"
+    return "slab" if isinstance(cache, SlabCache) else "slub"
 
 
 class _Last:

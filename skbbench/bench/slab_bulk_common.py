@@ -13,155 +13,28 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from numba import njit
 
 from skbbench.bench import replay
-from skbbench.bench.kmem import SLAB, SLUB, kmem_alloc, kmem_alloc_bulk, kmem_free, kmem_free_bulk
+from skbbench.bench.slab_bulk_kernels import BULK_KERNELS, FASTPATH_KERNELS, OTHER_USERS
 from skbbench.errors import ModelParameterError
-from skbbench.harness.flavor import Flavor, flavor_has
-from skbbench.harness.intrinsics import barrier
+from skbbench.harness.flavor import Flavor
 from skbbench.harness.runner import BenchAbort, Case
-from skbbench.harness.window import new_window, time_bench_start, time_bench_stop, window_record
-from skbbench.model import slab_create, slub_create
+from skbbench.harness.window import new_window, window_record
+from skbbench.model import sheaves_create, slab_create, slub_create
 from skbbench.model.bulk import variant_id
 from skbbench.model.kconfig_layout import SLUB_STATS, describe, flags_of, parse_assignments
 from skbbench.model.slub_layout import C_PARTIAL, CPU_WORDS, H_CPU_BASE, PG_COUNTERS
-from skbbench.specs.bulk import DESCRIPTIONS, FASTPATH_REUSE, FOR_LOOP, LABELS, BulkConfig
+from skbbench.specs.bulk import (
+    DESCRIPTIONS,
+    FASTPATH_REUSE,
+    FOR_LOOP,
+    LABELS,
+    OPTION_ALLOCATORS,
+    BulkConfig,
+)
 from skbbench.timebench import Record, loops_overflow
 
 _0 = np.uint64(0)
-OTHER_USERS = 1 << 48  # a flavor bit of the bench, not a Kconfig: --setup merged traffic
-
-
-# --------------------------------------------------------------------------------------
-# Timed kernels: one inlined body each, compiled per allocator (SLUB, SLAB) and per
-# checking mode (plain, SLUB_DEBUG-like) by thin cached wrappers passing constants, and
-# per SLUB Kconfig flavor ``kc`` (its type): the timed flavor without counters, the
-# replay flavor with them (skbbench.bench.replay).
-
-
-@njit(inline="always", nogil=True)
-def _fastpath_reuse(allocator, check, kc, s, cpu, loops, window):
-    # kmem fastpath reuse: alloc + barrier + free of the same object
-    cnt = 0
-    time_bench_start(window)
-    for _ in range(loops):
-        obj = kmem_alloc(allocator, check, kc, s, cpu)
-        if obj == _0:
-            break
-        barrier()
-        kmem_free(allocator, check, kc, s, cpu, obj)
-        cnt += 1
-    time_bench_stop(window, cnt)
-    return cnt
-
-
-@njit(inline="always", nogil=True)
-def _other_users(allocator, check, kc, s, cpu, it, sched, ev, held):
-    # --setup merged traffic: other users' events scheduled after bench iteration ``it``
-    # (sched: pairs iteration, code; code 0 = an allocation on this CPU in interrupt
-    # context, c > 0 = a free of the oldest such object on CPU c - 1); held: a FIFO
-    # ring [head, tail, slots...] of their live objects
-    n = sched.shape[0] // 2
-    size = np.uint64(held.shape[0] - 2)
-    while ev < n and sched[2 * ev] == it:
-        code = sched[2 * ev + 1]
-        if code == _0:
-            obj = kmem_alloc(allocator, check, kc, s, cpu)
-            held[2 + held[1] % size] = obj
-            held[1] += np.uint64(1)
-        elif held[0] != held[1]:
-            obj = held[2 + held[0] % size]
-            held[0] += np.uint64(1)
-            if obj != _0:
-                kmem_free(allocator, check, kc, s, code - np.uint64(1), obj)
-        ev += 1
-    return ev
-
-
-@njit(inline="always", nogil=True)
-def _bulk_quick_reuse(
-    allocator, check, kc, s, cpu, iterations, bulk, p, variant, window, sched, held
-):
-    # kmem bulk_quick_reuse / bulk_fallback / kmem_cache_(free+alloc)_bulk: alloc ``bulk``
-    # objects into p, barrier, free them; ``variant`` picks the bulk implementation;
-    # other users' scheduled events in between (compiled in only with OTHER_USERS)
-    cnt = 0
-    ev = 0
-    time_bench_start(window)
-    for it in range(iterations):
-        if kmem_alloc_bulk(allocator, check, kc, s, cpu, bulk, p, variant) == _0:
-            break
-        barrier()
-        kmem_free_bulk(allocator, check, kc, s, cpu, bulk, p, variant)
-        cnt += bulk
-        if flavor_has(kc, OTHER_USERS):
-            ev = _other_users(allocator, check, kc, s, cpu, np.uint64(it), sched, ev, held)
-    time_bench_stop(window, cnt)
-    return cnt
-
-
-@njit(nogil=True, cache=True, _nrt=False)
-def fastpath_reuse(kc, s, cpu, loops, window):
-    return _fastpath_reuse(SLUB, False, kc, s, cpu, loops, window)
-
-
-@njit(nogil=True, cache=True, _nrt=False)
-def fastpath_reuse_checked(kc, s, cpu, loops, window):
-    return _fastpath_reuse(SLUB, True, kc, s, cpu, loops, window)
-
-
-@njit(nogil=True, cache=True, _nrt=False)
-def fastpath_reuse_slab(kc, s, cpu, loops, window):
-    return _fastpath_reuse(SLAB, False, kc, s, cpu, loops, window)
-
-
-@njit(nogil=True, cache=True, _nrt=False)
-def fastpath_reuse_slab_checked(kc, s, cpu, loops, window):
-    return _fastpath_reuse(SLAB, True, kc, s, cpu, loops, window)
-
-
-@njit(nogil=True, cache=True, _nrt=False)
-def bulk_quick_reuse(kc, s, cpu, iterations, bulk, p, variant, window, sched, held):
-    return _bulk_quick_reuse(
-        SLUB, False, kc, s, cpu, iterations, bulk, p, variant, window, sched, held
-    )
-
-
-@njit(nogil=True, cache=True, _nrt=False)
-def bulk_quick_reuse_checked(kc, s, cpu, iterations, bulk, p, variant, window, sched, held):
-    return _bulk_quick_reuse(
-        SLUB, True, kc, s, cpu, iterations, bulk, p, variant, window, sched, held
-    )
-
-
-@njit(nogil=True, cache=True, _nrt=False)
-def bulk_quick_reuse_slab(kc, s, cpu, iterations, bulk, p, variant, window, sched, held):
-    return _bulk_quick_reuse(
-        SLAB, False, kc, s, cpu, iterations, bulk, p, variant, window, sched, held
-    )
-
-
-@njit(nogil=True, cache=True, _nrt=False)
-def bulk_quick_reuse_slab_checked(kc, s, cpu, iterations, bulk, p, variant, window, sched, held):
-    return _bulk_quick_reuse(
-        SLAB, True, kc, s, cpu, iterations, bulk, p, variant, window, sched, held
-    )
-
-
-# (allocator, check) -> kernel
-FASTPATH_KERNELS = {
-    ("slub", False): fastpath_reuse,
-    ("slub", True): fastpath_reuse_checked,
-    ("slab", False): fastpath_reuse_slab,
-    ("slab", True): fastpath_reuse_slab_checked,
-}
-BULK_KERNELS = {
-    ("slub", False): bulk_quick_reuse,
-    ("slub", True): bulk_quick_reuse_checked,
-    ("slab", False): bulk_quick_reuse_slab,
-    ("slab", True): bulk_quick_reuse_slab_checked,
-}
 
 
 # --------------------------------------------------------------------------------------
@@ -173,7 +46,7 @@ def max_slabs_for(bulk: int, objects_hint: int = 16) -> int:
     return max(64, 4 * (bulk // objects_hint + 1) + 16)
 
 
-Cache = slub_create.SlubCache | slab_create.SlabCache
+Cache = slub_create.SlubCache | slab_create.SlabCache | sheaves_create.SheavesCache
 
 
 def make_cache(
@@ -192,6 +65,22 @@ def make_cache(
             max_slabs=max_slabs,
             name=name,
         )
+    if allocator in ("sheaves", "sheaves-6.18"):
+        form = "6.18" if allocator == "sheaves-6.18" else "7.0"
+        return sheaves_create.kmem_cache_create(
+            object_size=cfg.object_size,
+            nr_cpus=cfg.cpus,
+            profile=cfg.profile,
+            check=check,
+            max_slabs=max_slabs,
+            name=name,
+            form=form,
+            sheaf_capacity=cfg.sheaf_capacity,
+            cpu_partial=cfg.cpu_partial if form == "6.18" else None,
+            min_partial=cfg.min_partial,
+            order=cfg.order,
+            min_objects=cfg.min_objects,
+        )
     return slub_create.kmem_cache_create(
         object_size=cfg.object_size,
         nr_cpus=cfg.cpus,
@@ -209,6 +98,9 @@ def make_cache(
 def cache_view(cache: Cache, s: np.ndarray) -> Cache:
     """The same cache looking at another state array (a replay's)."""
     machine = dataclasses.replace(cache.machine, s=s)
+    if isinstance(cache, sheaves_create.SheavesCache):
+        slub = cache.slub and dataclasses.replace(cache.slub, s=s, machine=machine)
+        return dataclasses.replace(cache, s=s, machine=machine, slub=slub)
     if isinstance(cache, slub_create.SlubCache):
         return dataclasses.replace(cache, s=s, machine=machine)
     return dataclasses.replace(cache, machine=machine)
@@ -249,16 +141,16 @@ def cache_params(cfg: BulkConfig, allocator: str) -> dict[str, Any]:
         params["setup"] = cfg.setup
         for key in ("merged_objects", "merged_partial", "merged_traffic", "merged_remote"):
             params[key] = getattr(cfg, key)
-    if allocator == "slub":
-        for key in ("cpu_partial", "min_partial", "order", "min_objects"):
-            if getattr(cfg, key) is not None:
+    if allocator != "slab":
+        for key in ("cpu_partial", "min_partial", "order", "min_objects", "sheaf_capacity"):
+            if getattr(cfg, key) is not None and allocator in OPTION_ALLOCATORS[key]:
                 params[key] = getattr(cfg, key)
         if cfg.lookahead != 3:
             params["lookahead"] = cfg.lookahead
         kc = describe(kconfig_flags(cfg))
         if kc != "defaults":
             params["kconfig"] = kc
-        if cfg.what_if:
+        if cfg.what_if and allocator in OPTION_ALLOCATORS["what_if"]:
             params["what_if"] = ",".join(cfg.what_if)
     return params
 
@@ -267,7 +159,7 @@ MERGED_SEED = 13
 
 
 def objects_per_slab(cache: Cache) -> int:
-    return cache.objects if isinstance(cache, slub_create.SlubCache) else cache.num
+    return cache.num if isinstance(cache, slab_create.SlabCache) else cache.objects
 
 
 def merged_slabs(cfg: BulkConfig, allocator: str) -> int:
@@ -311,7 +203,7 @@ def merged_setup(cache: Cache, cfg: BulkConfig, bench_cpu: int = 0) -> list[tupl
     if n_partial:
         rng = np.random.default_rng(MERGED_SEED)
         order = rng.permutation(len(held))
-        shift = 12 + (cache.order if isinstance(cache, slub_create.SlubCache) else cache.gfporder)
+        shift = 12 + (cache.gfporder if isinstance(cache, slab_create.SlabCache) else cache.order)
         used: set[int] = set()
         freed: list[int] = []
         for i in order:
@@ -580,12 +472,21 @@ def module_notes(cfg: BulkConfig, module: str, allocator: str = "slub") -> list[
             f" setup:merged (other users: {cfg.merged()[0]} objects, "
             f"{cfg.merged()[1]} cpu partial slabs, traffic {cfg.merged()[2]:g}/1000)"
         )
-    if allocator == "slub":
+    if allocator != "slab":
         kc = describe(kconfig_flags(cfg))
         tail += f" kconfig:{kc.replace(' ', ',')}" if kc != "defaults" else ""
         tail += f" lookahead:{cfg.lookahead}" if cfg.lookahead != 3 else ""
-        tail += f" what-if:{','.join(cfg.what_if)}" if cfg.what_if else ""
-    if isinstance(cache, slab_create.SlabCache):
+        if cfg.what_if and allocator in OPTION_ALLOCATORS["what_if"]:
+            tail += f" what-if:{','.join(cfg.what_if)}"
+    if isinstance(cache, sheaves_create.SheavesCache):
+        model = (
+            f"SLUB v{cache.form} sheaves model: object_size:{cache.object_size} "
+            f"size:{cache.size} order:{cache.order} objects/slab:{cache.objects} "
+            f"min_partial:{cache.min_partial} sheaf_capacity:{cache.capacity} "
+            + (f"cpu_partial:{cache.slub.cpu_partial} " if cache.slub else "")
+            + f"nr_cpus:{cache.nr_cpus} "
+        )
+    elif isinstance(cache, slab_create.SlabCache):
         model = (
             f"SLAB model: object_size:{cache.object_size} size:{cache.size} "
             f"order:{cache.gfporder} objects/slab:{cache.num} limit:{cache.limit} "

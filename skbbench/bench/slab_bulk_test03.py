@@ -33,6 +33,8 @@ from numba import njit
 from skbbench.bench import replay
 from skbbench.bench.kmem import (
     ALLOCATOR_IDS,
+    SHEAVES,
+    SHEAVES_618,
     SLAB,
     SLUB,
     kmem_alloc,
@@ -240,11 +242,41 @@ def bulk_test_loop_slab_checked(kc, s, h, objs, iterations, bulk, modulo, varian
     return _bulk_test_loop(SLAB, True, kc, s, h, objs, iterations, bulk, modulo, variant, window)
 
 
+@njit(nogil=True, cache=True, _nrt=False)
+def bulk_test_loop_sheaves(kc, s, h, objs, iterations, bulk, modulo, variant, window):
+    return _bulk_test_loop(
+        SHEAVES, False, kc, s, h, objs, iterations, bulk, modulo, variant, window
+    )
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def bulk_test_loop_sheaves_checked(kc, s, h, objs, iterations, bulk, modulo, variant, window):
+    return _bulk_test_loop(SHEAVES, True, kc, s, h, objs, iterations, bulk, modulo, variant, window)
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def bulk_test_loop_sheaves_618(kc, s, h, objs, iterations, bulk, modulo, variant, window):
+    return _bulk_test_loop(
+        SHEAVES_618, False, kc, s, h, objs, iterations, bulk, modulo, variant, window
+    )
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def bulk_test_loop_sheaves_618_checked(kc, s, h, objs, iterations, bulk, modulo, variant, window):
+    return _bulk_test_loop(
+        SHEAVES_618, True, kc, s, h, objs, iterations, bulk, modulo, variant, window
+    )
+
+
 KERNELS = {
     ("slub", False): bulk_test_loop,
     ("slub", True): bulk_test_loop_checked,
     ("slab", False): bulk_test_loop_slab,
     ("slab", True): bulk_test_loop_slab_checked,
+    ("sheaves", False): bulk_test_loop_sheaves,
+    ("sheaves", True): bulk_test_loop_sheaves_checked,
+    ("sheaves-6.18", False): bulk_test_loop_sheaves_618,
+    ("sheaves-6.18", True): bulk_test_loop_sheaves_618_checked,
 }
 
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from skbbench.errors import ModelError, ModelParameterError
 from skbbench.harness.flavor import Flavor
-from skbbench.model import slab_layout
+from skbbench.model import sheaves_create, slab_layout
 from skbbench.model.costs import cost_iters, get_profile
 from skbbench.model.machine import Machine
 from skbbench.model.mm_types import PAGE_SIZE
@@ -80,6 +80,8 @@ from skbbench.model.page_alloc_create import (
     zone_batchsize,
 )
 from skbbench.model.page_alloc_view import PageAllocator, check_page_allocator
+from skbbench.model.sheaves_create import SheavesCache, sheaves_meta_words
+from skbbench.model.sheaves_layout import calculate_sheaf_capacity
 from skbbench.model.slab_create import SlabCache, slab_meta_words
 from skbbench.model.slab_create import kmem_cache_create as slab_cache_create
 from skbbench.model.slub_create import SlubCache, kmem_cache_create, slub_meta_words
@@ -92,7 +94,7 @@ class NapiModel:
     """One machine running the skb recycle loops (see the module doc)."""
 
     machine: Machine
-    cache: SlubCache | SlabCache
+    cache: SlubCache | SlabCache | SheavesCache
     nh: int
     variant: str
     workload: str
@@ -116,7 +118,7 @@ class NapiModel:
         its slab and each page in the page allocator (ModelError otherwise)."""
         napi_teardown(self.s, self.nh, np.uint64(self.nr_cpus), self.allocator)
         self.raise_if_error()
-        if isinstance(self.cache, SlubCache):
+        if isinstance(self.cache, SlubCache | SheavesCache):
             self.cache.flush_all()
         if self.cache.check:
             self.cache.validate()  # every object on exactly one freelist: no leak, no double free
@@ -221,7 +223,9 @@ def napi_create(
     if not 512 <= fragsz <= PAGE_SIZE:
         raise ModelParameterError(f"fragsz {fragsz}: must be 512..{PAGE_SIZE}")
     if (allocator, bool(check)) not in ALLOCATORS:
-        raise ModelParameterError(f"unknown allocator '{allocator}' (slub or slab)")
+        raise ModelParameterError(
+            f"unknown allocator '{allocator}' (slub, slab, sheaves or sheaves-6.18)"
+        )
     vid = VARIANT_IDS[variant]
     alloc_id = ALLOCATORS[(allocator, bool(check))]
     prof = get_profile(profile)
@@ -247,6 +251,16 @@ def napi_create(
         slab_meta = slab_meta_words(
             nr_cpus, 1, limit, batch, shared, frag_pages + slab_pages, size, check
         )
+    elif allocator in ("sheaves", "sheaves-6.18"):
+        form = "6.18" if allocator == "sheaves-6.18" else "7.0"
+        cap = (
+            sheaves_create.V618_DEFAULT_CAPACITY
+            if form == "6.18"
+            else calculate_sheaf_capacity(SKB_HEAD_SIZE, 0)
+        )
+        slab_meta = sheaves_meta_words(
+            nr_cpus, 1, 64, frag_pages + slab_pages, SKB_HEAD_SIZE, cap, check, form
+        )
     else:
         slab_meta = slub_meta_words(nr_cpus, 64, frag_pages + slab_pages, 256, check)
     nr_pages = frag_pages + slab_pages
@@ -259,8 +273,17 @@ def napi_create(
         meta_words=meta,
         arena_align_order=PAGE_FRAG_CACHE_MAX_ORDER,
     )
-    cache: SlubCache | SlabCache
-    if allocator == "slab":
+    cache: SlubCache | SlabCache | SheavesCache
+    if allocator in ("sheaves", "sheaves-6.18"):
+        cache = sheaves_create.kmem_cache_create(
+            object_size=SKB_HEAD_SIZE,
+            profile=prof,
+            check=check,
+            name="skbuff_head_cache",
+            machine=machine,
+            form="6.18" if allocator == "sheaves-6.18" else "7.0",
+        )
+    elif allocator == "slab":
         cache = slab_cache_create(
             object_size=SKB_HEAD_SIZE,
             profile=prof,

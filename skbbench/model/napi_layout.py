@@ -63,13 +63,21 @@ WORKLOAD_IDS = {"drop": W_DROP, "forward": W_FORWARD, "remote": W_REMOTE, "irq-f
 ALLOC_SLUB = 0
 ALLOC_CHECKED = 1  # bit: the SLUB_DEBUG-like checked entry points (--check)
 ALLOC_SLAB = 2  # bit: the v4.6 SLAB model (--allocator slab)
+ALLOC_SHEAVES = 4  # bit: v7.0's SLUB with sheaves (--allocator sheaves)
+ALLOC_SHEAVES_618 = 8  # bit: v6.18's opt-in sheaves over v4.4 cpu slabs (sheaves-6.18)
 ALLOC_SLUB_CHECKED = ALLOC_SLUB | ALLOC_CHECKED
 ALLOC_SLAB_CHECKED = ALLOC_SLAB | ALLOC_CHECKED
+ALLOC_SHEAVES_CHECKED = ALLOC_SHEAVES | ALLOC_CHECKED
+ALLOC_SHEAVES_618_CHECKED = ALLOC_SHEAVES_618 | ALLOC_CHECKED
 ALLOCATORS = {
     ("slub", False): ALLOC_SLUB,
     ("slub", True): ALLOC_SLUB_CHECKED,
     ("slab", False): ALLOC_SLAB,
     ("slab", True): ALLOC_SLAB_CHECKED,
+    ("sheaves", False): ALLOC_SHEAVES,
+    ("sheaves", True): ALLOC_SHEAVES_CHECKED,
+    ("sheaves-6.18", False): ALLOC_SHEAVES_618,
+    ("sheaves-6.18", True): ALLOC_SHEAVES_618_CHECKED,
 }
 
 # --------------------------------------------------------------------------------------

@@ -18,8 +18,9 @@ from skbbench.errors import ModelError, ModelParameterError
 from skbbench.harness.calls import call_out_of_line
 from skbbench.harness.memory import aligned_words
 from skbbench.harness.spin import busy_wait
+from skbbench.model import sheaves as sheaves_model
+from skbbench.model import sheaves_debug, slab_debug
 from skbbench.model import slab as slab_model
-from skbbench.model import slab_debug
 from skbbench.model.alf_queue import (
     alf_mc_dequeue,
     alf_mp_enqueue,
@@ -30,6 +31,9 @@ from skbbench.model.alf_queue import (
 )
 from skbbench.model.alf_queue_layout import RING, alf_size_problem
 from skbbench.model.machine import U_MH_COST_BH
+from skbbench.model.sheaves_create import SheavesCache
+from skbbench.model.sheaves_layout import MAGIC as SHEAVES_MAGIC
+from skbbench.model.sheaves_layout import SH_MAGIC, SH_MAGIC_VALUE
 from skbbench.model.slab_create import SlabCache
 from skbbench.model.slab_layout import K_DBG_BASE, K_MAGIC, SLAB_MAGIC
 from skbbench.model.slub import kmem_cache_alloc, kmem_cache_free
@@ -40,6 +44,9 @@ from skbbench.model.slub_layout import H_CHECK
 _K_MAGIC = np.uint64(K_MAGIC)
 _K_CHECK = np.uint64(K_DBG_BASE)  # a check=True SLAB cache has a debug region
 _SLAB_MAGIC = np.uint64(SLAB_MAGIC)
+_SHEAVES_MAGIC = np.uint64(SHEAVES_MAGIC)  # a v7.0 sheaves cache
+_SH_MAGIC = np.uint64(SH_MAGIC)  # a v6.18 form's SLUB cache with its sheaf layer set up
+_SH_MAGIC_VALUE = np.uint64(SH_MAGIC_VALUE)
 
 QMEMPOOL_BULK = 16
 QMEMPOOL_REFILL_MULTIPLIER = 2
@@ -164,13 +171,43 @@ def _slab_kmem_free(s, cpu, obj):
         slab_model.kmem_cache_free(s, cpu, obj)
 
 
+@njit(nogil=True, cache=True, _nrt=False)
+def _sheaves_kmem_alloc(s, cpu):
+    # kmem_cache_alloc of a sheaves cache (v7.0, or v6.18's form: its header says which)
+    v618 = s[_SH_MAGIC] == _SH_MAGIC_VALUE and s[_K_MAGIC] != _SHEAVES_MAGIC
+    if s[H_CHECK] != _0:
+        if v618:
+            return sheaves_debug.kmem_cache_alloc_checked_618(s, cpu)
+        return sheaves_debug.kmem_cache_alloc_checked(s, cpu)
+    if v618:
+        return sheaves_model.kmem_cache_alloc_618(s, cpu)
+    return sheaves_model.kmem_cache_alloc(s, cpu)
+
+
+@njit(nogil=True, cache=True, _nrt=False)
+def _sheaves_kmem_free(s, cpu, obj):
+    # kmem_cache_free of a sheaves cache
+    v618 = s[_SH_MAGIC] == _SH_MAGIC_VALUE and s[_K_MAGIC] != _SHEAVES_MAGIC
+    if s[H_CHECK] != _0:
+        if v618:
+            sheaves_debug.kmem_cache_free_checked_618(s, cpu, obj)
+        else:
+            sheaves_debug.kmem_cache_free_checked(s, cpu, obj)
+    elif v618:
+        sheaves_model.kmem_cache_free_618(s, cpu, obj)
+    else:
+        sheaves_model.kmem_cache_free(s, cpu, obj)
+
+
 @njit(inline="always", nogil=True)
 def _kmem_alloc(s, cpu):
-    # kmem_cache_alloc(pool->kmem_cache, gfp_mask): the cache is SLUB's or SLAB's (its
-    # header says which); the checked entry on check=True caches
+    # kmem_cache_alloc(pool->kmem_cache, gfp_mask): the cache is SLUB's, SLAB's or one
+    # with sheaves (its header says which); the checked entry on check=True caches
     cpu = np.uint64(cpu)
     if s[_K_MAGIC] == _SLAB_MAGIC:
         return _slab_kmem_alloc(s, cpu)
+    if s[_K_MAGIC] == _SHEAVES_MAGIC or s[_SH_MAGIC] == _SH_MAGIC_VALUE:
+        return _sheaves_kmem_alloc(s, cpu)
     if s[H_CHECK] != _0:
         return kmem_cache_alloc_checked(s, cpu)
     return kmem_cache_alloc(s, cpu)
@@ -183,6 +220,8 @@ def _kmem_free(s, cpu, obj):
     obj = np.uint64(obj)
     if s[_K_MAGIC] == _SLAB_MAGIC:
         _slab_kmem_free(s, cpu, obj)
+    elif s[_K_MAGIC] == _SHEAVES_MAGIC or s[_SH_MAGIC] == _SH_MAGIC_VALUE:
+        _sheaves_kmem_free(s, cpu, obj)
     elif s[H_CHECK] != _0:
         kmem_cache_free_checked(s, cpu, obj)
     else:
@@ -512,7 +551,7 @@ class QMemPool:
     """One qmempool: the ``pool`` array and the SLUB cache behind it."""
 
     pool: np.ndarray
-    cache: SlubCache | SlabCache
+    cache: SlubCache | SlabCache | SheavesCache
     localq_sz: int
     sharedq_sz: int
     prealloc: int
@@ -651,7 +690,7 @@ def qmempool_create(
     localq_sz: int,
     sharedq_sz: int,
     prealloc: int,
-    kmem: SlubCache | SlabCache | None,
+    kmem: SlubCache | SlabCache | SheavesCache | None,
     nr_cpus: int | None = None,
     cpu: int = 0,
 ) -> QMemPool:

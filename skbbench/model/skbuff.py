@@ -19,7 +19,7 @@ from numba.extending import overload
 from skbbench.harness.flavor import is_flavor
 from skbbench.harness.intrinsics import atomic_add64, atomic_load64, cmpxchg64
 from skbbench.harness.spin import busy_wait
-from skbbench.model import slab, slab_debug
+from skbbench.model import sheaves, sheaves_debug, slab, slab_debug
 from skbbench.model.bulk import (
     BULK_AFTER,
     kmem_cache_alloc_bulk,
@@ -31,6 +31,8 @@ from skbbench.model.machine import U_MH_COST_BH, U_MH_COST_IRQ, U_MH_COST_IRQSAV
 from skbbench.model.mm_types import PG_PFMEMALLOC, U_PG_CH, U_PG_FLAGS, U_RECW
 from skbbench.model.napi_layout import (
     ALLOC_CHECKED,
+    ALLOC_SHEAVES,
+    ALLOC_SHEAVES_618,
     ALLOC_SLAB,
     ERR_HEAD_OOM,
     ERR_SKB_USERS,
@@ -189,13 +191,18 @@ def charge_irqsave(s, pc):
 # id would make Numba compile every allocator's chain into every caller).
 
 
-def _entry(allocator, slub_fn, slab_fn, slub_checked_fn, slab_checked_fn):
-    # the entry point of the allocator flavor (typing time); None for a non-flavor
+def _entry(allocator, slub_fn, slab_fn, slub_checked_fn, slab_checked_fn, *sheaves_fns):
+    # the entry point of the allocator flavor (typing time); None for a non-flavor.
+    # sheaves_fns: v7.0, v7.0 checked, v6.18, v6.18 checked
     if not is_flavor(allocator):
         return None
     checked = bool(allocator.flags & ALLOC_CHECKED)
     if allocator.flags & ALLOC_SLAB:
         return slab_checked_fn if checked else slab_fn
+    if allocator.flags & ALLOC_SHEAVES:
+        return sheaves_fns[1] if checked else sheaves_fns[0]
+    if allocator.flags & ALLOC_SHEAVES_618:
+        return sheaves_fns[3] if checked else sheaves_fns[2]
     return slub_checked_fn if checked else slub_fn
 
 
@@ -219,30 +226,47 @@ def head_cache_free_bulk(s, cpu, n, p, allocator):
     raise NotImplementedError("jitted code only")
 
 
-# Each allocator's entry points: SLUB, SLAB, SLUB checked, SLAB checked.
+# Each allocator's entry points: SLUB, SLAB, SLUB checked, SLAB checked, then sheaves
+# v7.0, v7.0 checked, v6.18, v6.18 checked.
 _ALLOC = (
     kmem_cache_alloc,
     slab.kmem_cache_alloc,
     kmem_cache_alloc_checked,
     slab_debug.kmem_cache_alloc_checked,
+    sheaves.kmem_cache_alloc,
+    sheaves_debug.kmem_cache_alloc_checked,
+    sheaves.kmem_cache_alloc_618,
+    sheaves_debug.kmem_cache_alloc_checked_618,
 )
 _FREE = (
     kmem_cache_free,
     slab.kmem_cache_free,
     kmem_cache_free_checked,
     slab_debug.kmem_cache_free_checked,
+    sheaves.kmem_cache_free,
+    sheaves_debug.kmem_cache_free_checked,
+    sheaves.kmem_cache_free_618,
+    sheaves_debug.kmem_cache_free_checked_618,
 )
 _ALLOC_BULK = (
     kmem_cache_alloc_bulk,
     slab.kmem_cache_alloc_bulk,
     kmem_cache_alloc_bulk_checked,
     slab_debug.kmem_cache_alloc_bulk_checked,
+    sheaves.kmem_cache_alloc_bulk,
+    sheaves_debug.kmem_cache_alloc_bulk_checked,
+    sheaves.kmem_cache_alloc_bulk_618,
+    sheaves_debug.kmem_cache_alloc_bulk_checked_618,
 )
 _FREE_BULK = (
     kmem_cache_free_bulk,
     slab.kmem_cache_free_bulk,
     kmem_cache_free_bulk_checked,
     slab_debug.kmem_cache_free_bulk_checked,
+    sheaves.kmem_cache_free_bulk,
+    sheaves_debug.kmem_cache_free_bulk_checked,
+    sheaves.kmem_cache_free_bulk_618,
+    sheaves_debug.kmem_cache_free_bulk_checked_618,
 )
 _JIT = {"nogil": True}
 

@@ -937,10 +937,9 @@ def _memset_object(s, obj):
 
 
 @njit(inline="always", nogil=True)
-def slab_alloc_node(kc, s, cpu, gfp):
-    # slab_alloc_node: hooks around the lockless fastpath (this_cpu_cmpxchg_double)
-    if not slab_pre_alloc_hook(kc, s, cpu, gfp):
-        return _0
+def __slab_alloc_node(kc, s, cpu):
+    # the lockless fastpath of slab_alloc_node (this_cpu_cmpxchg_double on c->freelist
+    # and c->tid), else __slab_alloc; v6.x names this part __slab_alloc_node
     c = _cpu(s, cpu)
     obj = _0
     while True:
@@ -961,6 +960,15 @@ def slab_alloc_node(kc, s, cpu, gfp):
             stat(kc, s, cpu, ALLOC_FASTPATH)
             break
         stat(kc, s, cpu, CMPXCHG_DOUBLE_CPU_FAIL)
+    return obj
+
+
+@njit(inline="always", nogil=True)
+def slab_alloc_node(kc, s, cpu, gfp):
+    # slab_alloc_node: hooks around the lockless fastpath (this_cpu_cmpxchg_double)
+    if not slab_pre_alloc_hook(kc, s, cpu, gfp):
+        return _0
+    obj = __slab_alloc_node(kc, s, cpu)
     if (gfp & _GFP_ZERO) != _0 and obj != _0:
         _memset_object(s, obj)
     slab_post_alloc_hook(kc, s, cpu, gfp)

@@ -36,7 +36,13 @@ from skbbench.report.kit import (
     table_headers,
     table_rows,
 )
-from skbbench.specs.bulk import ALLOCATOR_LABELS, LABELS, BulkConfig
+from skbbench.specs.bulk import (
+    ALLOCATOR_LABELS,
+    LABELS,
+    SHEAVES,
+    VERSION_LABELS,
+    BulkConfig,
+)
 
 SETUP_LABELS = {
     "nomerge": "own cache (slab_nomerge)",
@@ -116,17 +122,39 @@ def comparison(doc: Document, allocator: str | None = None) -> tuple[str, str, l
 
 
 def difference(a_cycles: int, b_cycles: int) -> str:
-    """``difference <z.z>%`` with z = (B - A) / A: negative when B (SLUB) is cheaper."""
+    """``difference <z.z>%`` with z = (B - A) / A: negative when B is cheaper."""
     if a_cycles == 0:
         return "difference n/a"
     return f"difference {(b_cycles - a_cycles) / a_cycles * 100:+.1f}%"
 
 
+def allocator_pairs(allocators: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The side-by-side tables of a run's allocators, (A, B) each: SLAB - SLUB, and each
+    sheaves form against the v4.4 SLUB (or, without it, against the first allocator)."""
+    pairs = [("slab", "slub")] if {"slab", "slub"} <= set(allocators) else []
+    base = "slub" if "slub" in allocators else allocators[0]
+    for other in SHEAVES:
+        if other in allocators and other != base:
+            pairs.append((base, other))
+    return pairs
+
+
 def allocator_lines(doc: Document) -> list[str]:
-    """The SLAB vs SLUB tables (both allocators run): one per compared variant."""
+    """The side-by-side allocator tables (allocator_pairs): one per pair and compared
+    variant, ``bulk- A - B`` with difference = (B - A) / A."""
     cfg = _config(doc)
-    if set(cfg.allocator) != {"slab", "slub"}:
-        return []
+    lines: list[str] = []
+    for first, second in allocator_pairs(cfg.allocator):
+        lines += _pair_table(doc, first, second)
+    return lines
+
+
+def _pair_table(doc: Document, first: str, second: str) -> list[str]:
+    cfg = _config(doc)
+    # SLAB vs SLUB keeps its original short labels
+    names = ALLOCATOR_LABELS if first == "slab" and second == "slub" else VERSION_LABELS
+    a, b = names[first], names[second]
+    short_a, short_b = ALLOCATOR_LABELS[first], ALLOCATOR_LABELS[second]
     lines: list[str] = []
     for variant in dict.fromkeys([cfg.compare[1], cfg.compare[0]]):
         items = [
@@ -134,13 +162,13 @@ def allocator_lines(doc: Document) -> list[str]:
             for c in doc.cases
             if _comparable(c) and c.params["variant"] == variant
         ]
-        rows = [r for r in pair_rows(items, "slab", "slub") if r[1] and r[2]]
+        rows = [r for r in pair_rows(items, first, second) if r[1] and r[2]]
         if not rows:
             continue
         lines += [
             "",
-            f"bulk- SLAB - SLUB ({LABELS.get(variant, variant)}; difference = "
-            "(SLUB - SLAB) / SLAB)",
+            f"bulk- {a} - {b} ({LABELS.get(variant, variant)}; difference = "
+            f"({short_b} - {short_a}) / {short_a})",
         ]
         for key, ra, rb in rows:
             assert ra is not None and rb is not None
@@ -179,6 +207,11 @@ def _variant_table(doc: Document, allocator: str) -> list[str]:
         lines.append(
             "(SLAB: the detached-freelist patchset is SLUB's; before and after run the "
             "same v4.6 SLAB bulk API)"
+        )
+    if allocator in SHEAVES and {a, b} <= {"before", "after"}:
+        lines.append(
+            f"({ALLOCATOR_LABELS[allocator]}: one bulk API, sheaves first then the slabs; "
+            "before and after run the same code)"
         )
     return lines
 

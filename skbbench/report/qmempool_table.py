@@ -23,6 +23,7 @@ from skbbench.report.kit import (
     median_point,
 )
 from skbbench.specs.qmempool import (
+    ALLOCATOR_LABELS,
     FASTPATH_NAMES,
     GROUP_BENCH,
     GROUP_PARALLEL,
@@ -122,10 +123,10 @@ def comparison(doc: Document) -> list[Pair]:
 
 
 def allocator_label(doc: Document) -> str:
-    """SLUB or SLAB: the allocator model behind the pool in this run."""
+    """SLUB, SLAB, SLUB v7.0 sheaves ...: the allocator model behind the pool in this run."""
     cfg = doc.run_config()
     assert isinstance(cfg, QmempoolConfig)
-    return cfg.allocator.upper()
+    return ALLOCATOR_LABELS.get(cfg.allocator, cfg.allocator)
 
 
 def kernel_lines(doc: Document) -> list[str]:

@@ -1,5 +1,6 @@
-"""Spec of `skbbench bulk` (slab_bulk_test01-03 on the SLUB model): options, defaults,
-checks, bulk variants and case names."""
+"""Spec of `skbbench bulk` (slab_bulk_test01-03 on the slab allocator models): options,
+defaults, checks (each allocator's options in OPTION_ALLOCATORS), bulk variants and case
+names."""
 
 from __future__ import annotations
 
@@ -26,19 +27,35 @@ DESCRIPTIONS = {
 }
 
 TESTS = ("01", "02", "03")
-ALLOCATORS = ("slub", "slab")
-ALLOCATOR_LABELS = {"slub": "SLUB", "slab": "SLAB"}
-SLAB_ONLY = ("nodes",)  # options only the SLAB model has (non-default values)
-# options only the SLUB model has (non-default values)
-SLUB_ONLY = (
-    "cpu_partial",
-    "min_partial",
-    "order",
-    "min_objects",
-    "lookahead",
-    "kconfig",
-    "what_if",
-)
+ALLOCATORS = ("slub", "slab", "sheaves", "sheaves-6.18")
+ALLOCATOR_LABELS = {
+    "slub": "SLUB",
+    "slab": "SLAB",
+    "sheaves": "SLUB v7.0 sheaves",
+    "sheaves-6.18": "SLUB v6.18 sheaves",
+}
+# The side-by-side tables' column labels (which kernel each allocator model is).
+VERSION_LABELS = {
+    "slub": "SLUB v4.4",
+    "slab": "SLAB v4.6",
+    "sheaves": "SLUB v7.0 sheaves",
+    "sheaves-6.18": "SLUB v6.18 sheaves",
+}
+SHEAVES = ("sheaves", "sheaves-6.18")
+# The options only some allocator models have (non-default values need one of them in
+# --allocator): every allocator's option check, in one place.
+OPTION_ALLOCATORS = {
+    "nodes": ("slab",),
+    "cpu_partial": ("slub", "sheaves-6.18"),
+    "min_partial": ("slub", *SHEAVES),
+    "order": ("slub", *SHEAVES),
+    "min_objects": ("slub", *SHEAVES),
+    "lookahead": ("slub", *SHEAVES),
+    "kconfig": ("slub", *SHEAVES),
+    "what_if": ("slub", "sheaves-6.18"),
+    "sheaf_capacity": SHEAVES,
+}
+MERGED_ALLOCATORS = ("slub", "slab")  # --setup merged models SLUB/SLAB's kmalloc-256 alias
 SETUPS = ("nomerge", "merged")
 MERGED_KEYS = ("merged_objects", "merged_partial", "merged_traffic", "merged_remote")
 # The reference host's kmalloc-256 (Linux 6.18, 2 vCPUs), read from /sys/kernel/slab and a
@@ -150,11 +167,13 @@ class BulkConfig(RunConfig):
     allocator: tuple[str, ...] = option(
         "str_list",
         ("slub",),
-        "The slab allocator model(s): slub (v4.4), slab (v4.6 mm/slab.c), or slab,slub to "
-        "run both and print the SLAB vs SLUB table.",
+        "The slab allocator model(s): slub (v4.4), slab (v4.6 mm/slab.c), sheaves (v7.0's "
+        "SLUB: per-CPU sheaves and barns, no cpu slabs), sheaves-6.18 (v6.18's opt-in "
+        "sheaves in front of v4.4-style cpu slabs); several (slab,slub or slub,sheaves ...) "
+        "run each and print the side-by-side tables.",
         choices=ALLOCATORS,
-        length=(1, 2),
-        metavar="NAME[,NAME]",
+        length=(1, len(ALLOCATORS)),
+        metavar="NAME[,NAME...]",
     )
     nodes: int = option(
         "int",
@@ -241,6 +260,15 @@ class BulkConfig(RunConfig):
         max=32767,
         shown_default="4 * (fls(nr_cpu_ids) + 1)",
     )
+    sheaf_capacity: int | None = option(
+        "int",
+        None,
+        "Sheaves: the cache's sheaf_capacity (kmem_cache_args; v7.0: a minimum of "
+        "calculate_sheaf_capacity's; v6.18: exactly).",
+        min=1,
+        max=4096,
+        shown_default="v7.0: calculate_sheaf_capacity (28 for 256-byte objects); v6.18: 32",
+    )
     lookahead: int = option(
         "int",
         3,
@@ -286,21 +314,24 @@ class BulkConfig(RunConfig):
     def __post_init__(self) -> None:
         if len(set(self.allocator)) != len(self.allocator):
             raise fail("allocator", f"{','.join(self.allocator)} names an allocator twice")
-        if "slab" not in self.allocator:
-            for key in SLAB_ONLY:
-                if getattr(self, key) != type(self).option(key).default:
-                    raise fail(key, "only the SLAB model has it (add --allocator slab)")
-        if "slub" not in self.allocator:
-            for key in SLUB_ONLY:
-                if getattr(self, key) != type(self).option(key).default:
-                    raise fail(key, "only the SLUB model has it (add --allocator slub)")
+        for key, owners in OPTION_ALLOCATORS.items():
+            if getattr(self, key) == type(self).option(key).default:
+                continue
+            if not set(owners) & set(self.allocator):
+                model = {"slub": "SLUB model has", "slab": "SLAB model has"}.get(
+                    owners[0], "sheaves models have"
+                )
+                raise fail(key, f"only the {model} it (add --allocator {' or '.join(owners)})")
         try:
             parse_assignments(self.kconfig)
         except ValueError as exc:
             raise fail("kconfig", str(exc)) from None
+        only_merged = set(self.allocator) <= set(MERGED_ALLOCATORS)
         if not self.setup:
-            merged = self.published and self.test == "01"
+            merged = self.published and self.test == "01" and only_merged
             set_field(self, "setup", "merged" if merged else "nomerge")
+        if self.setup == "merged" and not only_merged:
+            raise fail("setup", "merged models SLUB v4.4's and SLAB's kmalloc-256 (slub, slab)")
         if self.lookahead == 1:
             raise fail(
                 "lookahead",
@@ -335,8 +366,9 @@ class BulkConfig(RunConfig):
 FAMILY = Family(
     config=BulkConfig,
     help=(
-        "slab_bulk_test01-03 on a SLUB v4.4 model: the bulk API before/after the "
-        "detached-freelist patchset, with the seed post's comparison table."
+        "slab_bulk_test01-03 on a SLUB v4.4 model (or SLAB, or today's SLUB with sheaves): "
+        "the bulk API before/after the detached-freelist patchset, with the seed post's "
+        "comparison table."
     ),
     modules=lambda cfg: [f"skbbench.bench.slab_bulk_test{cfg.test}"],
     report="skbbench.report.bulk_table",

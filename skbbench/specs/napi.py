@@ -129,8 +129,10 @@ class NapiConfig(RunConfig):
     allocator: str = option(
         "choice",
         "slub",
-        "The slab allocator model behind skbuff_head_cache: slub (v4.4) or slab (v4.6 mm/slab.c).",
-        choices=("slub", "slab"),
+        "The slab allocator model behind skbuff_head_cache: slub (v4.4), slab (v4.6 "
+        "mm/slab.c), sheaves (v7.0's SLUB) or sheaves-6.18 (v6.18's opt-in sheaves, "
+        "capacity 32, over v4.4-style cpu slabs).",
+        choices=("slub", "slab", "sheaves", "sheaves-6.18"),
     )
     profile: str = option(
         "choice",
@@ -199,7 +201,8 @@ FAMILY = Family(
     config=NapiConfig,
     help=(
         "The skb recycle loops of the NAPI bulk-free and NAPI-cache posts: an ixgbe-style "
-        "NAPI driver loop on skb, page_frag, slab (SLUB or SLAB) and page allocator models, "
+        "NAPI driver loop on skb, page_frag, slab (SLUB, SLAB or sheaves) and page allocator "
+        "models, "
         "per kernel variant and workload, in cycles(tsc) per packet."
     ),
     modules=lambda cfg: ["skbbench.bench.napi_bench"],

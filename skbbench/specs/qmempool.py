@@ -30,6 +30,13 @@ PATTERN_NAMES = {
     SOFTIRQ: "qmempool N-pattern softirq",
     SOFTIRQ_INLINE: "qmempool N-pattern softirq+inline",
 }
+ALLOCATORS = ("slub", "slab", "sheaves", "sheaves-6.18")
+ALLOCATOR_LABELS = {
+    "slub": "SLUB",
+    "slab": "SLAB",
+    "sheaves": "SLUB v7.0 sheaves",
+    "sheaves-6.18": "SLUB v6.18 sheaves",
+}
 KMEM_FASTPATH = "kmem fastpath reuse"
 KMEM_PATTERN = "kmem alloc+free N-pattern"
 P_KMEM_FASTPATH = "benchmark_kmem_cache_fastpath_reuse"
@@ -92,9 +99,10 @@ class QmempoolConfig(RunConfig):
     allocator: str = option(
         "choice",
         "slub",
-        "The slab allocator model behind the pool (and compared with it): slub (v4.4) or "
-        "slab (v4.6 mm/slab.c).",
-        choices=("slub", "slab"),
+        "The slab allocator model behind the pool (and compared with it): slub (v4.4), "
+        "slab (v4.6 mm/slab.c), sheaves (v7.0's SLUB) or sheaves-6.18 (v6.18's opt-in "
+        "sheaves, capacity 32, in front of v4.4-style cpu slabs).",
+        choices=ALLOCATORS,
     )
     profile: str = option(
         "choice",
