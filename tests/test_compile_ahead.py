@@ -38,7 +38,8 @@ def test_the_helper_runs_only_on_a_cold_cache_with_a_cpu_to_spare(
     monkeypatch.setattr(local, "start_helper", start)
     cases = [_case(calls, "a"), _case(calls, "b")]
     local.compile_ahead(None, cases, cold=cold, progress=lambda s: None)
-    assert calls == [("a", False), ("b", False)]  # the timed kernels, in this process
+    # the timed kernels, in this process, on a cold cache; warm: each loads when it runs
+    assert calls == ([("a", False), ("b", False)] if cold else [])
     assert started == ([others] if helper else [])  # never on the run's own CPU
     assert waited == ([True] if helper else [])  # nothing is timed before it is done
 

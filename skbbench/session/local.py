@@ -48,12 +48,12 @@ def summarize(lines: list[str], cases: int) -> str:
 def compile_ahead(
     cfg: RunConfig, cases: list[Any], cold: bool, progress: Callable[[str], None]
 ) -> None:
-    """Before anything is timed: compile the cases' timed kernels here and, when the cache
-    is cold (building the cases compiled something) and a second CPU is allowed, their
+    """On a cold cache (building the cases compiled something), before anything is
+    timed: compile the cases' timed kernels here and, when a second CPU is allowed, their
     counter-replay kernels in a helper process at the same time (skbbench.session.
-    precompile). With a warm cache this only loads what the first case would load."""
+    precompile). On a warm one nothing: each kernel loads at its case's first run."""
     hooks = [c.compile for c in cases if isinstance(c, RunnerCase) and c.compile is not None]
-    if not hooks:
+    if not hooks or not cold:  # warm: each kernel loads at its case's first run, as before
         return
     others = [c for c in allowed_cpus() if c not in os.sched_getaffinity(0)]
     helper = start_helper(cfg, others) if cold and others else None
