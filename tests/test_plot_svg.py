@@ -28,6 +28,8 @@ def _doc(name: str) -> dict:
             values = [100 + rng.random() for _ in range(4)]
             params = {axes.series: series, axes.x: x}
             c = case(f"{name} {series}|{x}", values, params=params, name=f"{name} {series}")
+            if axes.x == "step":  # the family plots the case's step (its batch size)
+                c["step"] = x
             for i, repeat in enumerate(c["runs"]):  # two worker processes
                 repeat[0]["process"] = i % 2
             cases.append(c)
