@@ -6,10 +6,9 @@ machine has shown (per CPU model and boot, like the TSC rate cache) is kept in
 ``$XDG_CACHE_HOME/skbbench/reference.json``, written atomically; a probe slower than it by
 more than ``SPELL`` was taken during a slow spell of the host.
 
-``SPELL``: the core clock of this VM drifts under a constant TSC by 12-24% over hours
-(docs/measurement.md, "Variance between processes"), so a quiet run can probe up to about
-a quarter above the fastest probe ever seen; the slow spells that halved a run's speed
-probed 60-70% above it. 30% lies between the two.
+``SPELL``: above the drift of the core clock under a constant TSC that a quiet run shows
+against the fastest probe ever seen, and below what the slow spells that halved a run
+probed (docs/measurement.md, "Variance between processes", has both figures).
 
 No numba here.
 """
